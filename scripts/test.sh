@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Run bscred's whole test suite on a Debian machine with Rust installed.
+#
+#   bash scripts/test.sh              # fmt, clippy, tests, doctests
+#   bash scripts/test.sh -- CMD ARGS  # run CMD instead of the cargo steps,
+#                                     # in the same environment
+#
+# What it does:
+#   1. Installs the tools the tests shell out to (zsh, fish, dash, age, git,
+#      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
+#      missing. Uses sudo when not root.
+#   2. Starts a private D-Bus session bus (no service activation, so nothing
+#      outside this script can be started on it) and a gnome-keyring daemon
+#      with only the secrets component and an unlocked "login" collection,
+#      in a throwaway HOME: the user's real keyring is never touched.
+#      Exports DBUS_SESSION_BUS_ADDRESS and BSCRED_TEST_SECRET_SERVICE=1.
+#   3. Runs the cargo steps (or CMD) in the repository root.
+#   4. Stops both daemons and removes the temporary files on exit,
+#      whatever the outcome.
+#
+# Environment:
+#   CI=true                      passed through; the tests then fail instead
+#                                of skipping when something is unavailable.
+#   BSCRED_TEST_SERVICES_ONLY=1  start and verify the services, then stop
+#                                (or run CMD if one is given) - no cargo.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+say() { printf '==> %s\n' "$*"; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+usage() {
+    cat <<'EOF'
+usage: bash scripts/test.sh            run fmt, clippy, tests and doctests
+       bash scripts/test.sh -- CMD...  run CMD with the test services up
+EOF
+}
+
+# ---------------------------------------------------------------- arguments
+run_cmd=()
+if (($# > 0)); then
+    case "$1" in
+    --)
+        shift
+        (($# > 0)) || die "'--' must be followed by a command"
+        run_cmd=("$@")
+        ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+    esac
+fi
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+# ------------------------------------------------------- temp dir + cleanup
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/bscred-test.XXXXXX")"
+dbus_pid=""
+keyring_pid=""
+
+# True while $1 is a running (not zombie) process.
+alive() {
+    local stat
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    stat="${stat##*) }"
+    [[ "${stat:0:1}" != Z ]]
+}
+
+stop_pid() {
+    local pid="$1" i
+    [[ -n "$pid" ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    if alive "$pid"; then
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM HUP
+    stop_pid "$keyring_pid"
+    stop_pid "$dbus_pid"
+    rm -rf "$tmp"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Print a log file indented, for failure reports.
+show_log() {
+    [[ -s "$1" ]] || return 0
+    printf -- '--- %s\n' "$2" >&2
+    sed 's/^/    /' "$1" >&2
+}
+
+# Microseconds since the epoch (EPOCHREALTIME may use a locale decimal comma).
+now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
+
+# --------------------------------------------------------- system packages
+install_missing() {
+    local cmds=(zsh fish dash age age-keygen git gnome-keyring-daemon
+        secret-tool dbus-daemon dbus-send node)
+    local missing=() c
+    for c in "${cmds[@]}"; do
+        command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+    done
+    ((${#missing[@]} == 0)) && return 0
+
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing commands (${missing[*]}) and no apt-get to install them"
+
+    local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11)
+    command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+
+    local sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null 2>&1 ||
+            die "missing commands (${missing[*]}); run as root or install sudo"
+        sudo=(sudo)
+    fi
+
+    say "installing ${pkgs[*]} (missing: ${missing[*]})"
+    local log="$tmp/apt.log"
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$log" 2>&1 ||
+        ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q "${pkgs[@]}" >>"$log" 2>&1; then
+        show_log "$log" "apt-get output"
+        die "package installation failed"
+    fi
+
+    missing=()
+    for c in "${cmds[@]}"; do
+        command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+    done
+    ((${#missing[@]} == 0)) || die "still missing after install: ${missing[*]}"
+}
+
+# --------------------------------------------------------- private services
+start_dbus() {
+    say "starting a private D-Bus session bus"
+    local conf="$tmp/dbus/session.conf" addr_file="$tmp/dbus/address"
+    mkdir -m 700 "$tmp/dbus"
+    # Like the stock session.conf, but without <servicedir>/<standard_session_servicedirs>:
+    # nothing can be auto-activated, in particular not a second gnome-keyring
+    # in the real HOME should ours die.
+    cat >"$conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:dir=$tmp/dbus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+    : >"$addr_file"
+    # --nofork keeps the daemon our child: $! is its pid, and we reap it.
+    dbus-daemon --config-file="$conf" --nofork --nopidfile --print-address=3 \
+        3>"$addr_file" </dev/null >"$tmp/dbus/log" 2>&1 &
+    dbus_pid=$!
+
+    local deadline=$(($(now_us) + 10000000)) addr=""
+    # `read` only succeeds once the whole line (with its newline) is written.
+    until IFS= read -r addr <"$addr_file" 2>/dev/null && [[ -n "$addr" ]]; do
+        if ! alive "$dbus_pid"; then
+            show_log "$tmp/dbus/log" "dbus-daemon log"
+            die "dbus-daemon exited during startup"
+        fi
+        if (($(now_us) > deadline)); then
+            show_log "$tmp/dbus/log" "dbus-daemon log"
+            die "dbus-daemon printed no address within 10 s"
+        fi
+        sleep 0.02
+    done
+    export DBUS_SESSION_BUS_ADDRESS="$addr"
+}
+
+secrets_has_owner() {
+    local out
+    out="$(dbus-send --session --reply-timeout=2000 --print-reply \
+        --dest=org.freedesktop.DBus --type=method_call /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null)" ||
+        return 1
+    [[ "$out" == *"boolean true"* ]]
+}
+
+start_keyring() {
+    say "starting gnome-keyring (secrets only, unlocked login collection)"
+    local kr="$tmp/keyring"
+    mkdir -m 700 "$kr" "$kr/home" "$kr/run"
+    local pw
+    pw="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+
+    # --unlock reads the password from stdin (up to EOF, so no trailing
+    # newline) and, as the "login" keyring does not exist yet in this empty
+    # HOME, creates it with that password, unlocked; it is the "default"
+    # collection. Without --unlock there would be no collection at all and
+    # storing would need a (GUI) prompt. --foreground keeps the daemon our
+    # child so $! is its pid. A private XDG_RUNTIME_DIR keeps it from finding
+    # (and unlocking) a daemon already running for the user.
+    env -u GNOME_KEYRING_CONTROL -u SSH_AUTH_SOCK -u DISPLAY -u WAYLAND_DISPLAY \
+        HOME="$kr/home" \
+        XDG_DATA_HOME="$kr/home/.local/share" \
+        XDG_CONFIG_HOME="$kr/home/.config" \
+        XDG_CACHE_HOME="$kr/home/.cache" \
+        XDG_RUNTIME_DIR="$kr/run" \
+        gnome-keyring-daemon --foreground --unlock --components=secrets \
+        < <(printf '%s' "$pw") >"$kr/log" 2>&1 &
+    keyring_pid=$!
+    pw=""
+
+    local start deadline
+    start=$(now_us)
+    deadline=$((start + 10000000))
+    until secrets_has_owner; do
+        if ! alive "$keyring_pid"; then
+            show_log "$kr/log" "gnome-keyring-daemon log"
+            die "gnome-keyring-daemon exited before owning org.freedesktop.secrets"
+        fi
+        if (($(now_us) > deadline)); then
+            show_log "$kr/log" "gnome-keyring-daemon log"
+            die "org.freedesktop.secrets has no owner on the private bus after 10 s"
+        fi
+        sleep 0.05
+    done
+    local waited_ms=$((($(now_us) - start) / 1000))
+
+    verify_keyring "$kr/log"
+    say "Secret Service ready (${waited_ms} ms)"
+    export BSCRED_TEST_SECRET_SERVICE=1
+}
+
+# Store, look up and clear a throwaway item: proves the collection is
+# unlocked and nothing prompts. `timeout` guards against a hanging prompt.
+verify_keyring() {
+    local log="$1" err="$tmp/keyring/secret-tool.err"
+    local attr=bscred-test-probe value out
+    local id="$$-$RANDOM"
+    value="probe-$id"
+    verify_fail() {
+        show_log "$err" "secret-tool output"
+        show_log "$log" "gnome-keyring-daemon log"
+        die "$1"
+    }
+    printf '%s' "$value" |
+        timeout 10 secret-tool store --label="bscred test probe" "$attr" "$id" 2>"$err" ||
+        verify_fail "secret-tool store failed on the test keyring"
+    out="$(timeout 10 secret-tool lookup "$attr" "$id" 2>"$err")" ||
+        verify_fail "secret-tool lookup failed on the test keyring"
+    [[ "$out" == "$value" ]] ||
+        verify_fail "secret-tool lookup returned '$out', expected '$value'"
+    timeout 10 secret-tool clear "$attr" "$id" 2>"$err" ||
+        verify_fail "secret-tool clear failed on the test keyring"
+    if out="$(timeout 10 secret-tool lookup "$attr" "$id" 2>"$err")" && [[ -n "$out" ]]; then
+        verify_fail "secret-tool clear left the probe item behind"
+    fi
+}
+
+# --------------------------------------------------------------------- main
+install_missing
+start_dbus
+start_keyring
+
+if ((${#run_cmd[@]} > 0)); then
+    say "running: ${run_cmd[*]}"
+    rc=0
+    "${run_cmd[@]}" || rc=$?
+    exit "$rc"
+fi
+
+if [[ "${BSCRED_TEST_SERVICES_ONLY:-}" == 1 ]]; then
+    say "services verified (BSCRED_TEST_SERVICES_ONLY=1), skipping cargo"
+    exit 0
+fi
+
+# rustup installs put cargo in ~/.cargo/bin, which a bare CI PATH may lack.
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust: https://rustup.rs)"
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null 2>&1 || die "cargo fmt / cargo clippy missing and no rustup"
+    say "installing rustfmt and clippy"
+    rustup component add rustfmt clippy >/dev/null
+fi
+
+say "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+say "cargo clippy --all-targets --locked -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+say "cargo test --locked --all-targets"
+cargo test --locked --all-targets
+say "cargo test --locked --doc"
+cargo test --locked --doc
+say "all checks passed"

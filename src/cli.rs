@@ -1,0 +1,80 @@
+//! The command line: global options shared by every command, and the
+//! top-level parser. Each subcommand's own arguments live in `cmd/`.
+
+use clap::{Args, Parser, ValueEnum};
+
+use crate::cmd::Command;
+use crate::profile::ProfileName;
+
+/// Keep a project's GitHub token and friends out of plaintext files.
+///
+/// bscred stores variables such as GITHUB_TOKEN in an age-encrypted file
+/// (or, later, the OS keychain) and hands them to your shell or to one
+/// command. Start with `bscred init`, then `bscred set GITHUB_TOKEN`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bscred",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Profile to use [default: the `profile` in the nearest .bscred.toml, else "default"]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "BSCRED_PROFILE",
+        value_name = "NAME"
+    )]
+    pub profile: Option<ProfileName>,
+
+    /// Backend for `init` to create the profile in. Afterwards the profile's
+    /// recorded backend is used, and naming another one is an error.
+    /// `auto` picks the OS keychain when one answers, else the file backend;
+    /// this version has only the file backend, so `auto` means `file`.
+    #[arg(
+        long,
+        global = true,
+        env = "BSCRED_BACKEND",
+        value_enum,
+        value_name = "BACKEND"
+    )]
+    pub backend: Option<BackendChoice>,
+
+    /// No warnings, reminders or progress notes on stderr (errors still print)
+    #[arg(short, long, global = true, env = "BSCRED_QUIET")]
+    pub quiet: bool,
+}
+
+/// The values `--backend` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    /// The OS keychain when one answers, else the file backend
+    Auto,
+    /// The OS keychain (not available in this version)
+    Keychain,
+    /// An age-encrypted file per profile
+    File,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,293 @@
+//! `bscred import`: move variables from a plaintext dotenv file (or the
+//! current environment) into the profile, and optionally delete the
+//! plaintext once the copy is verified.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::context::Context;
+use crate::dotenv;
+use crate::error::{Error, Exit, Result};
+use crate::private_fs;
+use crate::secret::{Secret, VarName};
+use crate::store::Document;
+
+/// Import variables from a dotenv file (default .env) or from the current
+/// environment. Names that look secret are stored as secret. A name that
+/// already holds a different value is refused unless --overwrite.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bscred import .env --remove      # move a plaintext .env in, then delete its lines\n  \
+    bscred import --from-env GITHUB_TOKEN GITHUB_USERNAME")]
+pub struct Args {
+    /// The dotenv file to read [default: .env]
+    #[arg(value_name = "FILE", conflicts_with = "from_env")]
+    file: Option<PathBuf>,
+
+    /// Take these variables from the current environment instead of a file
+    #[arg(long, num_args = 1.., value_name = "NAME")]
+    from_env: Vec<VarName>,
+
+    /// Afterwards, delete the imported lines from FILE (keeping every other
+    /// line), only once every value has been read back from the store
+    #[arg(long, conflicts_with = "from_env")]
+    remove: bool,
+
+    /// Replace variables that already hold a different value
+    #[arg(long)]
+    overwrite: bool,
+
+    /// Store every imported value as secret
+    #[arg(long, conflicts_with = "plain")]
+    secret: bool,
+
+    /// Store every imported value as plain
+    #[arg(long)]
+    plain: bool,
+}
+
+/// The file an import read, kept to rewrite it for `--remove`.
+struct Source {
+    path: PathBuf,
+    text: Zeroizing<String>,
+    entries: Vec<dotenv::Entry>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let (items, source) = if args.from_env.is_empty() {
+        let path = args.file.clone().unwrap_or_else(|| PathBuf::from(".env"));
+        let source = read_source(&path)?;
+        (items_of(&source)?, Some(source))
+    } else {
+        (from_environment(&args.from_env)?, None)
+    };
+    let origin = source.as_ref().map_or("the environment".to_string(), |s| {
+        s.path.display().to_string()
+    });
+    if items.is_empty() {
+        ctx.note(format!("nothing to import from {origin}"));
+        return Ok(Exit::Ok);
+    }
+
+    let mut counts = Counts::default();
+    profile.update(ctx.now, &mut |doc| {
+        counts = merge(doc, &items, &args, ctx)?;
+        Ok(())
+    })?;
+    ctx.note(format!(
+        "imported {} variable(s) from {origin} into profile '{}' ({} new, {} updated, {} unchanged)",
+        items.len(),
+        ctx.profile,
+        counts.new,
+        counts.updated,
+        counts.unchanged
+    ));
+
+    if let Some(source) = source.filter(|_| args.remove) {
+        // Read back from the store itself, not from what we just wrote, so
+        // the plaintext goes only when the encrypted copy really holds it.
+        let stored = profile.store().load()?;
+        let lost: Vec<&str> = items
+            .iter()
+            .filter(|(name, value)| {
+                stored
+                    .variables
+                    .get(name)
+                    .is_none_or(|var| !var.value.same_as(value))
+            })
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !lost.is_empty() {
+            return Err(Error::Refused {
+                message: format!(
+                    "{} did not read back from the store; {} was left unchanged",
+                    lost.join(", "),
+                    source.path.display()
+                ),
+                hint:
+                    "run the import again; if it keeps failing, check the store with `bscred list`"
+                        .to_string(),
+            });
+        }
+        remove_imported(ctx, &source)?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn read_source(path: &Path) -> Result<Source> {
+    let bytes = fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::InputNotFound {
+                what: format!("dotenv file {}", path.display()),
+                hint: Some("name the file: `bscred import path/to/.env`".to_string()),
+            }
+        } else {
+            Error::io(format!("cannot read {}", path.display()))(e)
+        }
+    })?;
+    let text = Zeroizing::new(String::from_utf8(bytes).map_err(|e| {
+        zeroize::Zeroize::zeroize(&mut e.into_bytes());
+        Error::Import {
+            path: path.to_path_buf(),
+            reason: "it is not valid UTF-8 text".to_string(),
+            hint: None,
+        }
+    })?);
+    let entries = dotenv::parse(&text).map_err(|e| Error::Import {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+        hint: Some("fix that line, then import again; nothing was changed".to_string()),
+    })?;
+    Ok(Source {
+        path: path.to_path_buf(),
+        text,
+        entries,
+    })
+}
+
+/// Names and values in file order; a name assigned twice keeps its last
+/// value, as shells and Node's dotenv do.
+fn items_of(source: &Source) -> Result<Vec<(VarName, Secret)>> {
+    let mut items: Vec<(VarName, Secret)> = Vec::new();
+    for entry in &source.entries {
+        let bad = |reason: String| Error::Import {
+            path: source.path.clone(),
+            reason: format!("line {}: {reason}", entry.lines.start + 1),
+            hint: Some("fix that line, then import again; nothing was changed".to_string()),
+        };
+        let name: VarName = entry.name.parse().map_err(|e| bad(format!("{e}")))?;
+        let value = Secret::new(entry.value.to_string())
+            .map_err(|e| bad(format!("the value of {name} {e}")))?;
+        items.retain(|(n, _)| *n != name);
+        items.push((name, value));
+    }
+    Ok(items)
+}
+
+fn from_environment(names: &[VarName]) -> Result<Vec<(VarName, Secret)>> {
+    let mut items = Vec::new();
+    for name in names {
+        let value = std::env::var_os(name.as_str()).ok_or_else(|| Error::InputNotFound {
+            what: format!("environment variable {name}"),
+            hint: Some(format!(
+                "export {name} in this shell first, or import it from a file"
+            )),
+        })?;
+        let value = value.into_string().map_err(|_| Error::BadValue {
+            name: name.to_string(),
+            problem: "is not valid UTF-8".to_string(),
+        })?;
+        let value = Secret::new(value).map_err(|e| Error::BadValue {
+            name: name.to_string(),
+            problem: e.to_string(),
+        })?;
+        items.retain(|(n, _)| n != name);
+        items.push((name.clone(), value));
+    }
+    Ok(items)
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    new: usize,
+    updated: usize,
+    unchanged: usize,
+}
+
+fn merge(
+    doc: &mut Document,
+    items: &[(VarName, Secret)],
+    args: &Args,
+    ctx: &Context,
+) -> Result<Counts> {
+    let conflicts: Vec<&str> = items
+        .iter()
+        .filter(|(name, value)| {
+            doc.variables
+                .get(name)
+                .is_some_and(|var| !var.value.same_as(value))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if !conflicts.is_empty() && !args.overwrite {
+        return Err(Error::Refused {
+            message: format!(
+                "{} already hold(s) a different value in profile '{}'; nothing was imported",
+                conflicts.join(", "),
+                ctx.profile
+            ),
+            hint: "add --overwrite to replace the stored values with the imported ones".to_string(),
+        });
+    }
+    let mut counts = Counts::default();
+    for (name, value) in items {
+        let existing = doc.variables.get(name);
+        let secret = match (args.secret, args.plain, existing) {
+            (true, _, _) => true,
+            (_, true, _) => false,
+            (_, _, Some(var)) => var.secret,
+            _ => name.looks_secret(),
+        };
+        match existing {
+            Some(var) if var.value.same_as(value) && var.secret == secret => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Some(_) => counts.updated += 1,
+            None => counts.new += 1,
+        }
+        let expires_at = existing.and_then(|v| v.expires_at);
+        doc.upsert(name.clone(), value.clone(), secret, expires_at, ctx.now);
+    }
+    Ok(counts)
+}
+
+/// Rewrites the source without the imported lines, or deletes it when
+/// nothing else was in it. Refuses if the file changed since it was read.
+fn remove_imported(ctx: &Context, source: &Source) -> Result<()> {
+    let path = &source.path;
+    let now = Zeroizing::new(
+        fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?,
+    );
+    if now.as_slice() != source.text.as_bytes() {
+        return Err(Error::Refused {
+            message: format!(
+                "{} changed while importing; it was left unchanged",
+                path.display()
+            ),
+            hint: "the variables are stored; run `bscred import --remove` again to clean the file"
+                .to_string(),
+        });
+    }
+    let entries: Vec<&dotenv::Entry> = source.entries.iter().collect();
+    let rest = Zeroizing::new(dotenv::without_entries(&source.text, &entries));
+    if rest.trim().is_empty() {
+        fs::remove_file(path).map_err(Error::io(format!("cannot delete {}", path.display())))?;
+        ctx.note(format!(
+            "deleted {}: it held nothing but the imported variables",
+            path.display()
+        ));
+    } else {
+        // Write through a symlink to the file it points at, keeping its mode.
+        let target = fs::canonicalize(path)
+            .map_err(Error::io(format!("cannot resolve {}", path.display())))?;
+        let permissions = fs::metadata(&target)
+            .map_err(Error::io(format!("cannot read {}", path.display())))?
+            .permissions();
+        private_fs::write_atomic(&target, rest.as_bytes())?;
+        fs::set_permissions(&target, permissions).map_err(Error::io(format!(
+            "cannot restore the permissions of {}",
+            path.display()
+        )))?;
+        ctx.note(format!(
+            "removed {} imported line(s) from {}; its other lines are untouched",
+            source.entries.iter().map(|e| e.lines.len()).sum::<usize>(),
+            path.display()
+        ));
+    }
+    ctx.note("if the file was ever committed or backed up, the old values are still there: consider rotating them");
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `bscred list`: the profile's variables, values masked.
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::error::{Exit, Result};
+use crate::expiry;
+use crate::store::Variable;
+
+/// List the profile's variables: name, secret or plain, a masked preview of
+/// secret values (`ghp_…3f9a`), and expiry.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON for scripts (includes the profile's backend and store path)
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    profile: &'a str,
+    backend: String,
+    store: String,
+    variables: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    secret: bool,
+    preview: String,
+    created_at: String,
+    updated_at: String,
+    expires_at: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let doc = profile.load(ctx.now)?;
+    let info = profile.info();
+    let rows: Vec<Row> = doc
+        .variables
+        .iter()
+        .map(|(name, var)| Row {
+            name: name.to_string(),
+            secret: var.secret,
+            preview: preview(var),
+            created_at: var.created_at.to_string(),
+            updated_at: var.updated_at.to_string(),
+            expires_at: var.expires_at.map(|t| t.to_string()),
+        })
+        .collect();
+    if args.json {
+        super::print_json(&Report {
+            profile: ctx.profile.as_str(),
+            backend: info.backend.to_string(),
+            store: info.location.display().to_string(),
+            variables: rows,
+        })?;
+        return Ok(Exit::Ok);
+    }
+    if rows.is_empty() {
+        ctx.note(format!(
+            "profile '{}' has no variables yet; add one with `bscred set NAME`",
+            ctx.profile
+        ));
+        return Ok(Exit::Ok);
+    }
+    let table: Vec<[String; 4]> = doc
+        .variables
+        .iter()
+        .zip(&rows)
+        .map(|((_, var), row)| {
+            let kind = if row.secret { "secret" } else { "plain" };
+            [
+                row.name.clone(),
+                kind.to_string(),
+                row.preview.clone(),
+                expiry::describe(var.expires_at, ctx.now),
+            ]
+        })
+        .collect();
+    super::print(render_table(["NAME", "TYPE", "VALUE", "EXPIRES"], &table).as_bytes())?;
+    Ok(Exit::Ok)
+}
+
+/// Secret values masked; plain ones shown on one line, cut at 40 characters.
+fn preview(var: &Variable) -> String {
+    if var.secret {
+        return var.value.masked();
+    }
+    let text: String = var.value.expose().escape_debug().collect();
+    if text.chars().count() > 40 {
+        let cut: String = text.chars().take(39).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+pub(super) fn render_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header = header.map(str::to_string);
+    for row in std::iter::once(&header).chain(rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

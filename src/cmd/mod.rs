@@ -1,0 +1,59 @@
+//! The subcommands: one file each, holding its `Args` (whose doc comment is
+//! its help) and its `run`. This file is the list and the one `match`.
+
+mod get;
+mod import;
+mod init;
+mod list;
+mod rm;
+mod set;
+mod status;
+
+use std::io::{self, Write};
+
+use crate::cli::Cli;
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+
+/// Every subcommand.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    Set(set::Args),
+    Get(get::Args),
+    List(list::Args),
+    Rm(rm::Args),
+    Import(import::Args),
+    Status(status::Args),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Exit> {
+    let ctx = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Set(args) => set::run(&ctx, args),
+        Command::Get(args) => get::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Rm(args) => rm::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+    }
+}
+
+/// Writes `bytes` to stdout and flushes, mapping failure (a closed pipe
+/// included) to an error `main` knows how to end quietly on.
+fn print(bytes: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(Error::io("cannot write to standard output"))
+}
+
+/// Serialises a JSON report for stdout.
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::io("cannot serialise JSON output")(e.into()))?;
+    text.push('\n');
+    print(text.as_bytes())
+}

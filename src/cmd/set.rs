@@ -1,0 +1,143 @@
+//! `bscred set`: store one variable.
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::expiry;
+use crate::prompt;
+use crate::secret::{BadValue, Secret, VarName};
+
+/// Store a variable. Secret values come from a hidden prompt or --stdin,
+/// never from the command line, where other processes and your shell
+/// history would see them. A name is secret when one of its _-separated
+/// words is TOKEN, SECRET, PASSWORD, PASSWD, PASS, KEY, PAT, CREDENTIAL(S)
+/// or AUTH; --secret and --plain override that.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bscred set GITHUB_TOKEN                          # hidden prompt\n  \
+    gh auth token | bscred set GITHUB_TOKEN --stdin\n  \
+    bscred set GITHUB_USERNAME octocat               # plain values may come from argv\n  \
+    bscred set GITHUB_TOKEN --expires-in 90d")]
+pub struct Args {
+    /// Variable name: letters, digits and _, not starting with a digit
+    name: VarName,
+
+    /// The value, for plain variables only
+    value: Option<String>,
+
+    /// Read the value from stdin (all of it, minus one trailing newline)
+    #[arg(long, conflicts_with = "value")]
+    stdin: bool,
+
+    /// Treat the value as secret whatever its name
+    #[arg(long, conflicts_with = "plain")]
+    secret: bool,
+
+    /// Treat the value as plain (shown by `list`, allowed on the command line)
+    #[arg(long)]
+    plain: bool,
+
+    /// When the value expires: YYYY-MM-DD or an RFC 3339 time
+    #[arg(long, value_name = "DATE", conflicts_with = "expires_in")]
+    expires: Option<String>,
+
+    /// When the value expires, from now: 90d, 12w
+    #[arg(long, value_name = "DURATION")]
+    expires_in: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let secret = if args.secret || args.plain {
+        args.secret
+    } else {
+        args.name.looks_secret()
+    };
+    let expires_at = expiry_of(&args, ctx.now)?;
+    // Open before asking for the value: a typo'd profile should fail before
+    // the user pastes a token.
+    let profile = ctx.open_profile()?;
+    let value = read_value(&args, secret)?;
+    let name = args.name;
+    profile.update(ctx.now, &mut |doc| {
+        let keep_expiry = doc.variables.get(&name).and_then(|v| v.expires_at);
+        doc.upsert(
+            name.clone(),
+            value.clone(),
+            secret,
+            expires_at.or(keep_expiry),
+            ctx.now,
+        );
+        Ok(())
+    })?;
+    let kind = if secret { "secret" } else { "plain" };
+    ctx.note(format!(
+        "stored {name} ({kind}) in profile '{}'",
+        ctx.profile
+    ));
+    Ok(Exit::Ok)
+}
+
+fn expiry_of(args: &Args, now: Timestamp) -> Result<Option<Timestamp>> {
+    fn bad(flag: &'static str) -> impl Fn(String) -> Error {
+        move |reason| {
+            Error::usage(
+                format!("--{flag}: {reason}"),
+                "e.g. --expires 2026-12-31 or --expires-in 90d",
+            )
+        }
+    }
+    match (&args.expires, &args.expires_in) {
+        (Some(date), _) => expiry::parse_date(date).map(Some).map_err(bad("expires")),
+        (None, Some(span)) => expiry::parse_in(span, now)
+            .map(Some)
+            .map_err(bad("expires-in")),
+        (None, None) => Ok(None),
+    }
+}
+
+fn read_value(args: &Args, secret: bool) -> Result<Secret> {
+    let name = &args.name;
+    let bad = |problem: BadValue| Error::BadValue {
+        name: name.to_string(),
+        problem: problem.to_string(),
+    };
+    if let Some(value) = &args.value {
+        if secret {
+            // The value is already in argv; refusing keeps it out of the
+            // store's habits and teaches the safe forms. Never echo it.
+            return Err(Error::usage(
+                format!("refusing to take the secret value of {name} from the command line"),
+                format!(
+                    "the command line is visible to other processes and saved in shell history; run `bscred set {name}` for a hidden prompt, or pipe it: `gh auth token | bscred set {name} --stdin` (--plain if it is not secret)"
+                ),
+            ));
+        }
+        return Secret::new(value.clone()).map_err(bad);
+    }
+    if args.stdin {
+        let bytes = prompt::read_stdin().map_err(Error::io("cannot read standard input"))?;
+        return Secret::from_bytes(bytes.to_vec()).map_err(bad);
+    }
+    if !prompt::stdin_is_terminal() {
+        return Err(Error::usage(
+            format!("no value given for {name}, and stdin is not a terminal to prompt on"),
+            format!(
+                "pipe the value with --stdin: `printf %s \"$VALUE\" | bscred set {name} --stdin`"
+            ),
+        ));
+    }
+    let typed = if secret {
+        prompt::hidden(&format!("Value for {name} (input hidden): "))
+    } else {
+        prompt::visible(&format!("Value for {name}: "))
+    }
+    .map_err(Error::io("cannot read from the terminal"))?;
+    if typed.is_empty() {
+        return Err(Error::usage(
+            format!("no value entered for {name}; nothing changed"),
+            "to store an empty value on purpose, use `printf '' | bscred set NAME --stdin`",
+        ));
+    }
+    Secret::new(typed.to_string()).map_err(bad)
+}

@@ -1,0 +1,99 @@
+//! `bscred status`: what the profile holds and when it expires, from the
+//! non-secret metadata cache alone (no identity, no decryption).
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::error::{Exit, Result};
+use crate::expiry;
+
+/// Show the profile's backend, where its store lives, and each variable's
+/// age and expiry. Reads only non-secret metadata: needs no identity or
+/// unlock, and never decrypts.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    profile: String,
+    backend: String,
+    store: String,
+    /// False when the store changed since the cache was written (or there
+    /// is no cache yet); the next command that decrypts refreshes it.
+    metadata_current: bool,
+    variables: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    secret: bool,
+    created_at: String,
+    updated_at: String,
+    expires_at: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let info = profile.info();
+    let cached = profile.cached_metadata();
+    let current = cached
+        .as_ref()
+        .is_some_and(|m| profile.metadata_is_current(m));
+    let variables = cached.map(|m| m.variables).unwrap_or_default();
+    if args.json {
+        let rows = variables
+            .iter()
+            .map(|(name, meta)| Row {
+                name: name.clone(),
+                secret: meta.secret,
+                created_at: meta.created_at.to_string(),
+                updated_at: meta.updated_at.to_string(),
+                expires_at: meta.expires_at.map(|t| t.to_string()),
+            })
+            .collect();
+        super::print_json(&Report {
+            profile: ctx.profile.to_string(),
+            backend: info.backend.to_string(),
+            store: info.location.display().to_string(),
+            metadata_current: current,
+            variables: rows,
+        })?;
+        return Ok(Exit::Ok);
+    }
+    let mut text = format!(
+        "profile  {}\nbackend  {}\nstore    {}\n",
+        ctx.profile,
+        info.backend,
+        info.location.display()
+    );
+    if !current {
+        text.push_str(
+            "note     the store changed since this was recorded; `bscred list` refreshes it\n",
+        );
+    }
+    if !variables.is_empty() {
+        let rows: Vec<[String; 4]> = variables
+            .iter()
+            .map(|(name, meta)| {
+                [
+                    name.clone(),
+                    (if meta.secret { "secret" } else { "plain" }).to_string(),
+                    meta.updated_at.strftime("%Y-%m-%d").to_string(),
+                    expiry::describe(meta.expires_at, ctx.now),
+                ]
+            })
+            .collect();
+        text.push('\n');
+        text.push_str(&super::list::render_table(
+            ["NAME", "TYPE", "UPDATED", "EXPIRES"],
+            &rows,
+        ));
+    }
+    super::print(text.as_bytes())?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,312 @@
+//! One error type for the library, the hint that goes with each error, and the
+//! exit-code table from DESIGN ("Exit codes").
+//!
+//! Errors name the thing that is wrong (a variable name, a file path) and never
+//! a value: nothing in this file has access to one.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::PathBuf;
+
+/// The process exit codes bscred promises. Scripts depend on these numbers:
+/// add codes freely, never renumber one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything went as asked.
+    Ok,
+    /// A runtime failure that no other code describes.
+    Failure,
+    /// The command line was wrong (clap's own code).
+    Usage,
+    /// A variable, profile or store that was asked for does not exist.
+    NotFound,
+    /// The store cannot be opened or decrypted: wrong identity, corrupt or
+    /// tampered file, unavailable keychain.
+    Unavailable,
+    /// GitHub rejected the token or could not be reached.
+    GitHub,
+    /// `check`: something expires within the window.
+    Expiring,
+    /// `check`: something has expired.
+    Expired,
+    /// `doctor` found problems.
+    Findings,
+    /// `exec`: bscred failed before it could start the command (as `env(1)`).
+    ExecFailed,
+    /// `exec`: the command exists but cannot be executed.
+    NotExecutable,
+    /// `exec`: the command was not found.
+    CommandNotFound,
+}
+
+impl Exit {
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::NotFound => 3,
+            Exit::Unavailable => 4,
+            Exit::GitHub => 5,
+            Exit::Expiring => 10,
+            Exit::Expired => 11,
+            Exit::Findings => 12,
+            Exit::ExecFailed => 125,
+            Exit::NotExecutable => 126,
+            Exit::CommandNotFound => 127,
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit.code())
+    }
+}
+
+/// Everything that can go wrong inside bscred.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line asks for something that cannot be done as asked.
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    /// A value given on the command line, stdin or a prompt is not acceptable.
+    #[error("the value for {name} {problem}")]
+    BadValue { name: String, problem: String },
+    /// The profile has no settings yet: `init` was never run for it.
+    #[error("profile '{profile}' is not initialised")]
+    NotInitialised { profile: String },
+    /// A variable that was asked for is not in the profile.
+    #[error("no variable {name} in profile '{profile}'")]
+    VarNotFound { name: String, profile: String },
+    /// An input the user named does not exist.
+    #[error("{what} not found")]
+    InputNotFound { what: String, hint: Option<String> },
+    /// The profile's settings say a store exists, but its file is gone.
+    #[error("the store file of profile '{profile}' is missing: {path}")]
+    StoreMissing { profile: String, path: PathBuf },
+    /// The store exists but cannot be decrypted with the identity at hand.
+    #[error("cannot decrypt {path}: {reason}")]
+    Decrypt { path: PathBuf, reason: String },
+    /// The store decrypts (or should) but its content is damaged.
+    #[error("the store file {path} is damaged: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    /// An identity file that other users can read is refused.
+    #[error("identity file {path} can be read by other users (mode {mode:04o})")]
+    IdentityExposed { path: PathBuf, mode: u32 },
+    /// An identity file that cannot be used for another reason.
+    #[error("cannot use identity file {path}: {reason}")]
+    Identity { path: PathBuf, reason: String },
+    /// A configuration file (profile settings, `.bscred.toml`) is malformed.
+    #[error("cannot read {path}: {reason}")]
+    Config { path: PathBuf, reason: String },
+    /// A dotenv file could not be parsed.
+    #[error("cannot import {path}: {reason}")]
+    Import {
+        path: PathBuf,
+        reason: String,
+        hint: Option<String>,
+    },
+    /// A refusal that protects data (overwriting, conflicting state).
+    #[error("{message}")]
+    Refused { message: String, hint: String },
+    /// An operating-system error, with what bscred was doing at the time.
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with what was being done, e.g. "cannot write /x/y".
+    pub fn io(context: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Io { context, source }
+    }
+
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// The exit code this error maps to (DESIGN's table).
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Usage { .. } | Error::BadValue { .. } => Exit::Usage,
+            Error::NotInitialised { .. }
+            | Error::VarNotFound { .. }
+            | Error::InputNotFound { .. } => Exit::NotFound,
+            Error::StoreMissing { .. }
+            | Error::Decrypt { .. }
+            | Error::Corrupt { .. }
+            | Error::IdentityExposed { .. }
+            | Error::Identity { .. } => Exit::Unavailable,
+            Error::Config { .. }
+            | Error::Import { .. }
+            | Error::Refused { .. }
+            | Error::Io { .. } => Exit::Failure,
+        }
+    }
+
+    /// The line that tells the user what to do about it, when there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. }
+            | Error::InputNotFound { hint, .. }
+            | Error::Import { hint, .. } => hint.clone(),
+            Error::BadValue { .. } => None,
+            Error::NotInitialised { profile } => Some(if profile == "default" {
+                "run `bscred init` to create it".to_string()
+            } else {
+                format!("run `bscred init -p {profile}` to create it, or pick another profile with -p")
+            }),
+            Error::VarNotFound { .. } => {
+                Some("`bscred list` shows the names in this profile".to_string())
+            }
+            Error::StoreMissing { .. } => Some(
+                "restore the file from a backup; bscred does not start an empty store over a lost one"
+                    .to_string(),
+            ),
+            Error::Decrypt { .. } => Some(
+                "check that the profile's identity file is the one the store was encrypted to"
+                    .to_string(),
+            ),
+            Error::Corrupt { .. } => Some(
+                "the file was left unchanged; restore it from a backup or version control".to_string(),
+            ),
+            Error::IdentityExposed { path, .. } => Some(format!("run `chmod 600 {}`", path.display())),
+            Error::Identity { .. } => Some(
+                "an identity file holds AGE-SECRET-KEY-1… lines, as `age-keygen` writes them".to_string(),
+            ),
+            Error::Config { .. } => Some("fix or remove the file, then try again".to_string()),
+            Error::Refused { hint, .. } => Some(hint.clone()),
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
+                Some("check the ownership and permissions of bscred's directories".to_string())
+            }
+            Error::Io { .. } => None,
+        }
+    }
+
+    /// The error as the user sees it: one `error:` line holding the cause
+    /// chain, then an optional `hint:` line.
+    pub fn render(&self) -> String {
+        let mut text = format!("bscred: error: {self}");
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let _ = write!(text, ": {cause}");
+            source = cause.source();
+        }
+        text.push('\n');
+        if let Some(hint) = self.hint() {
+            let _ = writeln!(text, "bscred: hint: {hint}");
+        }
+        text
+    }
+
+    /// Whether this is a write to a closed pipe (`bscred list | head`), which
+    /// ends the program quietly with success, as ripgrep does.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_match_the_design_table() {
+        let table = [
+            (Exit::Ok, 0),
+            (Exit::Failure, 1),
+            (Exit::Usage, 2),
+            (Exit::NotFound, 3),
+            (Exit::Unavailable, 4),
+            (Exit::GitHub, 5),
+            (Exit::Expiring, 10),
+            (Exit::Expired, 11),
+            (Exit::Findings, 12),
+            (Exit::ExecFailed, 125),
+            (Exit::NotExecutable, 126),
+            (Exit::CommandNotFound, 127),
+        ];
+        for (exit, code) in table {
+            assert_eq!(exit.code(), code, "{exit:?}");
+        }
+    }
+
+    #[test]
+    fn errors_map_to_their_documented_codes() {
+        let path = PathBuf::from("/x");
+        let cases = [
+            (Error::usage("m", "h"), 2),
+            (
+                Error::NotInitialised {
+                    profile: "p".into(),
+                },
+                3,
+            ),
+            (
+                Error::VarNotFound {
+                    name: "A".into(),
+                    profile: "p".into(),
+                },
+                3,
+            ),
+            (
+                Error::Decrypt {
+                    path: path.clone(),
+                    reason: "r".into(),
+                },
+                4,
+            ),
+            (
+                Error::Corrupt {
+                    path: path.clone(),
+                    reason: "r".into(),
+                },
+                4,
+            ),
+            (Error::IdentityExposed { path, mode: 0o644 }, 4),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.exit().code(), code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn render_is_one_error_line_and_one_hint_line() {
+        let error = Error::Io {
+            context: "cannot write /s".into(),
+            source: io::Error::new(io::ErrorKind::PermissionDenied, "denied"),
+        };
+        let text = error.render();
+        assert_eq!(
+            text,
+            "bscred: error: cannot write /s: denied\n\
+             bscred: hint: check the ownership and permissions of bscred's directories\n"
+        );
+    }
+
+    #[test]
+    fn exposed_identity_hint_names_the_chmod() {
+        let error = Error::IdentityExposed {
+            path: "/h/id.txt".into(),
+            mode: 0o644,
+        };
+        assert!(error.render().contains("mode 0644"));
+        assert_eq!(error.hint().as_deref(), Some("run `chmod 600 /h/id.txt`"));
+    }
+}

@@ -1,0 +1,121 @@
+//! Expiry dates: parsing what users type (`--expires 2026-12-31`,
+//! `--expires-in 90d`) and the arithmetic on them, as pure functions of an
+//! explicit `now`.
+
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan, tz::TimeZone};
+
+/// Parses `--expires`: a date (`2026-12-31`, taken as the start of that day
+/// in UTC, the moment GitHub's "expires on" date begins) or a full RFC 3339
+/// time (`2026-12-31T23:00:00Z`, `2026-12-31T23:00:00+02:00`).
+pub fn parse_date(text: &str) -> Result<Timestamp, String> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    text.parse::<Date>()
+        .ok()
+        .and_then(|date| TimeZone::UTC.to_timestamp(date.at(0, 0, 0, 0)).ok())
+        .ok_or_else(|| format!("{text:?} is not a date: use YYYY-MM-DD or an RFC 3339 time"))
+}
+
+/// Parses `--expires-in`: a number of days (`90d`, `90`) or weeks (`12w`),
+/// added to `now`.
+pub fn parse_in(text: &str, now: Timestamp) -> Result<Timestamp, String> {
+    let bad = || format!("{text:?} is not a duration: use days like 90d or weeks like 12w");
+    let text = text.trim();
+    let (number, unit_days) = match text.strip_suffix(['d', 'D']) {
+        Some(n) => (n, 1),
+        None => match text.strip_suffix(['w', 'W']) {
+            Some(n) => (n, 7),
+            None => (text, 1),
+        },
+    };
+    let count: i64 = number.parse().map_err(|_| bad())?;
+    if !(1..=3660).contains(&count) {
+        return Err(format!("{text:?} is out of range: use 1 to 3660 days"));
+    }
+    now.checked_add((count * unit_days * 24).hours())
+        .map_err(|_| bad())
+}
+
+/// Whole days from `now` until `expires` (negative once past).
+pub fn days_left(expires: Timestamp, now: Timestamp) -> i64 {
+    (expires.as_second() - now.as_second()).div_euclid(86_400)
+}
+
+/// How a listing shows an expiry: `2026-12-31 (in 34 days)`,
+/// `2026-11-01 (expired 3 days ago)`, or `-` when none is recorded.
+pub fn describe(expires: Option<Timestamp>, now: Timestamp) -> String {
+    let Some(expires) = expires else {
+        return "-".to_string();
+    };
+    let date = expires.strftime("%Y-%m-%d");
+    let days = days_left(expires, now);
+    match days {
+        _ if expires <= now => {
+            let ago = days_left(now, expires);
+            match ago {
+                0 => format!("{date} (expired today)"),
+                1 => format!("{date} (expired yesterday)"),
+                n => format!("{date} (expired {n} days ago)"),
+            }
+        }
+        0 => format!("{date} (today)"),
+        1 => format!("{date} (in 1 day)"),
+        n => format!("{date} (in {n} days)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn dates_and_times_parse() {
+        assert_eq!(parse_date("2026-12-31"), Ok(ts("2026-12-31T00:00:00Z")));
+        assert_eq!(
+            parse_date("2026-12-31T23:00:00+02:00"),
+            Ok(ts("2026-12-31T21:00:00Z"))
+        );
+        assert!(parse_date("31/12/2026").is_err());
+        assert!(parse_date("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn durations_count_days_and_weeks() {
+        let now = ts("2026-01-01T12:00:00Z");
+        assert_eq!(parse_in("90d", now), Ok(ts("2026-04-01T12:00:00Z")));
+        assert_eq!(parse_in("2w", now), Ok(ts("2026-01-15T12:00:00Z")));
+        assert_eq!(parse_in("1", now), Ok(ts("2026-01-02T12:00:00Z")));
+        for bad in ["0d", "-3d", "x", "90m", "", "99999d"] {
+            assert!(parse_in(bad, now).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn descriptions_count_days_both_ways() {
+        let now = ts("2026-01-01T00:00:00Z");
+        assert_eq!(describe(None, now), "-");
+        assert_eq!(
+            describe(Some(ts("2026-01-15T00:00:00Z")), now),
+            "2026-01-15 (in 14 days)"
+        );
+        assert_eq!(
+            describe(Some(ts("2025-12-29T00:00:00Z")), now),
+            "2025-12-29 (expired 3 days ago)"
+        );
+    }
+
+    #[test]
+    fn days_left_rounds_down_and_goes_negative() {
+        let now = ts("2026-01-01T00:00:00Z");
+        assert_eq!(days_left(ts("2026-01-15T00:00:00Z"), now), 14);
+        assert_eq!(days_left(ts("2026-01-01T23:59:59Z"), now), 0);
+        assert_eq!(days_left(ts("2025-12-31T23:00:00Z"), now), -1);
+    }
+}

@@ -1,0 +1,25 @@
+//! bscred keeps the credentials a project needs (a GitHub token,
+//! `GITHUB_USERNAME`, …) in an age-encrypted file instead of a plaintext
+//! `.env`, and hands them to a shell or a command.
+//!
+//! The binary is a thin wrapper over [`cmd::run`]; DESIGN.md in the project's
+//! shared docs is the contract for commands, exit codes and storage.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cmd;
+pub mod context;
+pub mod dotenv;
+pub mod error;
+pub mod expiry;
+pub mod harden;
+pub mod identity;
+pub mod metadata;
+pub mod paths;
+pub mod private_fs;
+pub mod profile;
+pub mod project;
+pub mod prompt;
+pub mod secret;
+pub mod store;

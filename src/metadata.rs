@@ -1,0 +1,132 @@
+//! The non-secret metadata cache: each profile's names, flags and expiry in
+//! the state directory, rewritten on every write and never holding a value.
+//! `status` and (later) `check` and the expiry reminders read only this, so
+//! they need no unlock and cost a file read.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::private_fs;
+use crate::store::{Backend, Document, StoreInfo};
+
+const VERSION: u32 = 1;
+
+/// What the cache knows of one profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub version: u32,
+    pub profile: String,
+    pub backend: Backend,
+    pub store: PathBuf,
+    /// The store's fingerprint when this was written; a different one now
+    /// means the store changed underneath (a `git pull`, another machine).
+    pub fingerprint: Option<String>,
+    pub written_at: Timestamp,
+    pub variables: BTreeMap<String, VarMeta>,
+}
+
+/// The non-secret facts of one variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VarMeta {
+    pub secret: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+impl Metadata {
+    /// The metadata of `doc`. Takes the document by reference and copies
+    /// only names, flags and times: there is no path by which a value gets in.
+    pub fn of(
+        profile: &str,
+        info: &StoreInfo,
+        fingerprint: Option<String>,
+        doc: &Document,
+        now: Timestamp,
+    ) -> Metadata {
+        let variables = doc
+            .variables
+            .iter()
+            .map(|(name, var)| {
+                let meta = VarMeta {
+                    secret: var.secret,
+                    created_at: var.created_at,
+                    updated_at: var.updated_at,
+                    expires_at: var.expires_at,
+                };
+                (name.to_string(), meta)
+            })
+            .collect();
+        Metadata {
+            version: VERSION,
+            profile: profile.to_string(),
+            backend: info.backend,
+            store: info.location.clone(),
+            fingerprint,
+            written_at: now,
+            variables,
+        }
+    }
+
+    /// Reads the cache; `Ok(None)` when there is none (or it is from a newer
+    /// version, or unreadable: it is only a cache, rebuilt on the next read).
+    pub fn read(path: &Path) -> Option<Metadata> {
+        let bytes = fs::read(path).ok()?;
+        let meta: Metadata = serde_json::from_slice(&bytes).ok()?;
+        (meta.version == VERSION).then_some(meta)
+    }
+
+    /// Replaces the cache file atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::io("cannot serialise the metadata cache")(e.into()))?;
+        bytes.push(b'\n');
+        private_fs::write_atomic(path, &bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn holds_names_and_flags_but_never_a_value() {
+        let mut doc = Document::default();
+        let now = Timestamp::UNIX_EPOCH;
+        let value = Secret::new("ghp_value_that_must_not_leak".into()).expect("valid");
+        doc.upsert(
+            "GITHUB_TOKEN".parse().expect("name"),
+            value,
+            true,
+            Some(now),
+            now,
+        );
+        let info = StoreInfo {
+            backend: Backend::File,
+            location: "/s.age".into(),
+        };
+        let meta = Metadata::of("default", &info, Some("1:2".into()), &doc, now);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.json");
+        meta.write(&path).expect("write");
+        let text = fs::read_to_string(&path).expect("read");
+        assert!(text.contains("GITHUB_TOKEN"));
+        assert!(!text.contains("must_not_leak"));
+        assert_eq!(Metadata::read(&path), Some(meta));
+    }
+
+    #[test]
+    fn a_damaged_cache_is_just_absent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.json");
+        fs::write(&path, "{not json").expect("write");
+        assert_eq!(Metadata::read(&path), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! Files only the user can read: 0700 directories, 0600 files written
+//! atomically, exclusive locks that die with their process, and the check
+//! that refuses a key file other users can read.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Creates `dir` and any missing parents with mode 0700.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(Error::io(format!(
+        "cannot create directory {}",
+        dir.display()
+    )))
+}
+
+/// Replaces `path` with `bytes` so that a reader sees either the old content
+/// or the new, never a mix, even if the process is killed midway: write a
+/// temporary file in the same directory, fsync it, rename it over the target,
+/// fsync the directory. The new file is 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, bytes, Replace::Yes)
+}
+
+/// Like `write_atomic`, but fails if `path` already exists: for files that
+/// must never be silently replaced (a new identity).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, bytes, Replace::No)
+}
+
+#[derive(PartialEq)]
+enum Replace {
+    Yes,
+    No,
+}
+
+fn write_atomic_with(path: &Path, bytes: &[u8], replace: Replace) -> Result<()> {
+    let wrap = |action: &str| Error::io(format!("cannot {action} {}", path.display()));
+    let dir = parent_dir(path);
+    ensure_dir(dir)?;
+    // tempfile creates the file 0600 on Unix, before any byte is written.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".bscred-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(wrap("create a temporary file next to"))?;
+    temp.write_all(bytes).map_err(wrap("write"))?;
+    temp.as_file().sync_all().map_err(wrap("flush"))?;
+    match replace {
+        Replace::Yes => temp.persist(path).map(drop),
+        Replace::No => temp.persist_noclobber(path).map(drop),
+    }
+    .map_err(|e| wrap("replace")(e.error))?;
+    sync_dir(dir).map_err(wrap("flush the directory of"))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The rename is durable only once the directory entry is on disk.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// An exclusive lock held until dropped. Built on `flock`-style locks (std's
+/// `File::lock`), which the kernel releases when the holder dies, so a killed
+/// `bscred set` can never leave a stale lock behind.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Blocks until the lock at `path` is ours.
+    pub fn acquire(path: &Path) -> Result<Lock> {
+        ensure_dir(parent_dir(path))?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(Error::io(format!(
+            "cannot open lock file {}",
+            path.display()
+        )))?;
+        file.lock()
+            .map_err(Error::io(format!("cannot lock {}", path.display())))?;
+        Ok(Lock { _file: file })
+    }
+}
+
+/// Refuses a key file that anyone but its owner can read, as ssh does.
+#[cfg(unix)]
+pub fn check_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .map_err(Error::io(format!("cannot read {}", path.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(Error::IdentityExposed {
+            path: path.to_path_buf(),
+            mode: mode & 0o7777,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn check_private(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/file");
+        write_atomic(&path, b"one").expect("first write");
+        write_atomic(&path, b"two").expect("second write");
+        assert_eq!(fs::read(&path).expect("read"), b"two");
+        let names: Vec<_> = fs::read_dir(path.parent().expect("parent"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec!["file"]);
+    }
+
+    #[test]
+    fn write_new_never_replaces() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("id");
+        write_new(&path, b"first").expect("created");
+        assert!(write_new(&path, b"second").is_err());
+        assert_eq!(fs::read(&path).expect("read"), b"first");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_0600_and_dirs_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("d/f");
+        write_atomic(&path, b"x").expect("write");
+        let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("d")), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn readable_key_files_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("key");
+        fs::write(&path, "k").expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
+        let error = check_private(&path).expect_err("refused");
+        assert_eq!(error.exit().code(), 4);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+        check_private(&path).expect("accepted");
+    }
+}

@@ -1,0 +1,213 @@
+//! A profile: its name, the settings `init` recorded for it (backend,
+//! identity, recipients), and the store those settings open, kept in step
+//! with the metadata cache on every read and write.
+
+use std::fmt;
+use std::fs;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::metadata::Metadata;
+use crate::paths::Dirs;
+use crate::private_fs;
+use crate::store::file::FileStore;
+use crate::store::{Backend, Document, Store, StoreInfo};
+
+/// A profile name: it becomes part of file names, so it is kept to
+/// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProfileName(String);
+
+impl ProfileName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ProfileName {
+    fn default() -> Self {
+        ProfileName("default".to_string())
+    }
+}
+
+impl FromStr for ProfileName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut chars = s.chars();
+        let ok = s.len() <= 64
+            && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if ok {
+            Ok(ProfileName(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?} is not a valid profile name: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for ProfileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What `init` recorded about a profile. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The backend chosen at `init`; later commands use it.
+    pub backend: Backend,
+    /// File backend: the identity file that decrypts the store.
+    pub identity: PathBuf,
+    /// File backend: the public keys the store is encrypted to.
+    pub recipients: Vec<String>,
+}
+
+impl Settings {
+    /// Reads a profile's settings; `Ok(None)` when the profile was never
+    /// initialised.
+    pub fn read(dirs: &Dirs, name: &ProfileName) -> Result<Option<Settings>> {
+        let path = dirs.profile_settings(name);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()))(e)),
+        };
+        toml::from_str(&text).map(Some).map_err(|e| Error::Config {
+            path,
+            reason: e.message().to_string(),
+        })
+    }
+
+    /// Records a profile's settings.
+    pub fn write(&self, dirs: &Dirs, name: &ProfileName) -> Result<()> {
+        let body = toml::to_string(self).unwrap_or_else(|_| unreachable!("settings serialise"));
+        let text = format!(
+            "# bscred settings for profile '{name}', written by `bscred init`. No secrets here.\n{body}"
+        );
+        private_fs::write_atomic(&dirs.profile_settings(name), text.as_bytes())
+    }
+}
+
+/// An initialised profile, ready to read and write.
+#[derive(Debug)]
+pub struct Profile {
+    pub name: ProfileName,
+    pub settings: Settings,
+    store: Box<dyn Store>,
+    metadata_path: PathBuf,
+}
+
+impl Profile {
+    /// Opens the profile `init` created, or says it does not exist.
+    pub fn open(dirs: &Dirs, name: &ProfileName) -> Result<Profile> {
+        let settings = Settings::read(dirs, name)?.ok_or_else(|| Error::NotInitialised {
+            profile: name.to_string(),
+        })?;
+        Ok(Profile::with_settings(dirs, name, settings))
+    }
+
+    /// The profile these settings describe (for `init`, before they are saved).
+    pub fn with_settings(dirs: &Dirs, name: &ProfileName, settings: Settings) -> Profile {
+        let store: Box<dyn Store> = match settings.backend {
+            Backend::File | Backend::Keychain => Box::new(FileStore::new(
+                dirs.profile_store(name),
+                dirs.lock(name),
+                settings.identity.clone(),
+                settings.recipients.clone(),
+            )),
+        };
+        Profile {
+            name: name.clone(),
+            settings,
+            store,
+            metadata_path: dirs.metadata(name),
+        }
+    }
+
+    /// The backend and location of the store.
+    pub fn info(&self) -> StoreInfo {
+        self.store.info()
+    }
+
+    /// The store itself, for the few callers that need more than a document.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// Decrypts the whole document. Refreshes the metadata cache when the
+    /// store changed since it was written (a `git pull`, a manual edit).
+    pub fn load(&self, now: Timestamp) -> Result<Document> {
+        let fingerprint = self.store.fingerprint();
+        let doc = self.store.load()?;
+        let cached = Metadata::read(&self.metadata_path);
+        if cached.is_none_or(|m| m.fingerprint != fingerprint || fingerprint.is_none()) {
+            // The cache is an optimisation: failing to refresh it must not
+            // fail a read.
+            let _ = self.write_metadata(&doc, now);
+        }
+        Ok(doc)
+    }
+
+    /// Read-modify-write, then rewrite the metadata cache.
+    pub fn update(
+        &self,
+        now: Timestamp,
+        edit: &mut dyn FnMut(&mut Document) -> Result<()>,
+    ) -> Result<Document> {
+        let doc = self.store.update(edit)?;
+        self.write_metadata(&doc, now)?;
+        Ok(doc)
+    }
+
+    /// Creates the store with an empty document and its metadata.
+    pub fn create(&self, now: Timestamp) -> Result<()> {
+        let doc = Document::default();
+        self.store.create(&doc)?;
+        self.write_metadata(&doc, now)
+    }
+
+    /// The cached metadata, without touching the store.
+    pub fn cached_metadata(&self) -> Option<Metadata> {
+        Metadata::read(&self.metadata_path)
+    }
+
+    /// Whether the cache describes the store as it is now.
+    pub fn metadata_is_current(&self, meta: &Metadata) -> bool {
+        meta.fingerprint.is_some() && meta.fingerprint == self.store.fingerprint()
+    }
+
+    fn write_metadata(&self, doc: &Document, now: Timestamp) -> Result<()> {
+        let meta = Metadata::of(
+            self.name.as_str(),
+            &self.store.info(),
+            self.store.fingerprint(),
+            doc,
+            now,
+        );
+        meta.write(&self.metadata_path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names_are_safe_file_names() {
+        for good in ["default", "work", "team.backstage", "a-b_c", "9"] {
+            assert!(good.parse::<ProfileName>().is_ok(), "{good}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "-x", "a b", &"x".repeat(65)] {
+            assert!(bad.parse::<ProfileName>().is_err(), "{bad:?}");
+        }
+    }
+}

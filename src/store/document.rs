@@ -1,0 +1,173 @@
+//! The profile document: every variable of one profile with its value and
+//! metadata, versioned, serialised as JSON inside the encrypted store.
+//! `docs/file-format.md` describes it for people reading a store with `age -d`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::secret::{Secret, VarName};
+
+/// The document's `format` marker, so a decrypted file says what it is.
+pub const FORMAT: &str = "bscred-profile";
+/// The newest document version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// All variables of one profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Document {
+    pub format: String,
+    pub version: u32,
+    pub variables: BTreeMap<VarName, Variable>,
+}
+
+/// One stored variable.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Variable {
+    pub value: Secret,
+    /// Secret values are masked in listings and never taken from argv.
+    pub secret: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Why bytes are not a document this build can use. Never quotes the bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error("it is not a bscred profile document ({0})")]
+    NotADocument(String),
+    #[error("it was written by a newer bscred (document version {0}); upgrade bscred to read it")]
+    TooNew(u32),
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Document {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            variables: BTreeMap::new(),
+        }
+    }
+}
+
+impl Document {
+    /// Serialises to JSON in a buffer that is wiped when dropped.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut buffer = Zeroizing::new(Vec::with_capacity(4096));
+        // Writing to a Vec cannot fail, and every field serialises.
+        serde_json::to_writer_pretty(&mut *buffer, self)
+            .unwrap_or_else(|_| unreachable!("a document always serialises"));
+        buffer.push(b'\n');
+        buffer
+    }
+
+    /// Parses decrypted bytes, checking the format marker and version.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Document, DocumentError> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: String,
+            version: u32,
+        }
+        // serde_json's messages give a line and column, never the input.
+        let header: Header = serde_json::from_slice(bytes)
+            .map_err(|e| DocumentError::NotADocument(e.to_string()))?;
+        if header.format != FORMAT {
+            return Err(DocumentError::NotADocument(
+                "the format marker is wrong".to_string(),
+            ));
+        }
+        if header.version > VERSION {
+            return Err(DocumentError::TooNew(header.version));
+        }
+        serde_json::from_slice(bytes).map_err(|e| DocumentError::NotADocument(e.to_string()))
+    }
+
+    /// Stores a value, keeping the creation time of an existing variable.
+    pub fn upsert(
+        &mut self,
+        name: VarName,
+        value: Secret,
+        secret: bool,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) {
+        let created_at = self
+            .variables
+            .get(&name)
+            .map_or(now, |existing| existing.created_at);
+        self.variables.insert(
+            name,
+            Variable {
+                value,
+                secret,
+                created_at,
+                updated_at: now,
+                expires_at,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> VarName {
+        s.parse().expect("valid")
+    }
+
+    fn secret(s: &str) -> Secret {
+        Secret::new(s.into()).expect("valid")
+    }
+
+    #[test]
+    fn round_trips_every_field() {
+        let mut doc = Document::default();
+        let t = Timestamp::from_second(1_800_000_000).expect("time");
+        doc.upsert(name("A"), secret("x\n\ty"), true, Some(t), t);
+        doc.upsert(name("B"), secret(""), false, None, t);
+        let back = Document::from_bytes(&doc.to_bytes()).expect("parses");
+        assert_eq!(back.variables, doc.variables);
+    }
+
+    #[test]
+    fn upsert_keeps_created_and_moves_updated() {
+        let mut doc = Document::default();
+        let t1 = Timestamp::from_second(1).expect("time");
+        let t2 = Timestamp::from_second(2).expect("time");
+        doc.upsert(name("A"), secret("1"), true, None, t1);
+        doc.upsert(name("A"), secret("2"), true, None, t2);
+        let var = &doc.variables[&name("A")];
+        assert_eq!((var.created_at, var.updated_at), (t1, t2));
+        assert_eq!(var.value.expose(), "2");
+    }
+
+    #[test]
+    fn refuses_other_formats_and_newer_versions_without_quoting_them() {
+        let err = Document::from_bytes(b"ghp_leaky not json").expect_err("garbage");
+        assert!(!err.to_string().contains("ghp_leaky"));
+        let other = br#"{"format":"x","version":1,"variables":{}}"#;
+        assert!(matches!(
+            Document::from_bytes(other),
+            Err(DocumentError::NotADocument(_))
+        ));
+        let newer = br#"{"format":"bscred-profile","version":99,"variables":{}}"#;
+        assert_eq!(
+            Document::from_bytes(newer).err(),
+            Some(DocumentError::TooNew(99))
+        );
+    }
+
+    #[test]
+    fn bad_names_and_nul_values_inside_a_document_are_refused() {
+        let bad_name = br#"{"format":"bscred-profile","version":1,"variables":{"A-B":{"value":"v","secret":true,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}}"#;
+        assert!(Document::from_bytes(bad_name).is_err());
+        let nul = br#"{"format":"bscred-profile","version":1,"variables":{"A":{"value":"sec\u0000ret","secret":true,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}}"#;
+        let err = Document::from_bytes(nul).expect_err("nul refused");
+        assert!(!err.to_string().contains("sec"));
+    }
+}

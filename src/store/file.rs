@@ -1,0 +1,186 @@
+//! The file backend: one age-encrypted document per profile, encrypted to the
+//! profile's recipients and decrypted with its identity. The reference `age`
+//! CLI reads every file written here (`age -d -i IDENTITY FILE`) and bscred
+//! reads files `age` wrote, so there is no lock-in.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::{Backend, Document, Store, StoreInfo};
+use crate::error::{Error, Result};
+use crate::identity::{self, Identity};
+use crate::private_fs::{self, Lock};
+
+/// A store file can hold at most this much ciphertext. Far above any real
+/// profile (1,000 variables of 1 KiB is about 1 MiB), it stops a wrong path
+/// from making bscred read a disk image into memory.
+const MAX_STORE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One profile's age file.
+#[derive(Debug)]
+pub struct FileStore {
+    path: PathBuf,
+    lock: PathBuf,
+    identity: PathBuf,
+    recipients: Vec<String>,
+}
+
+impl FileStore {
+    /// A store at `path`, decrypted with the identity file at `identity` and
+    /// encrypted to `recipients`; writes are serialised with the lock file
+    /// at `lock`.
+    pub fn new(path: PathBuf, lock: PathBuf, identity: PathBuf, recipients: Vec<String>) -> Self {
+        FileStore {
+            path,
+            lock,
+            identity,
+            recipients,
+        }
+    }
+
+    fn encrypt(&self, doc: &Document) -> Result<Vec<u8>> {
+        let recipients = self
+            .recipients
+            .iter()
+            .map(|r| identity::parse_recipient(r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| Error::Config {
+                path: self.path.clone(),
+                reason: format!("its recipient list is invalid: {reason}"),
+            })?;
+        let encryptor =
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| Error::Refused {
+                    message: format!("cannot encrypt {}: {e}", self.path.display()),
+                    hint: "the profile needs at least one recipient".to_string(),
+                })?;
+        let plain = doc.to_bytes();
+        let mut out = Vec::with_capacity(plain.len() + 512);
+        let written = encryptor.wrap_output(&mut out).and_then(|mut writer| {
+            writer.write_all(&plain)?;
+            writer.finish()
+        });
+        written.map_err(Error::io(format!("cannot encrypt {}", self.path.display())))?;
+        Ok(out)
+    }
+
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Document> {
+        let corrupt = |reason: String| Error::Corrupt {
+            path: self.path.clone(),
+            reason,
+        };
+        let decryptor = age::Decryptor::new_buffered(ciphertext).map_err(|e| match e {
+            age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
+                corrupt("it is not an age file".to_string())
+            }
+            other => corrupt(other.to_string()),
+        })?;
+        let identity = Identity::load(&self.identity)?;
+        let mut reader = decryptor
+            .decrypt(identity.age_identities())
+            .map_err(|e| match e {
+                age::DecryptError::NoMatchingKeys => Error::Decrypt {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "it is not encrypted to the identity {}",
+                        identity.path().display()
+                    ),
+                },
+                other => corrupt(other.to_string()),
+            })?;
+        let mut plain = Zeroizing::new(Vec::new());
+        // The payload is authenticated chunk by chunk: a flipped or missing
+        // byte anywhere fails here, before anything is parsed.
+        reader
+            .read_to_end(&mut plain)
+            .map_err(|_| corrupt("it was truncated or tampered with".to_string()))?;
+        Document::from_bytes(&plain).map_err(|e| corrupt(e.to_string()))
+    }
+
+    fn read_ciphertext(&self) -> Result<Vec<u8>> {
+        let file = fs::File::open(&self.path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::StoreMissing {
+                    profile: profile_of(&self.path),
+                    path: self.path.clone(),
+                }
+            } else {
+                Error::io(format!("cannot read {}", self.path.display()))(e)
+            }
+        })?;
+        let mut bytes = Vec::new();
+        file.take(MAX_STORE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(Error::io(format!("cannot read {}", self.path.display())))?;
+        if bytes.len() as u64 > MAX_STORE_BYTES {
+            return Err(Error::Corrupt {
+                path: self.path.clone(),
+                reason: format!("it is larger than {} MiB", MAX_STORE_BYTES >> 20),
+            });
+        }
+        Ok(bytes)
+    }
+
+    fn write(&self, doc: &Document) -> Result<()> {
+        let bytes = self.encrypt(doc)?;
+        private_fs::write_atomic(&self.path, &bytes)
+    }
+}
+
+fn profile_of(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+impl Store for FileStore {
+    fn info(&self) -> StoreInfo {
+        StoreInfo {
+            backend: Backend::File,
+            location: self.path.clone(),
+        }
+    }
+
+    fn exists(&self) -> Result<bool> {
+        self.path
+            .try_exists()
+            .map_err(Error::io(format!("cannot check {}", self.path.display())))
+    }
+
+    fn create(&self, doc: &Document) -> Result<()> {
+        let _lock = Lock::acquire(&self.lock)?;
+        if self.exists()? {
+            return Err(Error::Refused {
+                message: format!("a store already exists at {}", self.path.display()),
+                hint: "bscred never replaces a store; move it away first if you mean to start over"
+                    .to_string(),
+            });
+        }
+        self.write(doc)
+    }
+
+    fn load(&self) -> Result<Document> {
+        self.decrypt(&self.read_ciphertext()?)
+    }
+
+    fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document> {
+        let _lock = Lock::acquire(&self.lock)?;
+        let mut doc = self.load()?;
+        edit(&mut doc)?;
+        self.write(&doc)?;
+        Ok(doc)
+    }
+
+    fn fingerprint(&self) -> Option<String> {
+        let meta = fs::metadata(&self.path).ok()?;
+        let modified = meta
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(format!("{}:{}", meta.len(), modified.as_nanos()))
+    }
+}

@@ -1,0 +1,99 @@
+//! Where a profile's document lives: the `Store` trait every backend
+//! implements, the backends there are, and how a profile's recorded settings
+//! pick one.
+
+pub mod document;
+pub mod file;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::error::Result;
+use crate::secret::VarName;
+pub use document::{Document, Variable};
+
+/// A backend that holds one profile's document.
+///
+/// Laws every implementation keeps (checked by the store contract test in
+/// `tests/`, run against every backend):
+/// 1. `get` after `set` returns the same value and metadata.
+/// 2. A variable that is not there is `Ok(None)`, not an error.
+/// 3. `remove` is idempotent: removing an absent name is `Ok(false)`.
+/// 4. `update` is all or nothing: when `edit` or the write fails, the stored
+///    document is the one before the call; parallel `update`s from several
+///    processes are serialised, so none is lost.
+/// 5. `load` and `update` on a store that cannot be read fail (exit 4) and
+///    leave it untouched; they never start a fresh document over it.
+/// 6. No method puts a value in an error.
+pub trait Store: fmt::Debug {
+    /// Which backend this is and where its data lives.
+    fn info(&self) -> StoreInfo;
+
+    /// Whether the store has been created.
+    fn exists(&self) -> Result<bool>;
+
+    /// Creates the store holding `doc`; fails if it already exists.
+    fn create(&self, doc: &Document) -> Result<()>;
+
+    /// Reads and decrypts the whole document.
+    fn load(&self) -> Result<Document>;
+
+    /// Read-modify-write under an exclusive lock; returns the new document.
+    fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document>;
+
+    /// A cheap token that changes whenever the stored data changes (size and
+    /// modification time for a file), so the metadata cache can tell it is
+    /// stale without decrypting anything.
+    fn fingerprint(&self) -> Option<String>;
+
+    /// One variable, or `None`.
+    fn get(&self, name: &VarName) -> Result<Option<Variable>> {
+        Ok(self.load()?.variables.remove(name))
+    }
+
+    /// Stores `var` under `name` exactly as given.
+    fn set(&self, name: &VarName, var: Variable) -> Result<()> {
+        self.update(&mut |doc| {
+            doc.variables.insert(name.clone(), var.clone());
+            Ok(())
+        })
+        .map(drop)
+    }
+
+    /// Removes `name`; `Ok(false)` when it was not there.
+    fn remove(&self, name: &VarName) -> Result<bool> {
+        let mut removed = false;
+        self.update(&mut |doc| {
+            removed = doc.variables.remove(name).is_some();
+            Ok(())
+        })?;
+        Ok(removed)
+    }
+}
+
+/// The backends a profile can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// An age-encrypted file per profile.
+    File,
+    /// The OS keychain (planned; see the README).
+    Keychain,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::File => "file",
+            Backend::Keychain => "keychain",
+        })
+    }
+}
+
+/// What `status` and `list --json` report about a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    pub backend: Backend,
+    /// The file, or the keychain item's description.
+    pub location: PathBuf,
+}
