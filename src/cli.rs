@@ -28,6 +28,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile to use [default: the `profile` in the nearest .bscred.toml, else "default"]
     #[arg(
@@ -39,10 +40,12 @@ pub struct GlobalArgs {
     )]
     pub profile: Option<ProfileName>,
 
-    /// Backend for `init` to create the profile in. Afterwards the profile's
-    /// recorded backend is used, and naming another one is an error.
-    /// `auto` picks the OS keychain when one answers, else the file backend;
-    /// this version has only the file backend, so `auto` means `file`.
+    /// Backend for `init` [default: auto, which is `file` in this version]
+    ///
+    /// `init` records the backend; later commands use the recorded one, and
+    /// naming another is an error. `auto` picks the OS keychain when one
+    /// answers, else the file backend; this version has only the file
+    /// backend, so `auto` means `file`.
     #[arg(
         long,
         global = true,

@@ -6,7 +6,9 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
 
-/// Print one variable's value to stdout, followed by a newline.
+/// Print one variable's value
+///
+/// The value goes to stdout followed by a newline (none with -n).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Variable name

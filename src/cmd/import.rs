@@ -14,7 +14,9 @@ use crate::private_fs;
 use crate::secret::{Secret, VarName};
 use crate::store::Document;
 
-/// Import variables from a dotenv file (default .env) or from the current
+/// Import variables from a dotenv file or the environment
+///
+/// Reads a dotenv file (default .env) or, with --from-env, the current
 /// environment. Names that look secret are stored as secret. A name that
 /// already holds a different value is refused unless --overwrite.
 #[derive(Debug, clap::Args)]

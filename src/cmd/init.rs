@@ -9,8 +9,11 @@ use crate::identity::Identity;
 use crate::profile::{Profile, Settings};
 use crate::store::Backend;
 
-/// Create a profile: an age identity (0600) unless one exists, and an empty
-/// encrypted store. Running it again on an initialised profile changes
+/// Create a profile's storage: an age identity and an empty encrypted store
+///
+/// The file backend keeps your age identity in a 0600 file (created unless
+/// one exists, or named with --identity) and the profile's variables in an
+/// age-encrypted file. Running init again on an initialised profile changes
 /// nothing.
 #[derive(Debug, clap::Args)]
 pub struct Args {

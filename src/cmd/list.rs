@@ -7,8 +7,10 @@ use crate::error::{Exit, Result};
 use crate::expiry;
 use crate::store::Variable;
 
-/// List the profile's variables: name, secret or plain, a masked preview of
-/// secret values (`ghp_…3f9a`), and expiry.
+/// List the profile's variables, secret values masked
+///
+/// Shows each variable's name, whether it is secret, a preview (secret
+/// values masked as `ghp_…3f9a`), and its expiry.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print JSON for scripts (includes the profile's backend and store path)

@@ -4,8 +4,10 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
 
-/// Delete variables from the profile. All or nothing: if one name is not
-/// there, nothing is deleted (unless --force).
+/// Delete variables
+///
+/// All or nothing: if one name is not in the profile, nothing is deleted
+/// (unless --force).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Variable names

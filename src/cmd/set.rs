@@ -8,11 +8,13 @@ use crate::expiry;
 use crate::prompt;
 use crate::secret::{BadValue, Secret, VarName};
 
-/// Store a variable. Secret values come from a hidden prompt or --stdin,
-/// never from the command line, where other processes and your shell
-/// history would see them. A name is secret when one of its _-separated
-/// words is TOKEN, SECRET, PASSWORD, PASSWD, PASS, KEY, PAT, CREDENTIAL(S)
-/// or AUTH; --secret and --plain override that.
+/// Store a variable (secret values from a hidden prompt or --stdin)
+///
+/// Secret values come from a hidden prompt or --stdin, never from the
+/// command line, where other processes and your shell history would see
+/// them. A name is secret when one of its _-separated words is TOKEN,
+/// SECRET, PASSWORD, PASSWD, PASS, KEY, PAT, CREDENTIAL(S) or AUTH; --secret
+/// and --plain override that.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     bscred set GITHUB_TOKEN                          # hidden prompt\n  \

@@ -7,9 +7,9 @@ use crate::context::Context;
 use crate::error::{Exit, Result};
 use crate::expiry;
 
-/// Show the profile's backend, where its store lives, and each variable's
-/// age and expiry. Reads only non-secret metadata: needs no identity or
-/// unlock, and never decrypts.
+/// Show the profile's backend, store and expiry dates, without decrypting
+///
+/// Reads only the non-secret metadata cache: needs no identity or unlock.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print JSON for scripts

@@ -1,0 +1,191 @@
+//! The hermetic test environment shared by every integration test.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The fixed "now" every test runs at (STYLE: time is a parameter).
+pub const NOW: &str = "2026-06-01T12:00:00Z";
+
+/// A token-shaped value used across tests; any output containing it leaks.
+pub const TOKEN: &str = "ghp_R4nd0mT0k3nV4lu3ThatMustNeverLeak01";
+
+/// One sealed environment: its own HOME, BSCRED_HOME and working directory.
+pub struct Env {
+    _root: TempDir,
+    pub home: PathBuf,
+    pub bscred_home: PathBuf,
+    pub work: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let root = tempfile::tempdir().expect("tempdir");
+        let home = root.path().join("home");
+        let bscred_home = root.path().join("bscred");
+        let work = root.path().join("work");
+        for dir in [&home, &work] {
+            fs::create_dir_all(dir).expect("mkdir");
+        }
+        Env {
+            _root: root,
+            home,
+            bscred_home,
+            work,
+        }
+    }
+
+    /// An initialised environment.
+    pub fn initialised() -> Env {
+        let env = Env::new();
+        env.ok(&["init"]);
+        env
+    }
+
+    /// `bscred` with a cleared environment: PATH, HOME, BSCRED_HOME and the
+    /// fixed clock only.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("BSCRED_HOME", &self.bscred_home)
+            .env("BSCRED_TEST_NOW", NOW)
+            .current_dir(&self.work);
+        cmd
+    }
+
+    /// Runs bscred with `args` and no stdin.
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
+        self.cmd().args(args).output().expect("bscred runs")
+    }
+
+    /// Runs bscred with `args` and `input` on stdin.
+    pub fn run_stdin<S: AsRef<OsStr>>(&self, args: &[S], input: &[u8]) -> Output {
+        self.cmd()
+            .args(args)
+            .write_stdin(input)
+            .output()
+            .expect("bscred runs")
+    }
+
+    /// Runs bscred and asserts success, returning stdout.
+    pub fn ok<S: AsRef<OsStr>>(&self, args: &[S]) -> String {
+        let out = self.run(args);
+        assert_success(&out);
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Stores a value through `set --stdin` (as a secret when the name says so).
+    pub fn set(&self, name: &str, value: &str) {
+        let out = self.run_stdin(&["set", name, "--stdin"], value.as_bytes());
+        assert_success(&out);
+    }
+
+    /// A value read back through `get -n`.
+    pub fn get(&self, name: &str) -> String {
+        self.ok(&["get", "-n", name])
+    }
+
+    /// `list --json`, parsed.
+    pub fn list_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["list", "--json"])).expect("json")
+    }
+
+    /// The profile's store file, as `status --json` reports it.
+    pub fn store_path(&self) -> PathBuf {
+        let status: serde_json::Value =
+            serde_json::from_str(&self.ok(&["status", "--json"])).expect("json");
+        PathBuf::from(status["store"].as_str().expect("store path"))
+    }
+
+    /// The identity file `init` created.
+    pub fn identity_path(&self) -> PathBuf {
+        self.bscred_home.join("data/identity.txt")
+    }
+
+    /// Every file under BSCRED_HOME and the work dir with its bytes, lock
+    /// files aside (they are created empty by design), for "nothing changed"
+    /// assertions.
+    pub fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        for root in [&self.bscred_home, &self.work] {
+            collect(root, &mut files);
+        }
+        files.retain(|path, _| !path.starts_with(self.bscred_home.join("state/locks")));
+        files
+    }
+}
+
+fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else {
+            files.insert(path.clone(), fs::read(&path).expect("read"));
+        }
+    }
+}
+
+/// The bscred binary under test.
+pub fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("bscred")
+}
+
+/// Asserts exit 0, showing stderr otherwise.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "bscred failed with {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Asserts a failure with `code`, empty stdout, and a one-line error
+/// (plus an optional hint line) that never contains `TOKEN`.
+pub fn assert_fails(out: &Output, code: i32) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout not empty: {:?}", out.stdout);
+    assert!(!stderr.contains(TOKEN), "the secret leaked: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    if code != 2 || stderr.starts_with("bscred: error:") {
+        assert!(
+            lines
+                .first()
+                .is_some_and(|l| l.starts_with("bscred: error: ")),
+            "{stderr}"
+        );
+        assert!(lines.len() <= 2, "more than error + hint: {stderr}");
+        if let Some(hint) = lines.get(1) {
+            assert!(hint.starts_with("bscred: hint: "), "{stderr}");
+        }
+    }
+    stderr
+}
+
+/// Whether an external tool is on PATH. When it is not, a test skips with a
+/// printed reason by hand, and fails under CI so CI never passes by skipping.
+pub fn have(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()));
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is required in CI but is not installed (scripts/test.sh installs it)"
+        );
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}

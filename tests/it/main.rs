@@ -1,0 +1,13 @@
+//! Integration tests: the built `bscred` binary in a sealed environment
+//! (temporary HOME and BSCRED_HOME, cleared environment except PATH, fixed
+//! clock), against real external tools where the machine has them.
+
+mod harness;
+
+mod age_interop;
+mod bad_input;
+mod cli_help;
+mod concurrency;
+mod import;
+mod store_contract;
+mod workflow;

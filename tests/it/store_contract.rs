@@ -1,0 +1,139 @@
+//! The `Store` trait's laws (its doc comment), checked by one generic test
+//! that every backend runs.
+
+use std::fs;
+use std::path::Path;
+
+use bscred::error::Error;
+use bscred::identity::Identity;
+use bscred::secret::{Secret, VarName};
+use bscred::store::file::FileStore;
+use bscred::store::{Document, Store, Variable};
+use jiff::Timestamp;
+
+use crate::harness::TOKEN;
+
+fn name(s: &str) -> VarName {
+    s.parse().expect("valid name")
+}
+
+fn variable(value: &str, secret: bool) -> Variable {
+    let t: Timestamp = "2026-06-01T12:00:00Z".parse().expect("time");
+    Variable {
+        value: Secret::new(value.to_string()).expect("valid value"),
+        secret,
+        created_at: t,
+        updated_at: t,
+        expires_at: Some("2026-08-30T00:00:00Z".parse().expect("time")),
+    }
+}
+
+/// Checks every law against a freshly created, empty store. `break_it`
+/// makes the store unreadable so the refusal laws can be checked.
+fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
+    assert!(!store.exists().expect("exists"));
+    store.create(&Document::default()).expect("create");
+    assert!(store.exists().expect("exists"));
+    assert!(
+        store.create(&Document::default()).is_err(),
+        "create must not replace an existing store"
+    );
+
+    // 1. get after set returns the same value and metadata.
+    let token = variable(TOKEN, true);
+    store
+        .set(&name("GITHUB_TOKEN"), token.clone())
+        .expect("set");
+    let odd = variable(" multi\nline\t'\"$(x)` ünï ", false);
+    store.set(&name("ODD"), odd.clone()).expect("set");
+    assert_eq!(
+        store.get(&name("GITHUB_TOKEN")).expect("get"),
+        Some(token.clone())
+    );
+    assert_eq!(store.get(&name("ODD")).expect("get"), Some(odd));
+
+    // 2. A missing variable is Ok(None).
+    assert_eq!(store.get(&name("MISSING")).expect("get"), None);
+
+    // 3. remove is idempotent.
+    assert!(store.remove(&name("ODD")).expect("remove"));
+    assert!(!store.remove(&name("ODD")).expect("remove again"));
+    assert_eq!(store.get(&name("ODD")).expect("get"), None);
+
+    // 4. update is all or nothing.
+    let before = store.fingerprint();
+    let failed = store.update(&mut |doc| {
+        doc.variables.clear();
+        Err(Error::usage("stop", "on purpose"))
+    });
+    assert!(failed.is_err());
+    assert_eq!(store.get(&name("GITHUB_TOKEN")).expect("get"), Some(token));
+    assert_eq!(
+        store.fingerprint(),
+        before,
+        "a failed update must not write"
+    );
+
+    // A successful write changes the fingerprint the metadata cache relies on.
+    store.set(&name("B"), variable("b", false)).expect("set");
+    assert_ne!(store.fingerprint(), before);
+
+    // 5. An unreadable store fails loudly and is left untouched.
+    break_it();
+    let after_break = store.fingerprint();
+    let load = store.load().expect_err("unreadable store must fail");
+    assert_eq!(load.exit().code(), 4, "{load}");
+    let set = store
+        .set(&name("C"), variable("c", false))
+        .expect_err("set on an unreadable store must fail");
+    assert_eq!(set.exit().code(), 4);
+    assert_eq!(store.fingerprint(), after_break);
+
+    // 6. No error carries a value.
+    for error in [load, set] {
+        assert!(!error.render().contains(TOKEN));
+        assert!(!format!("{error:?}").contains(TOKEN));
+    }
+}
+
+fn corrupt(path: &Path) {
+    let mut bytes = fs::read(path).expect("read store");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    fs::write(path, bytes).expect("write store");
+}
+
+#[test]
+fn file_store_keeps_the_laws() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let identity_path = dir.path().join("identity.txt");
+    let identity = Identity::generate(&identity_path, Timestamp::UNIX_EPOCH).expect("identity");
+    let path = dir.path().join("data/default.age");
+    let store = FileStore::new(
+        path.clone(),
+        dir.path().join("state/default.lock"),
+        identity_path,
+        identity.recipients(),
+    );
+    check_laws(&store, &|| corrupt(&path));
+}
+
+#[test]
+fn file_store_refuses_a_store_for_another_identity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mine = dir.path().join("mine.txt");
+    let theirs = dir.path().join("theirs.txt");
+    Identity::generate(&mine, Timestamp::UNIX_EPOCH).expect("identity");
+    let their_key = Identity::generate(&theirs, Timestamp::UNIX_EPOCH).expect("identity");
+    let path = dir.path().join("s.age");
+    let lock = dir.path().join("s.lock");
+    let writer = FileStore::new(path.clone(), lock.clone(), theirs, their_key.recipients());
+    writer.create(&Document::default()).expect("create");
+    writer
+        .set(&name("GITHUB_TOKEN"), variable(TOKEN, true))
+        .expect("set");
+    let reader = FileStore::new(path, lock, mine, their_key.recipients());
+    let error = reader.load().expect_err("wrong identity");
+    assert_eq!(error.exit().code(), 4);
+    assert!(error.to_string().contains("mine.txt"), "{error}");
+}
