@@ -1,7 +1,8 @@
 //! The command line: global options shared by every command, and the
 //! top-level parser. Each subcommand's own arguments live in `cmd/`.
 
-use clap::{Args, Parser, ValueEnum};
+use clap::builder::FalseyValueParser;
+use clap::{ArgAction, Args, Parser, ValueEnum};
 
 use crate::cmd::Command;
 use crate::profile::ProfileName;
@@ -56,7 +57,16 @@ pub struct GlobalArgs {
     pub backend: Option<BackendChoice>,
 
     /// No warnings, reminders or progress notes on stderr (errors still print)
-    #[arg(short, long, global = true, env = "BSCRED_QUIET")]
+    // FalseyValueParser: BSCRED_QUIET=1 (or true, yes) quiets; 0, false, no
+    // or empty does not, as users of such variables expect.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "BSCRED_QUIET",
+        action = ArgAction::SetTrue,
+        value_parser = FalseyValueParser::new()
+    )]
     pub quiet: bool,
 }
 
