@@ -46,8 +46,8 @@ fn write_atomic_with(path: &Path, bytes: &[u8], replace: Replace) -> Result<()> 
     ensure_dir(dir)?;
     // tempfile creates the file 0600 on Unix, before any byte is written.
     let mut temp = tempfile::Builder::new()
-        .prefix(".bscred-")
-        .suffix(".tmp")
+        .prefix(&temp_prefix(path))
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(wrap("create a temporary file next to"))?;
     temp.write_all(bytes).map_err(wrap("write"))?;
@@ -58,6 +58,34 @@ fn write_atomic_with(path: &Path, bytes: &[u8], replace: Replace) -> Result<()> 
     }
     .map_err(|e| wrap("replace")(e.error))?;
     sync_dir(dir).map_err(wrap("flush the directory of"))
+}
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Temporary files are named after their target (`.default.age.XXXXXX.tmp`)
+/// so the leftovers of a writer killed midway can be told apart from another
+/// file's writes in progress.
+fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!(".{name}.")
+}
+
+/// Deletes temporary files a killed writer of `path` left behind. Call it
+/// only while holding the lock that serialises writers of `path`: then no
+/// temporary file of `path` can belong to a live writer.
+pub fn remove_stale_temps(path: &Path) {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = fs::read_dir(parent_dir(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX) {
+            // Best effort: a leftover costs disk space, not correctness.
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -142,6 +170,21 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, vec!["file"]);
+    }
+
+    #[test]
+    fn stale_temps_of_one_file_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("default.age");
+        write_atomic(&path, b"data").expect("write");
+        let stale = dir.path().join(".default.age.abc123.tmp");
+        let other = dir.path().join(".work.age.abc123.tmp");
+        fs::write(&stale, b"half").expect("write");
+        fs::write(&other, b"half").expect("write");
+        remove_stale_temps(&path);
+        assert!(!stale.exists());
+        assert!(other.exists(), "another file's write in progress must stay");
+        assert_eq!(fs::read(&path).expect("read"), b"data");
     }
 
     #[test]

@@ -152,6 +152,7 @@ impl Store for FileStore {
 
     fn create(&self, doc: &Document) -> Result<()> {
         let _lock = Lock::acquire(&self.lock)?;
+        private_fs::remove_stale_temps(&self.path);
         if self.exists()? {
             return Err(Error::Refused {
                 message: format!("a store already exists at {}", self.path.display()),
@@ -168,6 +169,7 @@ impl Store for FileStore {
 
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document> {
         let _lock = Lock::acquire(&self.lock)?;
+        private_fs::remove_stale_temps(&self.path);
         let mut doc = self.load()?;
         edit(&mut doc)?;
         self.write(&doc)?;
