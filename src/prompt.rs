@@ -12,9 +12,53 @@ pub fn stdin_is_terminal() -> bool {
     io::stdin().is_terminal()
 }
 
-/// Asks on the terminal without echoing what is typed. rpassword talks to
-/// the controlling terminal (`/dev/tty`) directly, so the prompt works even
-/// when stdout is captured.
+/// Asks on the controlling terminal without echoing what is typed. Talks to
+/// `/dev/tty` directly, so the prompt works even when stdout is captured
+/// (as under `eval $(bscred env)`).
+#[cfg(unix)]
+pub fn hidden(prompt: &str) -> io::Result<Zeroizing<String>> {
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    use std::fs::OpenOptions;
+
+    let tty = OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    let saved = tcgetattr(&tty)?;
+    let mut quiet = saved.clone();
+    // Echo goes off before the prompt is shown, so nothing typed after the
+    // prompt appears can be echoed; ECHONL still moves to a new line.
+    quiet.local_modes.remove(LocalModes::ECHO);
+    quiet.local_modes.insert(LocalModes::ECHONL);
+    tcsetattr(&tty, OptionalActions::Now, &quiet)?;
+    let restore = Restore { tty: &tty, saved };
+    (&tty).write_all(prompt.as_bytes())?;
+    (&tty).flush()?;
+    let mut line = Zeroizing::new(String::new());
+    io::BufReader::new(&tty).read_line(&mut line)?;
+    drop(restore);
+    let trimmed = line.trim_end_matches(['\n', '\r']).len();
+    line.truncate(trimmed);
+    Ok(line)
+}
+
+/// Puts the terminal back as it was, also when reading fails.
+#[cfg(unix)]
+struct Restore<'a> {
+    tty: &'a std::fs::File,
+    saved: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            self.tty,
+            rustix::termios::OptionalActions::Now,
+            &self.saved,
+        );
+    }
+}
+
+/// Asks on the console without echo (rpassword handles Windows consoles).
+#[cfg(not(unix))]
 pub fn hidden(prompt: &str) -> io::Result<Zeroizing<String>> {
     rpassword::prompt_password(prompt).map(Zeroizing::new)
 }
