@@ -95,6 +95,9 @@ pub enum Error {
     /// The store decrypts (or should) but its content is damaged.
     #[error("the store file {path} is damaged: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    /// The store was written by a newer bscred with a newer document format.
+    #[error("{path} was written by a newer bscred (document version {version})")]
+    TooNew { path: PathBuf, version: u32 },
     /// An identity file that other users can read is refused.
     #[error("identity file {path} can be read by other users (mode {mode:04o})")]
     IdentityExposed { path: PathBuf, mode: u32 },
@@ -151,6 +154,7 @@ impl Error {
             Error::StoreMissing { .. }
             | Error::Decrypt { .. }
             | Error::Corrupt { .. }
+            | Error::TooNew { .. }
             | Error::IdentityExposed { .. }
             | Error::Identity { .. } => Exit::Unavailable,
             Error::Config { .. }
@@ -185,6 +189,9 @@ impl Error {
             ),
             Error::Corrupt { .. } => Some(
                 "the file was left unchanged; restore it from a backup or version control".to_string(),
+            ),
+            Error::TooNew { .. } => Some(
+                "upgrade bscred to read it; this version leaves the file unchanged".to_string(),
             ),
             Error::IdentityExposed { path, .. } => Some(format!("run `chmod 600 {}`", path.display())),
             Error::Identity { .. } => Some(

@@ -52,7 +52,7 @@ impl Identity {
 
     /// Reads an identity file, refusing one that other users can read.
     pub fn load(path: &Path) -> Result<Identity> {
-        let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| {
+        let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Identity {
                     path: path.to_path_buf(),
@@ -67,6 +67,18 @@ impl Identity {
             path: path.to_path_buf(),
             reason,
         };
+        // An identity file encrypted with `age -p` starts with an age header
+        // (binary or armored); say so rather than "not UTF-8".
+        if bytes.starts_with(b"age-encryption.org/")
+            || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+        {
+            return Err(bad(
+                "it is encrypted (age -p); passphrase-protected identities are not supported yet"
+                    .into(),
+            ));
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| bad("it is not a text file of age secret keys".into()))?;
         let mut keys = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -151,6 +163,17 @@ mod tests {
         let error = Identity::load(&path).expect_err("refused");
         assert_eq!(error.exit().code(), 4);
         assert!(!error.render().contains("hunter2"));
+    }
+
+    #[test]
+    fn passphrase_encrypted_identity_is_named_as_such() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("id.age");
+        private_fs::write_atomic(&path, b"age-encryption.org/v1\n-> scrypt x 18\n\xff\x00")
+            .expect("write");
+        let error = Identity::load(&path).expect_err("refused");
+        assert_eq!(error.exit().code(), 4);
+        assert!(error.to_string().contains("passphrase"), "{error}");
     }
 
     #[test]

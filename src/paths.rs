@@ -39,12 +39,15 @@ impl Dirs {
                 state: home.join("state"),
             });
         }
-        let home = absolute("HOME").ok_or_else(|| {
-            Error::usage(
-                "cannot find your home directory: HOME is not set",
-                "set HOME, or set BSCRED_HOME to the directory bscred should use",
-            )
-        })?;
+        // Windows has USERPROFILE where Unix has HOME.
+        let home = absolute("HOME")
+            .or_else(|| absolute("USERPROFILE").filter(|_| cfg!(windows)))
+            .ok_or_else(|| {
+                Error::usage(
+                    "cannot find your home directory: HOME is not set",
+                    "set HOME, or set BSCRED_HOME to the directory bscred should use",
+                )
+            })?;
         Ok(platform_dirs(&home, absolute))
     }
 
@@ -72,6 +75,13 @@ impl Dirs {
         self.state
             .join("metadata")
             .join(format!("{}.json", profile.as_str()))
+    }
+
+    /// The lock file serialising writes to a profile's metadata cache.
+    pub fn metadata_lock(&self, profile: &ProfileName) -> PathBuf {
+        self.state
+            .join("locks")
+            .join(format!("{}.metadata.lock", profile.as_str()))
     }
 
     /// The lock file serialising writes to a profile's store.

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::paths::Dirs;
-use crate::private_fs;
+use crate::private_fs::{self, Lock};
 use crate::store::file::FileStore;
-use crate::store::{Backend, Document, Store, StoreInfo};
+use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
 
 /// A profile name: it becomes part of file names, so it is kept to
 /// `[A-Za-z0-9][A-Za-z0-9._-]*`, at most 64 characters.
@@ -104,6 +104,7 @@ pub struct Profile {
     pub settings: Settings,
     store: Box<dyn Store>,
     metadata_path: PathBuf,
+    metadata_lock: PathBuf,
 }
 
 impl Profile {
@@ -130,6 +131,7 @@ impl Profile {
             settings,
             store,
             metadata_path: dirs.metadata(name),
+            metadata_lock: dirs.metadata_lock(name),
         }
     }
 
@@ -146,15 +148,14 @@ impl Profile {
     /// Decrypts the whole document. Refreshes the metadata cache when the
     /// store changed since it was written (a `git pull`, a manual edit).
     pub fn load(&self, now: Timestamp) -> Result<Document> {
-        let fingerprint = self.store.fingerprint();
-        let doc = self.store.load()?;
+        let snapshot = self.store.read()?;
         let cached = Metadata::read(&self.metadata_path);
-        if cached.is_none_or(|m| m.fingerprint != fingerprint || fingerprint.is_none()) {
+        if cached.is_none_or(|m| m.fingerprint != snapshot.fingerprint || m.fingerprint.is_none()) {
             // The cache is an optimisation: failing to refresh it must not
             // fail a read.
-            let _ = self.write_metadata(&doc, now);
+            let _ = self.write_metadata(&snapshot, now);
         }
-        Ok(doc)
+        Ok(snapshot.doc)
     }
 
     /// Read-modify-write, then rewrite the metadata cache.
@@ -163,16 +164,18 @@ impl Profile {
         now: Timestamp,
         edit: &mut dyn FnMut(&mut Document) -> Result<()>,
     ) -> Result<Document> {
-        let doc = self.store.update(edit)?;
-        self.write_metadata(&doc, now)?;
-        Ok(doc)
+        let snapshot = self.store.update(edit)?;
+        self.write_metadata(&snapshot, now)?;
+        Ok(snapshot.doc)
     }
 
-    /// Creates the store with an empty document and its metadata.
+    /// Creates the store with an empty document and its metadata, then
+    /// reads it back: a store the identity cannot open fails here, at
+    /// `init`, not at the first `get`.
     pub fn create(&self, now: Timestamp) -> Result<()> {
-        let doc = Document::default();
-        self.store.create(&doc)?;
-        self.write_metadata(&doc, now)
+        self.store.create(&Document::default())?;
+        let snapshot = self.store.read()?;
+        self.write_metadata(&snapshot, now)
     }
 
     /// The cached metadata, without touching the store.
@@ -185,14 +188,19 @@ impl Profile {
         meta.fingerprint.is_some() && meta.fingerprint == self.store.fingerprint()
     }
 
-    fn write_metadata(&self, doc: &Document, now: Timestamp) -> Result<()> {
+    /// Writes the cache for `snapshot`. Writers of the cache are serialised
+    /// by a lock of their own (not the store's, which is released by now),
+    /// so the leftovers of a killed writer can be cleared safely.
+    fn write_metadata(&self, snapshot: &Snapshot, now: Timestamp) -> Result<()> {
         let meta = Metadata::of(
             self.name.as_str(),
             &self.store.info(),
-            self.store.fingerprint(),
-            doc,
+            snapshot.fingerprint.clone(),
+            &snapshot.doc,
             now,
         );
+        let _lock = Lock::acquire(&self.metadata_lock)?;
+        private_fs::remove_stale_temps(&self.metadata_path);
         meta.write(&self.metadata_path)
     }
 }

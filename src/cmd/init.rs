@@ -52,6 +52,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 let identity = Identity::load(&path)?;
                 ctx.note(format!("using your existing identity {}", path.display()));
                 identity
+            } else if ctx.dirs.profile_store(&ctx.profile).exists() {
+                // A new key could never open an existing store; creating one
+                // would only leave an unused identity behind.
+                return Err(Error::Refused {
+                    message: format!(
+                        "a store already exists at {}, and there is no identity to open it",
+                        ctx.dirs.profile_store(&ctx.profile).display()
+                    ),
+                    hint: "name the identity that opens it: `bscred init --identity PATH`"
+                        .to_string(),
+                });
             } else {
                 let identity = Identity::generate(&path, ctx.now)?;
                 ctx.note(format!(

@@ -44,6 +44,22 @@ pub enum DocumentError {
     TooNew(u32),
 }
 
+/// Says where the document is wrong without serde_json's own message, which
+/// quotes the offending input ("invalid type: string \"ghp_…\"") and so
+/// could put a value in an error.
+fn describe(error: serde_json::Error) -> DocumentError {
+    use serde_json::error::Category;
+    let what = match error.classify() {
+        Category::Io | Category::Syntax | Category::Eof => "it is not valid JSON",
+        Category::Data => "a field is missing, unknown or has the wrong type",
+    };
+    DocumentError::NotADocument(format!(
+        "{what} at line {}, column {}",
+        error.line(),
+        error.column()
+    ))
+}
+
 impl Default for Document {
     fn default() -> Self {
         Document {
@@ -72,9 +88,7 @@ impl Document {
             format: String,
             version: u32,
         }
-        // serde_json's messages give a line and column, never the input.
-        let header: Header = serde_json::from_slice(bytes)
-            .map_err(|e| DocumentError::NotADocument(e.to_string()))?;
+        let header: Header = serde_json::from_slice(bytes).map_err(describe)?;
         if header.format != FORMAT {
             return Err(DocumentError::NotADocument(
                 "the format marker is wrong".to_string(),
@@ -83,7 +97,7 @@ impl Document {
         if header.version > VERSION {
             return Err(DocumentError::TooNew(header.version));
         }
-        serde_json::from_slice(bytes).map_err(|e| DocumentError::NotADocument(e.to_string()))
+        serde_json::from_slice(bytes).map_err(describe)
     }
 
     /// Stores a value, keeping the creation time of an existing variable.
@@ -169,5 +183,9 @@ mod tests {
         let nul = br#"{"format":"bscred-profile","version":1,"variables":{"A":{"value":"sec\u0000ret","secret":true,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}}"#;
         let err = Document::from_bytes(nul).expect_err("nul refused");
         assert!(!err.to_string().contains("sec"));
+        let wrong_type = br#"{"format":"bscred-profile","version":1,"variables":{"A":{"value":"v","secret":"ghp_leak","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}}"#;
+        let err = Document::from_bytes(wrong_type).expect_err("wrong type");
+        assert!(!err.to_string().contains("ghp_leak"), "{err}");
+        assert!(err.to_string().contains("line 1"), "{err}");
     }
 }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::{Backend, Document, Store, StoreInfo};
+use super::document::DocumentError;
+use super::{Backend, Document, Snapshot, Store, StoreInfo};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity};
 use crate::private_fs::{self, Lock};
@@ -72,7 +73,10 @@ impl FileStore {
             path: self.path.clone(),
             reason,
         };
-        let decryptor = age::Decryptor::new_buffered(ciphertext).map_err(|e| match e {
+        // `age -a` writes ASCII armor, handy for a store kept in git; the
+        // armored reader passes binary files through unchanged.
+        let input = age::armor::ArmoredReader::new(ciphertext);
+        let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
             age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
                 corrupt("it is not an age file".to_string())
             }
@@ -97,10 +101,19 @@ impl FileStore {
         reader
             .read_to_end(&mut plain)
             .map_err(|_| corrupt("it was truncated or tampered with".to_string()))?;
-        Document::from_bytes(&plain).map_err(|e| corrupt(e.to_string()))
+        Document::from_bytes(&plain).map_err(|e| match e {
+            DocumentError::TooNew(version) => Error::TooNew {
+                path: self.path.clone(),
+                version,
+            },
+            other => corrupt(other.to_string()),
+        })
     }
 
-    fn read_ciphertext(&self) -> Result<Vec<u8>> {
+    /// The file's bytes and the fingerprint of the very file read (taken
+    /// from the open handle: writers replace the file by rename, so the
+    /// inode behind it never changes).
+    fn read_ciphertext(&self) -> Result<(Vec<u8>, Option<String>)> {
         let file = fs::File::open(&self.path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::StoreMissing {
@@ -111,6 +124,7 @@ impl FileStore {
                 Error::io(format!("cannot read {}", self.path.display()))(e)
             }
         })?;
+        let fingerprint = file.metadata().ok().and_then(|m| fingerprint_of(&m));
         let mut bytes = Vec::new();
         file.take(MAX_STORE_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -121,13 +135,24 @@ impl FileStore {
                 reason: format!("it is larger than {} MiB", MAX_STORE_BYTES >> 20),
             });
         }
-        Ok(bytes)
+        Ok((bytes, fingerprint))
     }
 
     fn write(&self, doc: &Document) -> Result<()> {
         let bytes = self.encrypt(doc)?;
         private_fs::write_atomic(&self.path, &bytes)
     }
+}
+
+/// Size and modification time: changes on every write (each write is a new
+/// file), costs one `stat`.
+fn fingerprint_of(meta: &fs::Metadata) -> Option<String> {
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!("{}:{}", meta.len(), modified.as_nanos()))
 }
 
 fn profile_of(path: &Path) -> String {
@@ -163,26 +188,24 @@ impl Store for FileStore {
         self.write(doc)
     }
 
-    fn load(&self) -> Result<Document> {
-        self.decrypt(&self.read_ciphertext()?)
+    fn read(&self) -> Result<Snapshot> {
+        let (ciphertext, fingerprint) = self.read_ciphertext()?;
+        let doc = self.decrypt(&ciphertext)?;
+        Ok(Snapshot { doc, fingerprint })
     }
 
-    fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document> {
+    fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot> {
         let _lock = Lock::acquire(&self.lock)?;
         private_fs::remove_stale_temps(&self.path);
         let mut doc = self.load()?;
         edit(&mut doc)?;
         self.write(&doc)?;
-        Ok(doc)
+        // Still under the lock: no other writer can have replaced the file.
+        let fingerprint = self.fingerprint();
+        Ok(Snapshot { doc, fingerprint })
     }
 
     fn fingerprint(&self) -> Option<String> {
-        let meta = fs::metadata(&self.path).ok()?;
-        let modified = meta
-            .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?;
-        Some(format!("{}:{}", meta.len(), modified.as_nanos()))
+        fingerprint_of(&fs::metadata(&self.path).ok()?)
     }
 }

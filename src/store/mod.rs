@@ -25,6 +25,9 @@ pub use document::{Document, Variable};
 /// 5. `load` and `update` on a store that cannot be read fail (exit 4) and
 ///    leave it untouched; they never start a fresh document over it.
 /// 6. No method puts a value in an error.
+/// 7. The fingerprint in a `Snapshot` is that of the very data read or
+///    written, so a cache built from it can never claim to be current for a
+///    store that changed in between.
 pub trait Store: fmt::Debug {
     /// Which backend this is and where its data lives.
     fn info(&self) -> StoreInfo;
@@ -36,15 +39,20 @@ pub trait Store: fmt::Debug {
     fn create(&self, doc: &Document) -> Result<()>;
 
     /// Reads and decrypts the whole document.
-    fn load(&self) -> Result<Document>;
+    fn read(&self) -> Result<Snapshot>;
 
-    /// Read-modify-write under an exclusive lock; returns the new document.
-    fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document>;
+    /// Read-modify-write under an exclusive lock; returns what was written.
+    fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot>;
 
     /// A cheap token that changes whenever the stored data changes (size and
     /// modification time for a file), so the metadata cache can tell it is
     /// stale without decrypting anything.
     fn fingerprint(&self) -> Option<String>;
+
+    /// The whole document.
+    fn load(&self) -> Result<Document> {
+        Ok(self.read()?.doc)
+    }
 
     /// One variable, or `None`.
     fn get(&self, name: &VarName) -> Result<Option<Variable>> {
@@ -69,6 +77,13 @@ pub trait Store: fmt::Debug {
         })?;
         Ok(removed)
     }
+}
+
+/// A document together with the fingerprint of the stored data it came from.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub doc: Document,
+    pub fingerprint: Option<String>,
 }
 
 /// The backends a profile can use.

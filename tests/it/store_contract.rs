@@ -74,9 +74,19 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
         "a failed update must not write"
     );
 
-    // A successful write changes the fingerprint the metadata cache relies on.
-    store.set(&name("B"), variable("b", false)).expect("set");
-    assert_ne!(store.fingerprint(), before);
+    // A successful write changes the fingerprint the metadata cache relies
+    // on, and snapshots carry the fingerprint of exactly what they hold.
+    let written = store
+        .update(&mut |doc| {
+            doc.variables.insert(name("B"), variable("b", false));
+            Ok(())
+        })
+        .expect("update");
+    assert_ne!(written.fingerprint, before);
+    assert_eq!(written.fingerprint, store.fingerprint());
+    let read = store.read().expect("read");
+    assert_eq!(read.fingerprint, store.fingerprint());
+    assert_eq!(read.doc.variables, written.doc.variables);
 
     // 5. An unreadable store fails loudly and is left untouched.
     break_it();
