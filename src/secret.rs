@@ -97,8 +97,8 @@ impl<'de> Deserialize<'de> for VarName {
 pub enum BadValue {
     #[error("contains a NUL byte, which no environment variable can hold")]
     Nul,
-    #[error("is {0} bytes long; the limit is {MAX_VALUE_BYTES} bytes")]
-    TooLarge(usize),
+    #[error("is too large: the limit is {MAX_VALUE_BYTES} bytes")]
+    TooLarge,
     #[error("is not valid UTF-8")]
     NotUtf8,
 }
@@ -115,7 +115,7 @@ impl Secret {
         let secret = Secret(SecretString::from(value));
         let text = secret.expose();
         if text.len() > MAX_VALUE_BYTES {
-            return Err(BadValue::TooLarge(text.len()));
+            return Err(BadValue::TooLarge);
         }
         if text.contains('\0') {
             return Err(BadValue::Nul);
@@ -127,7 +127,7 @@ impl Secret {
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, BadValue> {
         if bytes.len() > MAX_VALUE_BYTES {
             zeroize::Zeroize::zeroize(&mut { bytes });
-            return Err(BadValue::TooLarge(MAX_VALUE_BYTES + 1));
+            return Err(BadValue::TooLarge);
         }
         match String::from_utf8(bytes) {
             Ok(text) => Secret::new(text),
@@ -250,7 +250,7 @@ mod tests {
         assert!(Secret::new("x".repeat(MAX_VALUE_BYTES)).is_ok());
         assert_eq!(
             Secret::new("x".repeat(MAX_VALUE_BYTES + 1)).err(),
-            Some(BadValue::TooLarge(MAX_VALUE_BYTES + 1))
+            Some(BadValue::TooLarge)
         );
         assert_eq!(
             Secret::from_bytes(vec![0xff, 0xfe]).err(),

@@ -266,16 +266,34 @@ fn remove_imported(ctx: &Context, source: &Source) -> Result<()> {
     }
     let entries: Vec<&dotenv::Entry> = source.entries.iter().collect();
     let rest = Zeroizing::new(dotenv::without_entries(&source.text, &entries));
-    if rest.trim().is_empty() {
-        fs::remove_file(path).map_err(Error::io(format!("cannot delete {}", path.display())))?;
-        ctx.note(format!(
-            "deleted {}: it held nothing but the imported variables",
-            path.display()
-        ));
+    // The plaintext lives at the end of any symlink chain: that file is the
+    // one to rewrite or delete, or the secrets would stay on disk.
+    let target =
+        fs::canonicalize(path).map_err(Error::io(format!("cannot resolve {}", path.display())))?;
+    // A byte order mark is not content.
+    let empty = rest
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .is_empty();
+    if empty {
+        fs::remove_file(&target)
+            .map_err(Error::io(format!("cannot delete {}", target.display())))?;
+        if fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
+            // The link would point nowhere; it goes too.
+            fs::remove_file(path)
+                .map_err(Error::io(format!("cannot delete {}", path.display())))?;
+            ctx.note(format!(
+                "deleted {} and the link {} to it: it held nothing but the imported variables",
+                target.display(),
+                path.display()
+            ));
+        } else {
+            ctx.note(format!(
+                "deleted {}: it held nothing but the imported variables",
+                path.display()
+            ));
+        }
     } else {
-        // Write through a symlink to the file it points at, keeping its mode.
-        let target = fs::canonicalize(path)
-            .map_err(Error::io(format!("cannot resolve {}", path.display())))?;
+        // Keep the file's mode: its remaining lines are the user's business.
         let permissions = fs::metadata(&target)
             .map_err(Error::io(format!("cannot read {}", path.display())))?
             .permissions();
