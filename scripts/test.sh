@@ -311,8 +311,12 @@ say "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
-say "cargo test --locked --all-targets"
-cargo test --locked --all-targets
-say "cargo test --locked --doc"
-cargo test --locked --doc
+say "cargo test --locked (unit, integration and doc tests)"
+log="$tmp/cargo-test.log"
+cargo test --locked 2>&1 | tee "$log"
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) {
+        if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i;
+        if ($(i + 1) ~ /^ignored/) s += $i } }
+     END { printf "bscred: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 say "all checks passed"

@@ -27,6 +27,13 @@ impl VarName {
     /// Whether the name says its value is secret: one of its `_`-separated
     /// words is TOKEN, SECRET, PASSWORD, … (DESIGN, `set`). Whole words only,
     /// so `API_KEY` is secret while `MONKEY` and `PATH` are not.
+    ///
+    /// ```
+    /// use bscred::secret::VarName;
+    /// let name = |s: &str| s.parse::<VarName>().unwrap();
+    /// assert!(name("API_KEY").looks_secret());
+    /// assert!(!name("MONKEY").looks_secret());
+    /// ```
     pub fn looks_secret(&self) -> bool {
         const WORDS: [&str; 10] = [
             "TOKEN",
@@ -153,6 +160,13 @@ impl Secret {
     /// A preview safe to show on screen: for values long enough that four
     /// characters reveal little, a known token prefix and the last four
     /// characters (`ghp_…3f9a`); otherwise nothing of the value.
+    ///
+    /// ```
+    /// use bscred::secret::Secret;
+    /// let token = Secret::new("ghp_0123456789abcdefghij3f9a".to_string()).unwrap();
+    /// assert_eq!(token.masked(), "ghp_…3f9a");
+    /// assert_eq!(format!("{token:?}"), "[REDACTED]");
+    /// ```
     pub fn masked(&self) -> String {
         const PREFIXES: [&str; 6] = ["github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
         let text = self.expose();
