@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             ]
         })
         .collect();
-    super::print(render_table(["NAME", "TYPE", "VALUE", "EXPIRES"], &table).as_bytes())?;
+    super::print(super::table(["NAME", "TYPE", "VALUE", "EXPIRES"], &table).as_bytes())?;
     Ok(Exit::Ok)
 }
 
@@ -98,26 +98,4 @@ fn preview(var: &Variable) -> String {
     } else {
         text
     }
-}
-
-/// Left-aligned columns, two spaces apart.
-pub(super) fn render_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let header = header.map(str::to_string);
-    for row in std::iter::once(&header).chain(rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }

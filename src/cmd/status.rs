@@ -89,10 +89,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             })
             .collect();
         text.push('\n');
-        text.push_str(&super::list::render_table(
-            ["NAME", "TYPE", "UPDATED", "EXPIRES"],
-            &rows,
-        ));
+        text.push_str(&super::table(["NAME", "TYPE", "UPDATED", "EXPIRES"], &rows));
     }
     super::print(text.as_bytes())?;
     Ok(Exit::Ok)

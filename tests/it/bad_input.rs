@@ -2,25 +2,11 @@
 //! error naming the thing that is wrong (never a value), a hint where one
 //! helps, and leaves every file exactly as it was (DESIGN "Security rules").
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have};
-
-type Snapshot = BTreeMap<PathBuf, Vec<u8>>;
-
-/// Asserts that no file was created, removed or changed since `before`.
-fn assert_unchanged(env: &Env, before: &Snapshot) {
-    let after = env.files();
-    let changed: Vec<&PathBuf> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|path| before.get(*path) != after.get(*path))
-        .collect();
-    assert!(changed.is_empty(), "files changed: {changed:?}");
-}
+use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged, have};
 
 /// Asserts neither output stream holds the test token.
 fn assert_no_token(out: &Output) {

@@ -112,7 +112,7 @@ impl Env {
     /// Every file under BSCRED_HOME and the work dir with its bytes, lock
     /// files aside (they are created empty by design), for "nothing changed"
     /// assertions.
-    pub fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+    pub fn files(&self) -> Files {
         let mut files = BTreeMap::new();
         for root in [&self.bscred_home, &self.work] {
             collect(root, &mut files);
@@ -134,6 +134,20 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
             files.insert(path.clone(), fs::read(&path).expect("read"));
         }
     }
+}
+
+/// Every file with its bytes, as `Env::files` returns them.
+pub type Files = BTreeMap<PathBuf, Vec<u8>>;
+
+/// Asserts that no file was created, removed or changed since `before`.
+pub fn assert_unchanged(env: &Env, before: &Files) {
+    let after = env.files();
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|path| before.get(*path) != after.get(*path))
+        .collect();
+    assert!(changed.is_empty(), "files changed: {changed:?}");
 }
 
 /// The bscred binary under test.

@@ -7,20 +7,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Output;
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success};
-
-type Snapshot = BTreeMap<PathBuf, Vec<u8>>;
-
-/// Asserts that no file was created, removed or changed since `before`.
-fn assert_unchanged(env: &Env, before: &Snapshot) {
-    let after = env.files();
-    let changed: Vec<&PathBuf> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|path| before.get(*path) != after.get(*path))
-        .collect();
-    assert!(changed.is_empty(), "files changed: {changed:?}");
-}
+use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
