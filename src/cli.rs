@@ -31,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Profile to use [default: the `profile` in the nearest .bscred.toml, else "default"]
+    /// Profile to use [default: the `profile` in the nearest allowed .bscred.toml, else "default"]
     #[arg(
         short,
         long,

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
+use crate::allow::{AllowList, Standing};
 use crate::cli::{BackendChoice, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::paths::Dirs;
 use crate::profile::{Profile, ProfileName};
-use crate::project;
+use crate::project::{self, Project};
 use crate::store::Backend;
 
 /// Tests pin the clock through this variable (STYLE: time is a parameter).
@@ -28,6 +29,9 @@ pub struct Context {
     pub backend: Option<BackendChoice>,
     pub quiet: bool,
     pub now: Timestamp,
+    /// The project file in effect: the nearest `.bscred.toml`, if the user
+    /// has allowed its current content.
+    pub project: Option<Project>,
 }
 
 /// Where the profile name came from.
@@ -42,12 +46,23 @@ pub enum ProfileSource {
 }
 
 impl Context {
-    /// Resolves the global options against the process environment.
-    pub fn new(global: &GlobalArgs) -> Result<Context> {
+    /// Resolves the global options against the process environment. With
+    /// `announce`, a project file that is not allowed is mentioned on
+    /// stderr (`allow` and `deny` pass false: they are the answer to it).
+    pub fn new(global: &GlobalArgs, announce: bool) -> Result<Context> {
         let dirs = Dirs::resolve(|name| std::env::var_os(name))?;
-        let (profile, profile_source) = match &global.profile {
-            Some(name) => (name.clone(), ProfileSource::Option),
-            None => project_profile()?,
+        let project = allowed_project(&dirs, announce && !global.quiet)?;
+        let (profile, profile_source) = match (&global.profile, &project) {
+            (Some(name), _) => (name.clone(), ProfileSource::Option),
+            (
+                None,
+                Some(Project {
+                    profile: Some(name),
+                    path,
+                    ..
+                }),
+            ) => (name.clone(), ProfileSource::ProjectFile(path.clone())),
+            (None, _) => (ProfileName::default(), ProfileSource::Default),
         };
         Ok(Context {
             dirs,
@@ -56,6 +71,7 @@ impl Context {
             backend: global.backend,
             quiet: global.quiet,
             now: clock()?,
+            project,
         })
     }
 
@@ -112,23 +128,37 @@ impl BackendChoice {
     }
 }
 
-fn project_profile() -> Result<(ProfileName, ProfileSource)> {
+/// The nearest project file, if its content is allowed. An unallowed or
+/// changed one is ignored, with one line saying how to allow it.
+fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
     let Ok(cwd) = std::env::current_dir() else {
-        return Ok((ProfileName::default(), ProfileSource::Default));
+        return Ok(None);
     };
-    match project::find(&cwd)? {
-        Some((path, file)) => match file.profile {
-            Some(name) => {
-                let name = name.parse().map_err(|reason| Error::Config {
-                    path: path.clone(),
-                    reason,
-                })?;
-                Ok((name, ProfileSource::ProjectFile(path)))
+    let Some((path, bytes)) = project::locate(&cwd)? else {
+        return Ok(None);
+    };
+    let why = match AllowList::read(dirs)?.standing(&path, &bytes) {
+        Standing::Allowed => {
+            let project = project::parse(&path, &bytes)?;
+            if announce && !project.unknown_keys.is_empty() {
+                eprintln!(
+                    "bscred: warning: {} has settings this bscred does not know ({}); they are ignored",
+                    path.display(),
+                    project.unknown_keys.join(", ")
+                );
             }
-            None => Ok((ProfileName::default(), ProfileSource::Default)),
-        },
-        None => Ok((ProfileName::default(), ProfileSource::Default)),
+            return Ok(Some(project));
+        }
+        Standing::Unknown => "it is not allowed yet",
+        Standing::Changed => "it changed since you allowed it",
+    };
+    if announce {
+        eprintln!(
+            "bscred: ignoring {}: {why}; read it, then run `bscred allow`",
+            path.display()
+        );
     }
+    Ok(None)
 }
 
 fn clock() -> Result<Timestamp> {

@@ -37,6 +37,8 @@ pub enum Exit {
     NotExecutable,
     /// `exec`: the command was not found.
     CommandNotFound,
+    /// `exec` where the command is a child (not Unix): its own status.
+    Child(u8),
 }
 
 impl Exit {
@@ -55,6 +57,7 @@ impl Exit {
             Exit::ExecFailed => 125,
             Exit::NotExecutable => 126,
             Exit::CommandNotFound => 127,
+            Exit::Child(code) => code,
         }
     }
 }
@@ -114,6 +117,23 @@ pub enum Error {
         reason: String,
         hint: Option<String>,
     },
+    /// The project requires variables the profile does not have.
+    #[error("profile '{profile}' lacks {} required by {}", names.join(", "), project.display())]
+    MissingRequired {
+        profile: String,
+        names: Vec<String>,
+        project: PathBuf,
+    },
+    /// `exec` failed before the command started (exit 125, as `env(1)`).
+    #[error(transparent)]
+    BeforeExec(Box<Error>),
+    /// `exec` could not start the command.
+    #[error("cannot run {program}: {reason}")]
+    Spawn {
+        program: String,
+        reason: String,
+        code: Exit,
+    },
     /// A refusal that protects data (overwriting, conflicting state).
     #[error("{message}")]
     Refused { message: String, hint: String },
@@ -136,6 +156,23 @@ impl Error {
         move |source| Error::Io { context, source }
     }
 
+    /// `exec` could not start `program`: 127 when it does not exist, 126 when
+    /// it exists but cannot be executed.
+    pub fn spawn(program: &std::ffi::OsStr, error: &io::Error) -> Error {
+        let (code, reason) = match error.kind() {
+            io::ErrorKind::NotFound => (Exit::CommandNotFound, "command not found".to_string()),
+            io::ErrorKind::PermissionDenied => {
+                (Exit::NotExecutable, "permission denied".to_string())
+            }
+            _ => (Exit::NotExecutable, error.to_string()),
+        };
+        Error::Spawn {
+            program: program.to_string_lossy().into_owned(),
+            reason,
+            code,
+        }
+    }
+
     /// A usage error with a hint.
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
         Error::Usage {
@@ -149,6 +186,7 @@ impl Error {
         match self {
             Error::Usage { .. } | Error::BadValue { .. } => Exit::Usage,
             Error::NotInitialised { .. }
+            | Error::MissingRequired { .. }
             | Error::VarNotFound { .. }
             | Error::InputNotFound { .. } => Exit::NotFound,
             Error::StoreMissing { .. }
@@ -161,6 +199,8 @@ impl Error {
             | Error::Import { .. }
             | Error::Refused { .. }
             | Error::Io { .. } => Exit::Failure,
+            Error::BeforeExec(_) => Exit::ExecFailed,
+            Error::Spawn { code, .. } => *code,
         }
     }
 
@@ -171,6 +211,18 @@ impl Error {
             | Error::InputNotFound { hint, .. }
             | Error::Import { hint, .. } => hint.clone(),
             Error::BadValue { .. } => None,
+            Error::MissingRequired { names, .. } => Some(
+                names
+                    .iter()
+                    .map(|n| format!("`bscred set {n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", then "),
+            ),
+            Error::BeforeExec(inner) => inner.hint(),
+            Error::Spawn { code, .. } if *code == Exit::CommandNotFound => {
+                Some("check the command's name, and that it is on PATH".to_string())
+            }
+            Error::Spawn { .. } => Some("check that the file is an executable program".to_string()),
             Error::NotInitialised { profile } => Some(if profile == "default" {
                 "run `bscred init` to create it".to_string()
             } else {

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod allow;
 pub mod cli;
 pub mod cmd;
 pub mod context;
@@ -22,4 +23,5 @@ pub mod profile;
 pub mod project;
 pub mod prompt;
 pub mod secret;
+pub mod shell;
 pub mod store;

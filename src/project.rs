@@ -1,48 +1,125 @@
 //! The project file `.bscred.toml`, found by walking up from the working
-//! directory, which names the profile a project uses.
+//! directory: which profile a project uses and which variables it requires.
 //!
-//! For now it only chooses a profile name, which cannot put anything into an
-//! environment by itself; settings that can (a store inside the repo) will
-//! need `bscred allow` first, as DESIGN ("Project files are not trusted
-//! blindly") requires.
+//! A project file arrives with a clone, and it chooses what lands in a
+//! shell's environment, so it takes effect only once the user has allowed
+//! that exact content (`bscred allow`, see `allow.rs`); DESIGN "Project files
+//! are not trusted blindly".
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::profile::ProfileName;
+use crate::secret::VarName;
 
 /// The name of the project file.
 pub const FILE_NAME: &str = ".bscred.toml";
 
-/// What a project file may say.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectFile {
-    /// The profile to use inside this project.
-    pub profile: Option<String>,
+/// The newest project-file version this build understands.
+pub const VERSION: u32 = 1;
+
+/// The four variables a Backstage app reads, required by the project file
+/// `init` writes in a Backstage project.
+pub const BACKSTAGE_REQUIRED: [&str; 4] = [
+    "GITHUB_TOKEN",
+    "GITHUB_USERNAME",
+    "USER_DISPLAY_NAME",
+    "USER_EMAIL",
+];
+
+/// A parsed, validated project file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub path: PathBuf,
+    /// The profile the project uses, if it names one.
+    pub profile: Option<ProfileName>,
+    /// Variables `env` and `exec` refuse to run without.
+    pub required: Vec<VarName>,
+    /// Keys this version does not know (from a newer bscred, or typos).
+    pub unknown_keys: Vec<String>,
 }
 
-/// The nearest project file at or above `start`, parsed.
-pub fn find(start: &Path) -> Result<Option<(PathBuf, ProjectFile)>> {
+/// The file as written; kept open to keys later versions add.
+#[derive(Deserialize)]
+struct Raw {
+    #[serde(default = "first_version")]
+    version: u32,
+    profile: Option<String>,
+    #[serde(default)]
+    required: Vec<String>,
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+/// The nearest project file at or above `start`, with its bytes.
+pub fn locate(start: &Path) -> Result<Option<(PathBuf, Vec<u8>)>> {
     for dir in start.ancestors() {
         let path = dir.join(FILE_NAME);
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                let file = toml::from_str(&text).map_err(|e| Error::Config {
-                    path: path.clone(),
-                    reason: e.message().to_string(),
-                })?;
-                return Ok(Some((path, file)));
-            }
+        match fs::read(&path) {
+            Ok(bytes) => return Ok(Some((path, bytes))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            // A directory we may not read stops nothing: keep walking up.
+            // A directory we may not read hides nothing from us: keep going.
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()))(e)),
         }
     }
     Ok(None)
+}
+
+/// Parses and validates a project file's bytes.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
+    let bad = |reason: String| Error::Config {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("it is not UTF-8 text".into()))?;
+    let raw: Raw = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+    if raw.version > VERSION {
+        return Err(bad(format!(
+            "it is version {}, and this bscred understands up to version {VERSION}; upgrade bscred",
+            raw.version
+        )));
+    }
+    let profile = raw
+        .profile
+        .map(|p| p.parse::<ProfileName>())
+        .transpose()
+        .map_err(bad)?;
+    let required = raw
+        .required
+        .iter()
+        .map(|n| {
+            n.parse::<VarName>()
+                .map_err(|e| bad(format!("in `required`: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Project {
+        path: path.to_path_buf(),
+        profile,
+        required,
+        unknown_keys: raw.other.into_keys().collect(),
+    })
+}
+
+/// The text of the project file `init` writes.
+pub fn template(profile: &ProfileName, required: &[&str]) -> String {
+    let names: Vec<String> = required.iter().map(|n| format!("\"{n}\"")).collect();
+    format!(
+        "# bscred project file: the profile this project uses and the variables it needs.\n\
+         # Commit it. Each developer reads it and runs `bscred allow` once.\n\
+         version = {VERSION}\n\
+         profile = \"{profile}\"\n\
+         required = [{}]\n",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -60,24 +137,44 @@ mod tests {
             "profile = \"inner\"\n",
         )
         .expect("write");
-        let (path, file) = find(&inner).expect("ok").expect("found");
+        let (path, bytes) = locate(&inner).expect("ok").expect("found");
         assert_eq!(path, root.path().join("a").join(FILE_NAME));
-        assert_eq!(file.profile.as_deref(), Some("inner"));
+        let project = parse(&path, &bytes).expect("parses");
+        assert_eq!(
+            project.profile.map(|p| p.to_string()).as_deref(),
+            Some("inner")
+        );
     }
 
     #[test]
-    fn malformed_file_is_a_config_error_naming_it() {
-        let root = tempfile::tempdir().expect("tempdir");
-        fs::write(root.path().join(FILE_NAME), "profile = [").expect("write");
-        let error = find(root.path()).expect_err("malformed");
-        assert!(error.to_string().contains(FILE_NAME));
-        assert_eq!(error.exit().code(), 1);
+    fn required_names_and_version_are_checked() {
+        let path = Path::new("/p/.bscred.toml");
+        let ok = parse(
+            path,
+            b"version = 1\nrequired = [\"GITHUB_TOKEN\", \"USER_EMAIL\"]\n",
+        )
+        .expect("parses");
+        assert_eq!(ok.required.len(), 2);
+        assert!(parse(path, b"required = [\"NOT-A-NAME\"]").is_err());
+        let newer = parse(path, b"version = 2").expect_err("too new");
+        assert!(newer.to_string().contains("upgrade"), "{newer}");
+        assert!(parse(path, b"profile = [").is_err());
+        assert!(parse(path, b"profile = \"../etc\"").is_err());
     }
 
     #[test]
-    fn unknown_keys_are_reported() {
-        let root = tempfile::tempdir().expect("tempdir");
-        fs::write(root.path().join(FILE_NAME), "profle = \"x\"").expect("write");
-        assert!(find(root.path()).is_err());
+    fn unknown_keys_are_kept_for_a_warning() {
+        let project = parse(Path::new("/p/.bscred.toml"), b"store = \"x.age\"\n").expect("parses");
+        assert_eq!(project.unknown_keys, ["store"]);
+    }
+
+    #[test]
+    fn the_template_parses_back() {
+        let profile: ProfileName = "work".parse().expect("name");
+        let text = template(&profile, &BACKSTAGE_REQUIRED);
+        let project = parse(Path::new("/p/.bscred.toml"), text.as_bytes()).expect("parses");
+        assert_eq!(project.profile, Some(profile));
+        assert_eq!(project.required.len(), 4);
+        assert!(project.unknown_keys.is_empty());
     }
 }

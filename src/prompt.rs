@@ -75,6 +75,15 @@ pub fn visible(prompt: &str) -> io::Result<Zeroizing<String>> {
     Ok(line)
 }
 
+/// Asks a yes/no question on the terminal; Enter means yes.
+pub fn confirm(question: &str) -> io::Result<bool> {
+    let answer = visible(question)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "" | "y" | "yes"
+    ))
+}
+
 /// All of stdin, minus exactly one trailing newline (`\n` or `\r\n`), which
 /// `echo` and most pipes add. Reads at most one byte past the value limit so
 /// a huge input is refused without being held in memory.

@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 
+use crate::allow::AllowList;
 use crate::cli::BackendChoice;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::Identity;
 use crate::profile::{Profile, Settings};
+use crate::project;
+use crate::prompt;
 use crate::store::Backend;
 
 /// Create a profile's storage: an age identity and an empty encrypted store
@@ -21,6 +24,16 @@ pub struct Args {
     /// instead of bscred's own
     #[arg(long, value_name = "PATH")]
     identity: Option<PathBuf>,
+
+    /// Write (and allow) a .bscred.toml here that names this profile and
+    /// requires GITHUB_TOKEN, GITHUB_USERNAME, USER_DISPLAY_NAME and
+    /// USER_EMAIL [default: ask on a terminal in a Backstage app]
+    #[arg(long, conflicts_with = "no_project_file")]
+    project_file: bool,
+
+    /// Do not write a .bscred.toml, and do not ask
+    #[arg(long)]
+    no_project_file: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
@@ -35,13 +48,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     };
     let identity_arg = args
         .identity
+        .as_ref()
         .map(|p| {
-            std::path::absolute(&p).map_err(Error::io(format!("cannot resolve {}", p.display())))
+            std::path::absolute(p).map_err(Error::io(format!("cannot resolve {}", p.display())))
         })
         .transpose()?;
 
     if let Some(settings) = Settings::read(&ctx.dirs, &ctx.profile)? {
-        return already_initialised(ctx, settings, identity_arg);
+        already_initialised(ctx, settings, identity_arg)?;
+        offer_project_file(ctx, &args)?;
+        return Ok(Exit::Ok);
     }
 
     let identity = match &identity_arg {
@@ -103,15 +119,65 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         ctx.profile,
         profile.info().location.display()
     ));
+    offer_project_file(ctx, &args)?;
     ctx.note("next: `bscred set GITHUB_TOKEN` (hidden prompt), or `bscred import .env --remove`");
     Ok(Exit::Ok)
 }
 
-fn already_initialised(
-    ctx: &Context,
-    settings: Settings,
-    identity: Option<PathBuf>,
-) -> Result<Exit> {
+/// In a Backstage app (an `app-config.yaml` here), offers to write a
+/// `.bscred.toml` naming this profile and the four variables the app reads,
+/// and allows it: the user made it, so there is nothing to review.
+fn offer_project_file(ctx: &Context, args: &Args) -> Result<()> {
+    if args.no_project_file {
+        return Ok(());
+    }
+    let cwd = std::env::current_dir().map_err(Error::io("cannot read the working directory"))?;
+    let path = cwd.join(project::FILE_NAME);
+    if path.exists() {
+        if args.project_file {
+            ctx.note(format!("{} already exists; left unchanged", path.display()));
+        }
+        return Ok(());
+    }
+    let backstage = cwd.join("app-config.yaml").is_file();
+    let write = if args.project_file {
+        true
+    } else if backstage && prompt::stdin_is_terminal() {
+        prompt::confirm(&format!(
+            "This looks like a Backstage app. Write {} requiring {}? [Y/n] ",
+            project::FILE_NAME,
+            project::BACKSTAGE_REQUIRED.join(", ")
+        ))
+        .map_err(Error::io("cannot read from the terminal"))?
+    } else {
+        if backstage {
+            ctx.note("this looks like a Backstage app: `bscred init --project-file` writes a .bscred.toml that requires its four variables");
+        }
+        false
+    };
+    if !write {
+        return Ok(());
+    }
+    let text = project::template(&ctx.profile, &project::BACKSTAGE_REQUIRED);
+    // A file meant to be committed: created with the usual permissions, and
+    // never over an existing one.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+        .map_err(Error::io(format!("cannot write {}", path.display())))?;
+    let mut list = AllowList::read(&ctx.dirs)?;
+    list.allow(&path, text.as_bytes());
+    list.write(&ctx.dirs)?;
+    ctx.note(format!(
+        "wrote and allowed {}; commit it so your team gets the same setup",
+        path.display()
+    ));
+    Ok(())
+}
+
+fn already_initialised(ctx: &Context, settings: Settings, identity: Option<PathBuf>) -> Result<()> {
     ctx.check_backend(settings.backend)?;
     if let Some(path) = identity
         && path != settings.identity
@@ -138,5 +204,5 @@ fn already_initialised(
         profile.settings.backend,
         profile.info().location.display()
     ));
-    Ok(Exit::Ok)
+    Ok(())
 }

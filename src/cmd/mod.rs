@@ -1,6 +1,9 @@
 //! The subcommands: one file each, holding its `Args` (whose doc comment is
 //! its help) and its `run`. This file is the list and the one `match`.
 
+mod allow;
+mod env;
+mod exec;
 mod get;
 mod import;
 mod init;
@@ -24,12 +27,17 @@ pub enum Command {
     List(list::Args),
     Rm(rm::Args),
     Import(import::Args),
+    Env(env::Args),
+    Exec(exec::Args),
     Status(status::Args),
+    Allow(allow::AllowArgs),
+    Deny(allow::DenyArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
-    let ctx = Context::new(&cli.global)?;
+    let announce = !matches!(cli.command, Command::Allow(_) | Command::Deny(_));
+    let ctx = Context::new(&cli.global, announce)?;
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Set(args) => set::run(&ctx, args),
@@ -37,7 +45,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::List(args) => list::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Env(args) => env::run(&ctx, args),
+        Command::Exec(args) => exec::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Allow(args) => allow::allow(&ctx, args),
+        Command::Deny(args) => allow::deny(&ctx, args),
     }
 }
 

@@ -554,39 +554,56 @@ fn init_twice_changes_nothing() {
 }
 
 #[test]
-fn malformed_project_file_is_an_error_naming_it() {
+fn malformed_project_file_cannot_be_allowed() {
     let env = with_token();
     let project = env.work.join(".bscred.toml");
     let sub = env.work.join("a/b");
     fs::create_dir_all(&sub).expect("mkdir");
     for text in [
         "profile = [",
-        "profle = \"team\"\n",
         "profile = \"../escape\"\n",
+        "version = 2\n",
+        "required = [\"NOT-A-NAME\"]\n",
     ] {
         fs::write(&project, text).expect("write");
         let before = env.files();
         for dir in [&env.work, &sub] {
-            for args in [
-                &["get", "GITHUB_TOKEN"][..],
-                &["status"],
-                &["set", "A", "x"],
-            ] {
-                let out = env
-                    .cmd()
-                    .current_dir(dir)
-                    .args(args)
-                    .output()
-                    .expect("runs");
-                let stderr = assert_fails(&out, 1);
-                assert!(
-                    stderr.contains(&project.display().to_string()),
-                    "{text:?} {args:?}: {stderr}"
-                );
-            }
+            let out = env
+                .cmd()
+                .current_dir(dir)
+                .arg("allow")
+                .output()
+                .expect("runs");
+            let stderr = assert_fails(&out, 1);
+            assert!(
+                stderr.contains(&project.display().to_string()),
+                "{text:?}: {stderr}"
+            );
+            // Never allowed, so it is ignored (with a notice), not obeyed.
+            let out = env
+                .cmd()
+                .current_dir(dir)
+                .args(["get", "-n", "GITHUB_USERNAME"])
+                .output()
+                .expect("runs");
+            assert_success(&out);
+            assert_eq!(out.stdout, b"octocat");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("not allowed yet"), "{stderr}");
         }
         assert_unchanged(&env, &before);
     }
+}
+
+#[test]
+fn unknown_project_settings_are_a_warning_not_an_error() {
+    let env = with_token();
+    fs::write(env.work.join(".bscred.toml"), "profle = \"team\"\n").expect("write");
+    env.ok(&["allow"]);
+    let out = env.run(&["get", "-n", "GITHUB_USERNAME"]);
+    assert_success(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("profle"), "{stderr}");
 }
 
 fn status_profile(out: &Output) -> String {
@@ -602,6 +619,14 @@ fn project_file_chooses_the_profile_and_options_override_it() {
     fs::write(env.work.join(".bscred.toml"), "profile = \"team\"\n").expect("write");
     let sub = env.work.join("packages/app");
     fs::create_dir_all(&sub).expect("mkdir");
+
+    // Not allowed yet: ignored, with one line saying how to allow it.
+    let out = env.run(&["status", "--json"]);
+    assert_eq!(status_profile(&out), "default");
+    let notice = String::from_utf8_lossy(&out.stderr);
+    assert!(notice.contains("run `bscred allow`"), "{notice}");
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    env.ok(&["allow"]);
 
     // Before `init`, the project's profile is the one reported missing.
     let stderr = assert_fails(&env.run(&["get", "WHERE"]), 3);

@@ -3,7 +3,9 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 7] = ["init", "set", "get", "list", "rm", "import", "status"];
+const COMMANDS: [&str; 11] = [
+    "init", "set", "get", "list", "rm", "import", "env", "exec", "status", "allow", "deny",
+];
 
 #[test]
 fn help_texts_match_their_snapshots() {

@@ -1,0 +1,126 @@
+//! The project files the user has allowed, each pinned to the SHA-256 of
+//! the content they read (as direnv does): a changed file needs allowing
+//! again before it takes effect.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::paths::Dirs;
+use crate::private_fs;
+
+/// Where a project file stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Allowed with exactly this content.
+    Allowed,
+    /// Never allowed.
+    Unknown,
+    /// Allowed once, but the content changed since.
+    Changed,
+}
+
+/// The allow list, stored in the data directory (it is a decision of the
+/// user's, not a cache).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AllowList {
+    /// Absolute path → SHA-256 (hex) of the allowed content.
+    files: BTreeMap<PathBuf, String>,
+}
+
+impl AllowList {
+    fn path(dirs: &Dirs) -> PathBuf {
+        dirs.data.join("allowed.json")
+    }
+
+    /// Reads the list; a missing one is empty.
+    pub fn read(dirs: &Dirs) -> Result<AllowList> {
+        let path = AllowList::path(dirs);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Config {
+                path,
+                reason: format!("it is not a valid allow list ({e})"),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(AllowList::default()),
+            Err(e) => Err(Error::io(format!("cannot read {}", path.display()))(e)),
+        }
+    }
+
+    /// Saves the list.
+    pub fn write(&self, dirs: &Dirs) -> Result<()> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::io("cannot serialise the allow list")(e.into()))?;
+        bytes.push(b'\n');
+        private_fs::write_atomic(&AllowList::path(dirs), &bytes)
+    }
+
+    /// Whether `path` with content `bytes` is allowed.
+    pub fn standing(&self, path: &Path, bytes: &[u8]) -> Standing {
+        match self.files.get(path) {
+            Some(hash) if *hash == digest(bytes) => Standing::Allowed,
+            Some(_) => Standing::Changed,
+            None => Standing::Unknown,
+        }
+    }
+
+    /// Allows `path` with content `bytes`.
+    pub fn allow(&mut self, path: &Path, bytes: &[u8]) {
+        self.files.insert(path.to_path_buf(), digest(bytes));
+    }
+
+    /// Withdraws `path`; `false` when it was not on the list.
+    pub fn deny(&mut self, path: &Path) -> bool {
+        self.files.remove(path).is_some()
+    }
+}
+
+fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowing_pins_the_content() {
+        let mut list = AllowList::default();
+        let path = Path::new("/p/.bscred.toml");
+        assert_eq!(list.standing(path, b"a"), Standing::Unknown);
+        list.allow(path, b"a");
+        assert_eq!(list.standing(path, b"a"), Standing::Allowed);
+        assert_eq!(list.standing(path, b"b"), Standing::Changed);
+        assert_eq!(
+            list.standing(Path::new("/q/.bscred.toml"), b"a"),
+            Standing::Unknown
+        );
+        assert!(list.deny(path));
+        assert!(!list.deny(path));
+        assert_eq!(list.standing(path, b"a"), Standing::Unknown);
+    }
+
+    #[test]
+    fn the_list_survives_a_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dirs = Dirs {
+            config: dir.path().join("c"),
+            data: dir.path().join("d"),
+            state: dir.path().join("s"),
+        };
+        let mut list = AllowList::read(&dirs).expect("empty");
+        list.allow(Path::new("/p/.bscred.toml"), b"x");
+        list.write(&dirs).expect("write");
+        let back = AllowList::read(&dirs).expect("read");
+        assert_eq!(
+            back.standing(Path::new("/p/.bscred.toml"), b"x"),
+            Standing::Allowed
+        );
+    }
+}

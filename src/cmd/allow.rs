@@ -1,0 +1,92 @@
+//! `bscred allow` and `bscred deny`: trust, or stop trusting, a project's
+//! `.bscred.toml`.
+
+use std::path::{Path, PathBuf};
+
+use crate::allow::AllowList;
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::project;
+
+/// Let a project's .bscred.toml take effect
+///
+/// A project file chooses the profile and the required variables for
+/// everything run below its directory. One that came with a clone is
+/// ignored until you have read it and allowed it; allowing pins its current
+/// content, so a changed file needs allowing again.
+#[derive(Debug, clap::Args)]
+pub struct AllowArgs {
+    /// The project file, or a directory to search upwards from [default: the
+    /// nearest .bscred.toml]
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+}
+
+/// Withdraw the permission `bscred allow` gave a project file
+#[derive(Debug, clap::Args)]
+pub struct DenyArgs {
+    /// The project file, or a directory to search upwards from [default: the
+    /// nearest .bscred.toml]
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+}
+
+pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
+    let (path, bytes) = find(args.path.as_deref())?;
+    // Parse before allowing: a file bscred cannot use is not worth trusting.
+    let project = project::parse(&path, &bytes)?;
+    let mut list = AllowList::read(&ctx.dirs)?;
+    list.allow(&path, &bytes);
+    list.write(&ctx.dirs)?;
+    let profile = project
+        .profile
+        .map_or("the default profile".to_string(), |p| {
+            format!("profile '{p}'")
+        });
+    let required: Vec<&str> = project.required.iter().map(|n| n.as_str()).collect();
+    let required = if required.is_empty() {
+        String::new()
+    } else {
+        format!(", requires {}", required.join(", "))
+    };
+    ctx.note(format!("allowed {}: {profile}{required}", path.display()));
+    Ok(Exit::Ok)
+}
+
+pub fn deny(ctx: &Context, args: DenyArgs) -> Result<Exit> {
+    let (path, _) = find(args.path.as_deref())?;
+    let mut list = AllowList::read(&ctx.dirs)?;
+    if list.deny(&path) {
+        list.write(&ctx.dirs)?;
+        ctx.note(format!("{} is no longer allowed", path.display()));
+    } else {
+        ctx.note(format!(
+            "{} was not allowed; nothing changed",
+            path.display()
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// The project file `path` names (a file, or a directory to search upwards
+/// from), or the nearest one above the working directory; absolute, since
+/// the allow list is keyed by path.
+fn find(path: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
+    let start = match path {
+        Some(p) if p.is_file() => {
+            let absolute = std::path::absolute(p)
+                .map_err(Error::io(format!("cannot resolve {}", p.display())))?;
+            let bytes = std::fs::read(&absolute)
+                .map_err(Error::io(format!("cannot read {}", p.display())))?;
+            return Ok((absolute, bytes));
+        }
+        Some(p) => {
+            std::path::absolute(p).map_err(Error::io(format!("cannot resolve {}", p.display())))?
+        }
+        None => std::env::current_dir().map_err(Error::io("cannot read the working directory"))?,
+    };
+    project::locate(&start)?.ok_or_else(|| Error::InputNotFound {
+        what: format!("{} in {} or above", project::FILE_NAME, start.display()),
+        hint: Some("`bscred init --project-file` writes one in a Backstage project".to_string()),
+    })
+}

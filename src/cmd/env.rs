@@ -1,0 +1,88 @@
+//! `bscred env`: print shell code that exports the profile's variables.
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::secret::{Secret, VarName};
+use crate::shell::{self, Shell};
+use crate::store::Document;
+
+/// Print shell code that exports the profile's variables
+///
+/// Use it as `eval $(bscred env)` in bash or zsh; every value comes back
+/// byte for byte, quoted or not. Without --shell the output is the bash/zsh
+/// form whatever $SHELL says, so it behaves the same inside direnv, scripts
+/// and sudo. stdout carries only the code; on failure it is empty.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    eval $(bscred env)                          # bash, zsh\n  \
+    eval $(bscred env --shell sh)               # dash, POSIX sh\n  \
+    bscred env --shell fish | source            # fish\n  \
+    bscred env --shell powershell | Invoke-Expression\n  \
+    bscred env --shell nu | from json | load-env\n  \
+    bscred env --shell dotenv > .env.local      # plaintext: only if you must")]
+pub struct Args {
+    /// Output format [default: bash]
+    #[arg(long, value_enum, value_name = "SHELL")]
+    shell: Option<Shell>,
+
+    /// Only these variables (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    only: Vec<VarName>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let doc = ctx.open_profile()?.load(ctx.now)?;
+    let vars = selected(ctx, &doc, &args.only)?;
+    let code =
+        shell::render(args.shell.unwrap_or(Shell::Bash), &vars).map_err(|e| Error::Refused {
+            message: e.to_string(),
+            hint: "use --shell json, or leave it out with --only".to_string(),
+        })?;
+    super::print(code.as_bytes())?;
+    Ok(Exit::Ok)
+}
+
+/// The variables `env` and `exec` hand out: all of them, or those named by
+/// `--only`, once every variable the project requires is known to be there.
+pub(super) fn selected<'d>(
+    ctx: &Context,
+    doc: &'d Document,
+    only: &[VarName],
+) -> Result<Vec<(&'d VarName, &'d Secret)>> {
+    if let Some(project) = &ctx.project {
+        let missing: Vec<String> = project
+            .required
+            .iter()
+            .filter(|name| !doc.variables.contains_key(*name))
+            .map(VarName::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingRequired {
+                profile: ctx.profile.to_string(),
+                names: missing,
+                project: project.path.clone(),
+            });
+        }
+    }
+    if only.is_empty() {
+        return Ok(doc
+            .variables
+            .iter()
+            .map(|(name, var)| (name, &var.value))
+            .collect());
+    }
+    let mut vars = Vec::with_capacity(only.len());
+    for name in only {
+        let (name, var) = doc
+            .variables
+            .get_key_value(name)
+            .ok_or_else(|| Error::VarNotFound {
+                name: name.to_string(),
+                profile: ctx.profile.to_string(),
+            })?;
+        if !vars.iter().any(|(n, _)| *n == name) {
+            vars.push((name, &var.value));
+        }
+    }
+    Ok(vars)
+}
