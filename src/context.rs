@@ -78,7 +78,16 @@ impl Context {
     /// Opens the current profile, refusing a `--backend` that contradicts
     /// the one recorded at `init` (never a silent switch to an empty store).
     pub fn open_profile(&self) -> Result<Profile> {
-        let profile = Profile::open(&self.dirs, &self.profile)?;
+        let profile = Profile::open(&self.dirs, &self.profile).map_err(|e| match e {
+            Error::NotInitialised { profile, .. } => Error::NotInitialised {
+                profile,
+                chosen_by: match &self.profile_source {
+                    ProfileSource::ProjectFile(path) => Some(path.clone()),
+                    _ => None,
+                },
+            },
+            other => other,
+        })?;
         self.check_backend(profile.settings.backend)?;
         Ok(profile)
     }

@@ -28,6 +28,11 @@ pub struct Entry {
     pub value: Zeroizing<String>,
     /// 0-based indices of the physical lines (as split by `split_inclusive('\n')`) this entry occupies; more than one for a multi-line quoted value.
     pub lines: Range<usize>,
+    /// Whether the value is the text after `=` exactly as written. False
+    /// when an unquoted value lost an inline ` #…` comment or surrounding
+    /// blanks, as dotenv parsers read it, but which a file written with
+    /// `echo "NAME=$VALUE"` may have meant as part of the value.
+    pub exact: bool,
 }
 
 impl fmt::Debug for Entry {
@@ -136,11 +141,16 @@ fn parse_entry(lines: &[&str], start: usize, line: &str) -> Result<Entry, ParseE
 
     let value_text = after_eq.trim_start_matches(is_blank);
     let mut chars = value_text.chars();
-    let (value, last_line) = match chars.next() {
+    let (value, last_line, exact) = match chars.next() {
         Some(quote @ ('\'' | '"' | '`')) => {
-            parse_quoted(lines, start, chars.as_str(), quote, name)?
+            let (value, last_line) = parse_quoted(lines, start, chars.as_str(), quote, name)?;
+            (value, last_line, true)
         }
-        _ => (parse_unquoted(after_eq), start),
+        _ => {
+            let value = parse_unquoted(after_eq);
+            let exact = value.as_str() == after_eq;
+            (value, start, exact)
+        }
     };
     if value.contains('\0') {
         return Err(error(format!("value of {name} contains a NUL byte")));
@@ -149,6 +159,7 @@ fn parse_entry(lines: &[&str], start: usize, line: &str) -> Result<Entry, ParseE
         name: name.to_owned(),
         value,
         lines: start..last_line + 1,
+        exact,
     })
 }
 
@@ -362,6 +373,19 @@ mod tests {
             .iter()
             .map(|entry| (entry.name.as_str(), entry.value.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn exact_tells_whether_an_unquoted_value_lost_anything() {
+        let exact = |text: &str| parse(text).expect("parses")[0].exact;
+        assert!(exact("A=x\n"));
+        assert!(exact("A=x\r\n"));
+        assert!(exact("A=x#y\n"));
+        assert!(exact("A='x y' # note\n"));
+        assert!(exact("A=\"x\"\n"));
+        assert!(!exact("A=p4ss #w0rd\n"));
+        assert!(!exact("A= lead\n"));
+        assert!(!exact("A=trail \n"));
     }
 
     #[test]

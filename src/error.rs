@@ -81,8 +81,12 @@ pub enum Error {
     #[error("the value for {name} {problem}")]
     BadValue { name: String, problem: String },
     /// The profile has no settings yet: `init` was never run for it.
-    #[error("profile '{profile}' is not initialised")]
-    NotInitialised { profile: String },
+    #[error("profile '{profile}'{} is not initialised", chosen_by.as_ref().map(|p| format!(" (named by {})", p.display())).unwrap_or_default())]
+    NotInitialised {
+        profile: String,
+        /// The project file that named the profile, if one did.
+        chosen_by: Option<PathBuf>,
+    },
     /// A variable that was asked for is not in the profile.
     #[error("no variable {name} in profile '{profile}'")]
     VarNotFound { name: String, profile: String },
@@ -104,6 +108,14 @@ pub enum Error {
     /// An identity file that other users can read is refused.
     #[error("identity file {path} can be read by other users (mode {mode:04o})")]
     IdentityExposed { path: PathBuf, mode: u32 },
+    /// The identity file a profile records is gone.
+    #[error("the identity file {path} does not exist")]
+    IdentityMissing { path: PathBuf },
+    /// The profile uses a backend this build does not have.
+    #[error(
+        "profile '{profile}' uses the {backend} backend, which this version of bscred does not have"
+    )]
+    BackendUnavailable { profile: String, backend: String },
     /// An identity file that cannot be used for another reason.
     #[error("cannot use identity file {path}: {reason}")]
     Identity { path: PathBuf, reason: String },
@@ -123,6 +135,9 @@ pub enum Error {
         profile: String,
         names: Vec<String>,
         project: PathBuf,
+        /// Whether the hint must name the profile (`-p`): it was chosen on
+        /// the command line or in the environment, not by the project file.
+        name_profile: bool,
     },
     /// `exec` failed before the command started (exit 125, as `env(1)`).
     #[error(transparent)]
@@ -194,6 +209,8 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::TooNew { .. }
             | Error::IdentityExposed { .. }
+            | Error::IdentityMissing { .. }
+            | Error::BackendUnavailable { .. }
             | Error::Identity { .. } => Exit::Unavailable,
             Error::Config { .. }
             | Error::Import { .. }
@@ -210,20 +227,35 @@ impl Error {
             Error::Usage { hint, .. }
             | Error::InputNotFound { hint, .. }
             | Error::Import { hint, .. } => hint.clone(),
-            Error::BadValue { .. } => None,
-            Error::MissingRequired { names, .. } => Some(
-                names
-                    .iter()
-                    .map(|n| format!("`bscred set {n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", then "),
-            ),
+            Error::BadValue { .. } => Some(format!(
+                "values are UTF-8 text without NUL bytes, at most {} KiB; for a larger file, store its path instead",
+                crate::secret::MAX_VALUE_BYTES / 1024
+            )),
+            Error::MissingRequired {
+                names,
+                profile,
+                name_profile,
+                ..
+            } => {
+                let p = if *name_profile {
+                    format!("-p {profile} ")
+                } else {
+                    String::new()
+                };
+                Some(
+                    names
+                        .iter()
+                        .map(|n| format!("`bscred set {p}{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", then "),
+                )
+            }
             Error::BeforeExec(inner) => inner.hint(),
             Error::Spawn { code, .. } if *code == Exit::CommandNotFound => {
                 Some("check the command's name, and that it is on PATH".to_string())
             }
             Error::Spawn { .. } => Some("check that the file is an executable program".to_string()),
-            Error::NotInitialised { profile } => Some(if profile == "default" {
+            Error::NotInitialised { profile, .. } => Some(if profile == "default" {
                 "run `bscred init` to create it".to_string()
             } else {
                 format!("run `bscred init -p {profile}` to create it, or pick another profile with -p")
@@ -244,6 +276,13 @@ impl Error {
             ),
             Error::TooNew { .. } => Some(
                 "upgrade bscred to read it; this version leaves the file unchanged".to_string(),
+            ),
+            Error::IdentityMissing { .. } => Some(
+                "restore it from your backup: without it this profile's store cannot be decrypted"
+                    .to_string(),
+            ),
+            Error::BackendUnavailable { .. } => Some(
+                "use the bscred that created the profile, or upgrade this one".to_string(),
             ),
             Error::IdentityExposed { path, .. } => Some(format!("run `chmod 600 {}`", path.display())),
             Error::Identity { .. } => Some(
@@ -314,6 +353,7 @@ mod tests {
             (
                 Error::NotInitialised {
                     profile: "p".into(),
+                    chosen_by: None,
                 },
                 3,
             ),

@@ -39,9 +39,11 @@ pub fn parse_in(text: &str, now: Timestamp) -> Result<Timestamp, String> {
         .map_err(|_| bad())
 }
 
-/// Whole days from `now` until `expires` (negative once past).
+/// Calendar days (UTC) from `now` until `expires`: 0 on the day itself,
+/// 1 the day before, negative once the day has passed.
 pub fn days_left(expires: Timestamp, now: Timestamp) -> i64 {
-    (expires.as_second() - now.as_second()).div_euclid(86_400)
+    // UTC days are exact multiples of 86,400 seconds in Unix time.
+    expires.as_second().div_euclid(86_400) - now.as_second().div_euclid(86_400)
 }
 
 /// How a listing shows an expiry: `2026-12-31 (in 34 days)`,
@@ -117,5 +119,12 @@ mod tests {
         assert_eq!(days_left(ts("2026-01-15T00:00:00Z"), now), 14);
         assert_eq!(days_left(ts("2026-01-01T23:59:59Z"), now), 0);
         assert_eq!(days_left(ts("2025-12-31T23:00:00Z"), now), -1);
+        // Tomorrow is one day away whatever the hour.
+        let noon = ts("2026-01-01T12:00:00Z");
+        assert_eq!(days_left(ts("2026-01-02T00:00:00Z"), noon), 1);
+        assert_eq!(
+            describe(Some(ts("2026-01-02T00:00:00Z")), noon),
+            "2026-01-02 (in 1 day)"
+        );
     }
 }

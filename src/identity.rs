@@ -54,9 +54,8 @@ impl Identity {
     pub fn load(path: &Path) -> Result<Identity> {
         let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::Identity {
+                Error::IdentityMissing {
                     path: path.to_path_buf(),
-                    reason: "the file does not exist".into(),
                 }
             } else {
                 Error::io(format!("cannot read identity file {}", path.display()))(e)
@@ -126,8 +125,10 @@ impl Identity {
 
 /// Parses one recipient string (`age1…`).
 pub fn parse_recipient(text: &str) -> Result<x25519::Recipient, String> {
+    // Not quoted back: a secret key pasted where a public key belongs would
+    // otherwise end up on screen.
     x25519::Recipient::from_str(text.trim())
-        .map_err(|_| format!("{:?} is not an age X25519 recipient (age1…)", text.trim()))
+        .map_err(|_| "a recipient is not an age X25519 public key (age1…)".to_string())
 }
 
 #[cfg(test)]

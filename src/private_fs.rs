@@ -81,7 +81,12 @@ pub fn remove_stale_temps(path: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX) {
+        // Exactly prefix + tempfile's six random characters + suffix, so
+        // `.a.age.` never matches the temporaries of a profile `a.age`.
+        let random = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX));
+        if random.is_some_and(|r| r.len() == 6 && r.chars().all(|c| c.is_ascii_alphanumeric())) {
             // Best effort: a leftover costs disk space, not correctness.
             let _ = fs::remove_file(entry.path());
         }
@@ -179,11 +184,17 @@ mod tests {
         write_atomic(&path, b"data").expect("write");
         let stale = dir.path().join(".default.age.abc123.tmp");
         let other = dir.path().join(".work.age.abc123.tmp");
+        let longer_name = dir.path().join(".default.age.age.abc123.tmp");
+        fs::write(&longer_name, b"half").expect("write");
         fs::write(&stale, b"half").expect("write");
         fs::write(&other, b"half").expect("write");
         remove_stale_temps(&path);
         assert!(!stale.exists());
         assert!(other.exists(), "another file's write in progress must stay");
+        assert!(
+            longer_name.exists(),
+            "so must that of a file with a longer name"
+        );
         assert_eq!(fs::read(&path).expect("read"), b"data");
     }
 

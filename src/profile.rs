@@ -112,20 +112,26 @@ impl Profile {
     pub fn open(dirs: &Dirs, name: &ProfileName) -> Result<Profile> {
         let settings = Settings::read(dirs, name)?.ok_or_else(|| Error::NotInitialised {
             profile: name.to_string(),
+            chosen_by: None,
         })?;
+        if settings.backend != Backend::File {
+            return Err(Error::BackendUnavailable {
+                profile: name.to_string(),
+                backend: settings.backend.to_string(),
+            });
+        }
         Ok(Profile::with_settings(dirs, name, settings))
     }
 
     /// The profile these settings describe (for `init`, before they are saved).
     pub fn with_settings(dirs: &Dirs, name: &ProfileName, settings: Settings) -> Profile {
-        let store: Box<dyn Store> = match settings.backend {
-            Backend::File | Backend::Keychain => Box::new(FileStore::new(
-                dirs.profile_store(name),
-                dirs.lock(name),
-                settings.identity.clone(),
-                settings.recipients.clone(),
-            )),
-        };
+        // Only the file backend exists so far; `open` refuses the others.
+        let store: Box<dyn Store> = Box::new(FileStore::new(
+            dirs.profile_store(name),
+            dirs.lock(name),
+            settings.identity.clone(),
+            settings.recipients.clone(),
+        ));
         Profile {
             name: name.clone(),
             settings,

@@ -53,10 +53,39 @@ impl VarName {
     }
 }
 
-/// Why a string is not a variable name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a valid variable name: use letters, digits and _, not starting with a digit")]
-pub struct BadName(pub String);
+/// Why a string is not a variable name. Quotes the string only when it
+/// cannot be a pasted value: `set GITHUB_TOKEN=ghp_…` must not put the token
+/// on screen.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BadName(String);
+
+impl fmt::Display for BadName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = &self.0;
+        if text.contains('=') {
+            f.write_str(
+                "NAME=VALUE is not a variable name: give the name alone, and the value at the prompt, with --stdin, or (plain values only) as the next argument",
+            )
+        } else if text.chars().count() <= 64 && text.chars().all(|c| c.is_ascii_graphic()) {
+            write!(
+                f,
+                "{text:?} is not a valid variable name: use letters, digits and _, not starting with a digit"
+            )
+        } else {
+            f.write_str(
+                "that is not a valid variable name: use letters, digits and _, not starting with a digit",
+            )
+        }
+    }
+}
+
+impl fmt::Debug for BadName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BadName({self})")
+    }
+}
+
+impl std::error::Error for BadName {}
 
 impl FromStr for VarName {
     type Err = BadName;
@@ -229,6 +258,15 @@ mod tests {
         for bad in ["", "1A", "A-B", "A.B", "A B", "Ä", "A=", "$A"] {
             assert!(bad.parse::<VarName>().is_err(), "{bad:?}");
         }
+        let pasted = "GITHUB_TOKEN=ghp_pasted"
+            .parse::<VarName>()
+            .expect_err("bad");
+        assert!(!pasted.to_string().contains("ghp_pasted"), "{pasted}");
+        assert!(!format!("{pasted:?}").contains("ghp_pasted"));
+        let long = "x y".repeat(30).parse::<VarName>().expect_err("bad");
+        assert!(!long.to_string().contains("x y"), "{long}");
+        let typo = "GITHUB-TOKEN".parse::<VarName>().expect_err("bad");
+        assert!(typo.to_string().contains("\"GITHUB-TOKEN\""), "{typo}");
     }
 
     #[test]

@@ -103,7 +103,8 @@ fn sh(name: &VarName, value: &str, out: &mut String) {
         if c == '%' {
             // A literal % in a printf format.
             out.push_str("%%");
-        } else if byte.is_ascii() && is_inert(c) {
+        } else if byte.is_ascii() && is_inert(c) && c != '-' {
+            // (A `-` first in the format makes dash's printf read an option.)
             out.push(c);
         } else {
             let _ = write!(out, "\\{byte:03o}");
@@ -245,7 +246,7 @@ mod tests {
         );
         assert_eq!(
             one(Shell::Sh, "é-'"),
-            "V=$(printf '\\303\\251-\\047_'); V=${V%_}; export V;\n"
+            "V=$(printf '\\303\\251\\055\\047_'); V=${V%_}; export V;\n"
         );
     }
 

@@ -1,6 +1,7 @@
 //! `bscred allow` and `bscred deny`: trust, or stop trusting, a project's
 //! `.bscred.toml`.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::allow::AllowList;
@@ -74,15 +75,24 @@ pub fn deny(ctx: &Context, args: DenyArgs) -> Result<Exit> {
 fn find(path: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
     let start = match path {
         Some(p) if p.is_file() => {
-            let absolute = std::path::absolute(p)
+            // The allow list is keyed by the path commands find, which comes
+            // from the physical working directory: no `..`, no symlinks.
+            let absolute = fs::canonicalize(p)
                 .map_err(Error::io(format!("cannot resolve {}", p.display())))?;
-            let bytes = std::fs::read(&absolute)
-                .map_err(Error::io(format!("cannot read {}", p.display())))?;
+            let bytes =
+                fs::read(&absolute).map_err(Error::io(format!("cannot read {}", p.display())))?;
             return Ok((absolute, bytes));
         }
-        Some(p) => {
-            std::path::absolute(p).map_err(Error::io(format!("cannot resolve {}", p.display())))?
-        }
+        Some(p) => fs::canonicalize(p).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::InputNotFound {
+                    what: p.display().to_string(),
+                    hint: None,
+                }
+            } else {
+                Error::io(format!("cannot resolve {}", p.display()))(e)
+            }
+        })?,
         None => std::env::current_dir().map_err(Error::io("cannot read the working directory"))?,
     };
     project::locate(&start)?.ok_or_else(|| Error::InputNotFound {

@@ -1,6 +1,6 @@
 //! `bscred env`: print shell code that exports the profile's variables.
 
-use crate::context::Context;
+use crate::context::{Context, ProfileSource};
 use crate::error::{Error, Exit, Result};
 use crate::secret::{Secret, VarName};
 use crate::shell::{self, Shell};
@@ -61,6 +61,7 @@ pub(super) fn selected<'d>(
                 profile: ctx.profile.to_string(),
                 names: missing,
                 project: project.path.clone(),
+                name_profile: ctx.profile_source == ProfileSource::Option,
             });
         }
     }

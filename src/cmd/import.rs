@@ -3,6 +3,7 @@
 //! plaintext once the copy is verified.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -24,7 +25,7 @@ use crate::store::Document;
     bscred import .env --remove      # move a plaintext .env in, then delete its lines\n  \
     bscred import --from-env GITHUB_TOKEN GITHUB_USERNAME")]
 pub struct Args {
-    /// The dotenv file to read [default: .env]
+    /// The dotenv file to read, or - for stdin [default: .env]
     #[arg(value_name = "FILE", conflicts_with = "from_env")]
     file: Option<PathBuf>,
 
@@ -61,6 +62,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let profile = ctx.open_profile()?;
     let (items, source) = if args.from_env.is_empty() {
         let path = args.file.clone().unwrap_or_else(|| PathBuf::from(".env"));
+        if args.remove && (path == Path::new("-") || path.exists() && !path.is_file()) {
+            return Err(Error::usage(
+                format!(
+                    "--remove needs a regular file, and {} is not one",
+                    path.display()
+                ),
+                "import without --remove, then delete the plaintext yourself",
+            ));
+        }
         let source = read_source(&path)?;
         (items_of(&source)?, Some(source))
     } else {
@@ -74,6 +84,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
 
+    if let Some(source) = &source {
+        for entry in source.entries.iter().filter(|e| !e.exact) {
+            ctx.warn(format!(
+                "line {} of {}: the unquoted value of {} was read as dotenv files are, without the ` #…` comment or the spaces around it; if they belong to the value, quote it in the file and import again with --overwrite",
+                entry.lines.start + 1,
+                source.path.display(),
+                entry.name
+            ));
+        }
+    }
     let mut counts = Counts::default();
     profile.update(ctx.now, &mut |doc| {
         counts = merge(doc, &items, &args, ctx)?;
@@ -119,8 +139,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// A dotenv file larger than this is not a dotenv file (and `/dev/zero`
+/// must not fill memory).
+const MAX_IMPORT_BYTES: u64 = 16 * 1024 * 1024;
+
 fn read_source(path: &Path) -> Result<Source> {
-    let bytes = fs::read(path).map_err(|e| {
+    let failed = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::InputNotFound {
                 what: format!("dotenv file {}", path.display()),
@@ -129,7 +153,25 @@ fn read_source(path: &Path) -> Result<Source> {
         } else {
             Error::io(format!("cannot read {}", path.display()))(e)
         }
-    })?;
+    };
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_IMPORT_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        fs::File::open(path).and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
+    }
+    .map_err(failed)?;
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(Error::Import {
+            path: path.to_path_buf(),
+            reason: format!("it is larger than {} MiB", MAX_IMPORT_BYTES >> 20),
+            hint: Some("name a dotenv file".to_string()),
+        });
+    }
     let text = Zeroizing::new(String::from_utf8(bytes).map_err(|e| {
         zeroize::Zeroize::zeroize(&mut e.into_bytes());
         Error::Import {
@@ -264,7 +306,16 @@ fn remove_imported(ctx: &Context, source: &Source) -> Result<()> {
                 .to_string(),
         });
     }
-    let entries: Vec<&dotenv::Entry> = source.entries.iter().collect();
+    // Lines whose value may have lost something in parsing stay: deleting
+    // them could destroy the only copy of what the user meant.
+    let entries: Vec<&dotenv::Entry> = source.entries.iter().filter(|e| e.exact).collect();
+    let kept = source.entries.len() - entries.len();
+    if kept > 0 {
+        ctx.warn(format!(
+            "kept {kept} line(s) in {} whose value may not have been read as meant (see above); delete them yourself once `bscred get` shows the right value",
+            path.display()
+        ));
+    }
     let rest = Zeroizing::new(dotenv::without_entries(&source.text, &entries));
     // The plaintext lives at the end of any symlink chain: that file is the
     // one to rewrite or delete, or the secrets would stay on disk.
@@ -304,7 +355,7 @@ fn remove_imported(ctx: &Context, source: &Source) -> Result<()> {
         )))?;
         ctx.note(format!(
             "removed {} imported line(s) from {}; its other lines are untouched",
-            source.entries.iter().map(|e| e.lines.len()).sum::<usize>(),
+            entries.iter().map(|e| e.lines.len()).sum::<usize>(),
             path.display()
         ));
     }

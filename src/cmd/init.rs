@@ -191,6 +191,9 @@ fn already_initialised(ctx: &Context, settings: Settings, identity: Option<PathB
             hint: "use another profile (-p NAME) for a different identity".to_string(),
         });
     }
+    // "Already initialised" must also mean "usable": a lost identity is
+    // said here, not at the first `get`.
+    Identity::load(&settings.identity)?;
     let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings);
     if !profile.store().exists()? {
         return Err(Error::StoreMissing {

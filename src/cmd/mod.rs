@@ -37,7 +37,13 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
     let announce = !matches!(cli.command, Command::Allow(_) | Command::Deny(_));
-    let ctx = Context::new(&cli.global, announce)?;
+    let ctx = match Context::new(&cli.global, announce) {
+        // exec must not let its own failures look like the command's.
+        Err(e) if matches!(cli.command, Command::Exec(_)) => {
+            return Err(Error::BeforeExec(Box::new(e)));
+        }
+        other => other?,
+    };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Set(args) => set::run(&ctx, args),

@@ -47,27 +47,52 @@ pub struct Args {
     /// When the value expires, from now: 90d, 12w
     #[arg(long, value_name = "DURATION")]
     expires_in: Option<String>,
+
+    /// Forget a recorded expiry (a token that no longer expires)
+    #[arg(long, conflicts_with_all = ["expires", "expires_in"])]
+    no_expires: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let secret = if args.secret || args.plain {
-        args.secret
-    } else {
-        args.name.looks_secret()
-    };
     let expires_at = expiry_of(&args, ctx.now)?;
     // Open before asking for the value: a typo'd profile should fail before
     // the user pastes a token.
     let profile = ctx.open_profile()?;
-    let value = read_value(&args, secret)?;
-    let name = args.name;
+    let name = &args.name;
+    let chosen = match (args.secret, args.plain) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    // A stored variable keeps its flag unless told otherwise: the metadata
+    // cache answers without decrypting, so a secret's new value is refused
+    // on argv before anything else happens. The document itself decides
+    // below, in case the cache is stale.
+    let cached = profile
+        .cached_metadata()
+        .and_then(|m| m.variables.get(name.as_str()).map(|v| v.secret));
+    let secret_of = |stored: Option<bool>| chosen.or(stored).unwrap_or_else(|| name.looks_secret());
+    let value = read_value(&args, secret_of(cached))?;
+    let mut secret = false;
+    let mut dropped_expiry = false;
     profile.update(ctx.now, &mut |doc| {
-        let keep_expiry = doc.variables.get(&name).and_then(|v| v.expires_at);
+        let existing = doc.variables.get(name);
+        secret = secret_of(existing.map(|v| v.secret));
+        if secret && args.value.is_some() {
+            return Err(argv_refusal(name));
+        }
+        // An expiry belongs to a value: a new token has its own.
+        let kept = existing
+            .filter(|v| v.value.same_as(&value) && !args.no_expires)
+            .and_then(|v| v.expires_at);
+        dropped_expiry = expires_at.is_none()
+            && !args.no_expires
+            && existing.is_some_and(|v| v.expires_at.is_some() && !v.value.same_as(&value));
         doc.upsert(
             name.clone(),
             value.clone(),
             secret,
-            expires_at.or(keep_expiry),
+            expires_at.or(kept),
             ctx.now,
         );
         Ok(())
@@ -77,7 +102,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         "stored {name} ({kind}) in profile '{}'",
         ctx.profile
     ));
+    if dropped_expiry {
+        ctx.note(format!(
+            "the old value's expiry was dropped; record the new one with `bscred set {name} --stdin --expires DATE`"
+        ));
+    }
     Ok(Exit::Ok)
+}
+
+/// Refuses a secret value given on the command line. The value is already in
+/// argv by then; refusing teaches the safe forms. Never echoes it.
+fn argv_refusal(name: &VarName) -> Error {
+    Error::usage(
+        format!("refusing to take the secret value of {name} from the command line"),
+        format!(
+            "the command line is visible to other processes and saved in shell history; run `bscred set {name}` for a hidden prompt, or pipe it: `gh auth token | bscred set {name} --stdin` (--plain if it is not secret)"
+        ),
+    )
 }
 
 fn expiry_of(args: &Args, now: Timestamp) -> Result<Option<Timestamp>> {
@@ -106,14 +147,7 @@ fn read_value(args: &Args, secret: bool) -> Result<Secret> {
     };
     if let Some(value) = &args.value {
         if secret {
-            // The value is already in argv; refusing keeps it out of the
-            // store's habits and teaches the safe forms. Never echo it.
-            return Err(Error::usage(
-                format!("refusing to take the secret value of {name} from the command line"),
-                format!(
-                    "the command line is visible to other processes and saved in shell history; run `bscred set {name}` for a hidden prompt, or pipe it: `gh auth token | bscred set {name} --stdin` (--plain if it is not secret)"
-                ),
-            ));
+            return Err(argv_refusal(name));
         }
         return Secret::new(value.clone()).map_err(bad);
     }

@@ -16,11 +16,15 @@ pub const FORMAT: &str = "bscred-profile";
 pub const VERSION: u32 = 1;
 
 /// All variables of one profile.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
     pub format: String,
     pub version: u32,
     pub variables: BTreeMap<VarName, Variable>,
+    /// Fields this version does not know, kept so that a teammate with an
+    /// older bscred does not wipe what a newer one recorded.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// One stored variable.
@@ -33,6 +37,9 @@ pub struct Variable {
     pub updated_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// Fields this version does not know (see `Document::extra`).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// Why bytes are not a document this build can use. Never quotes the bytes.
@@ -66,6 +73,7 @@ impl Default for Document {
             format: FORMAT.to_string(),
             version: VERSION,
             variables: BTreeMap::new(),
+            extra: BTreeMap::new(),
         }
     }
 }
@@ -109,10 +117,12 @@ impl Document {
         expires_at: Option<Timestamp>,
         now: Timestamp,
     ) {
-        let created_at = self
+        let (created_at, extra) = self
             .variables
             .get(&name)
-            .map_or(now, |existing| existing.created_at);
+            .map_or((now, BTreeMap::new()), |existing| {
+                (existing.created_at, existing.extra.clone())
+            });
         self.variables.insert(
             name,
             Variable {
@@ -121,6 +131,7 @@ impl Document {
                 created_at,
                 updated_at: now,
                 expires_at,
+                extra,
             },
         );
     }
@@ -146,6 +157,17 @@ mod tests {
         doc.upsert(name("B"), secret(""), false, None, t);
         let back = Document::from_bytes(&doc.to_bytes()).expect("parses");
         assert_eq!(back.variables, doc.variables);
+    }
+
+    #[test]
+    fn fields_from_a_newer_version_survive_a_rewrite() {
+        let newer = br#"{"format":"bscred-profile","version":1,"team":"x","variables":{"A":{"value":"v","secret":true,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","login":"octocat"}}}"#;
+        let mut doc = Document::from_bytes(newer).expect("parses");
+        let t = Timestamp::from_second(5).expect("time");
+        doc.upsert(name("A"), secret("w"), true, None, t);
+        let text = String::from_utf8(doc.to_bytes().to_vec()).expect("utf-8");
+        assert!(text.contains("\"team\": \"x\""), "{text}");
+        assert!(text.contains("\"login\": \"octocat\""), "{text}");
     }
 
     #[test]

@@ -116,10 +116,7 @@ impl FileStore {
     fn read_ciphertext(&self) -> Result<(Vec<u8>, Option<String>)> {
         let file = fs::File::open(&self.path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::StoreMissing {
-                    profile: profile_of(&self.path),
-                    path: self.path.clone(),
-                }
+                self.missing()
             } else {
                 Error::io(format!("cannot read {}", self.path.display()))(e)
             }
@@ -138,9 +135,30 @@ impl FileStore {
         Ok((bytes, fingerprint))
     }
 
-    fn write(&self, doc: &Document) -> Result<()> {
+    /// Encrypts and writes `doc` to `target` (see `target`).
+    fn write(&self, target: &Path, doc: &Document) -> Result<()> {
         let bytes = self.encrypt(doc)?;
-        private_fs::write_atomic(&self.path, &bytes)
+        private_fs::write_atomic(target, &bytes)
+    }
+
+    /// The file writes go to: the store itself, or the file its symlink
+    /// points at (a store kept in a repository and linked here). Renaming
+    /// over the link would leave the real store behind, stale; a link that
+    /// points nowhere is a missing store, never a place for a new one.
+    fn target(&self) -> Result<PathBuf> {
+        match fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                fs::canonicalize(&self.path).map_err(|_| self.missing())
+            }
+            _ => Ok(self.path.clone()),
+        }
+    }
+
+    fn missing(&self) -> Error {
+        Error::StoreMissing {
+            profile: profile_of(&self.path),
+            path: self.path.clone(),
+        }
     }
 }
 
@@ -170,9 +188,14 @@ impl Store for FileStore {
     }
 
     fn exists(&self) -> Result<bool> {
-        self.path
-            .try_exists()
-            .map_err(Error::io(format!("cannot check {}", self.path.display())))
+        // A dangling symlink counts as a store that exists (and is missing).
+        match fs::symlink_metadata(&self.path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Error::io(format!("cannot check {}", self.path.display()))(
+                e,
+            )),
+        }
     }
 
     fn create(&self, doc: &Document) -> Result<()> {
@@ -185,7 +208,7 @@ impl Store for FileStore {
                     .to_string(),
             });
         }
-        self.write(doc)
+        self.write(&self.path, doc)
     }
 
     fn read(&self) -> Result<Snapshot> {
@@ -196,10 +219,16 @@ impl Store for FileStore {
 
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot> {
         let _lock = Lock::acquire(&self.lock)?;
-        private_fs::remove_stale_temps(&self.path);
+        let target = self.target()?;
+        private_fs::remove_stale_temps(&target);
         let mut doc = self.load()?;
+        let before = doc.clone();
         edit(&mut doc)?;
-        self.write(&doc)?;
+        // Nothing changed, nothing written: no new ciphertext for git to
+        // show in a shared store.
+        if doc != before {
+            self.write(&target, &doc)?;
+        }
         // Still under the lock: no other writer can have replaced the file.
         let fingerprint = self.fingerprint();
         Ok(Snapshot { doc, fingerprint })

@@ -770,3 +770,71 @@ fn failing_commands_never_print_the_token() {
     }
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
 }
+
+#[test]
+fn name_equals_value_is_refused_without_echoing_the_value() {
+    let env = with_token();
+    let before = env.files();
+    let pasted = format!("GITHUB_TOKEN={TOKEN}");
+    for args in [
+        vec!["set", pasted.as_str()],
+        vec!["get", pasted.as_str()],
+        vec!["rm", pasted.as_str()],
+        vec!["env", "--only", pasted.as_str()],
+    ] {
+        let out = env.run(&args);
+        let stderr = assert_fails(&out, 2);
+        assert!(stderr.contains("NAME=VALUE"), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    }
+    assert_unchanged(&env, &before);
+}
+
+#[test]
+fn bad_values_come_with_a_hint() {
+    let env = Env::initialised();
+    let out = env.run_stdin(&["set", "A", "--stdin"], b"a\0b");
+    let stderr = assert_fails(&out, 2);
+    assert!(
+        stderr.contains("bscred: hint: values are UTF-8 text"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_store_is_written_through_and_a_dangling_one_is_missing() {
+    let env = with_token();
+    let store = env.store_path();
+    // The store lives elsewhere (a repository) and is linked into place.
+    let real = env.home.join("repo/team.age");
+    fs::create_dir_all(real.parent().expect("parent")).expect("mkdir");
+    fs::rename(&store, &real).expect("move store");
+    std::os::unix::fs::symlink(&real, &store).expect("link");
+    env.set("NEW_TOKEN", "fresh");
+    assert!(
+        fs::symlink_metadata(&store)
+            .expect("stat")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(env.get("NEW_TOKEN"), "fresh");
+    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+
+    // The link points nowhere (an unmounted disk): missing, never replaced.
+    fs::rename(&real, env.home.join("elsewhere.age")).expect("move away");
+    let before = env.files();
+    assert_fails(&env.run_stdin(&["set", "X", "--stdin"], b"x"), 4);
+    assert_unchanged(&env, &before);
+    fs::remove_file(env.bscred_home.join("config/profiles/default.toml")).expect("drop settings");
+    let before_init = env.files();
+    let out = env.run(&["init"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        fs::symlink_metadata(&store)
+            .expect("stat")
+            .file_type()
+            .is_symlink()
+    );
+    assert_unchanged(&env, &before_init);
+}

@@ -128,7 +128,13 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
     };
     for entry in entries {
         let path = entry.expect("entry").path();
-        if path.is_dir() {
+        let kind = fs::symlink_metadata(&path).expect("stat").file_type();
+        if kind.is_symlink() {
+            // A link is recorded as where it points, dangling or not.
+            let target = fs::read_link(&path).expect("readlink");
+            let text = format!("symlink -> {}", target.display());
+            files.insert(path.clone(), text.into_bytes());
+        } else if kind.is_dir() {
             collect(&path, files);
         } else {
             files.insert(path.clone(), fs::read(&path).expect("read"));

@@ -205,6 +205,28 @@ fn existing_variables_keep_their_secret_flag_unless_overridden() {
 }
 
 #[test]
+fn remove_keeps_a_line_whose_unquoted_value_may_have_been_cut() {
+    // `echo "DB_PASSWORD=$VALUE" >> .env` with VALUE='p4ss #w0rd' writes a
+    // line dotenv parsers read as `p4ss` plus a comment: the plaintext line
+    // must survive, since it may be the only copy of the real value.
+    let env = Env::initialised();
+    let path = write_env(
+        &env,
+        ".env",
+        "DB_PASSWORD=p4ss #w0rd\nPADDED_TOKEN= lead\nOK_TOKEN=x\n",
+    );
+    let out = env.run(&["import", "--remove"]);
+    assert_success(&out);
+    assert_eq!(
+        fs::read_to_string(&path).expect("read"),
+        "DB_PASSWORD=p4ss #w0rd\nPADDED_TOKEN= lead\n"
+    );
+    assert!(stderr(&out).contains("line 1 of .env"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("line 2 of .env"), "{}", stderr(&out));
+    assert_eq!(env.get("DB_PASSWORD"), "p4ss");
+}
+
+#[test]
 fn remove_deletes_only_the_imported_lines() {
     let env = Env::initialised();
     let kept_and_imported: [(&str, bool); 14] = [
@@ -212,7 +234,9 @@ fn remove_deletes_only_the_imported_lines() {
         ("\n", false),
         (&format!("GITHUB_TOKEN={TOKEN}\n"), true),
         ("  # indented, with trailing blanks   \n", false),
-        ("export GITHUB_USERNAME=octocat # me\n", true),
+        // Stored as `octocat`, but the line stays: ` # me` might have been
+        // part of a value written with `echo "NAME=$VALUE"`.
+        ("export GITHUB_USERNAME=octocat # me\n", false),
         ("#COMMENTED_OUT=1\n", false),
         ("MULTI=\"first\n", true),
         ("second\n", true),
@@ -238,6 +262,8 @@ fn remove_deletes_only_the_imported_lines() {
     assert_eq!(env.get("GITHUB_USERNAME"), "octocat");
     assert_eq!(env.get("MULTI"), "first\nsecond\n\nthird");
     assert_eq!(env.get("USER_EMAIL"), "mona@example.com");
+    assert!(stderr(&out).contains("line 5 of .env"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("kept 1 line"), "{}", stderr(&out));
     // No temporary file was left next to it.
     let names: Vec<_> = fs::read_dir(&env.work)
         .expect("list")

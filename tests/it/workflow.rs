@@ -98,7 +98,7 @@ fn status_reads_metadata_only_and_notices_a_changed_store() {
     let vars = status["variables"].as_array().expect("array");
     assert_eq!(vars.len(), 2);
     assert_eq!(vars[0]["expires_at"], "2026-06-10T00:00:00Z");
-    assert!(env.ok(&["status"]).contains("2026-06-10 (in 8 days)"));
+    assert!(env.ok(&["status"]).contains("2026-06-10 (in 9 days)"));
     assert_fails(&env.run(&["get", "GITHUB_TOKEN"]), 4);
     fs::rename(&saved, &identity).expect("restore identity");
 
@@ -116,25 +116,63 @@ fn status_reads_metadata_only_and_notices_a_changed_store() {
 }
 
 #[test]
-fn set_keeps_a_recorded_expiry_and_created_time() {
+fn an_expiry_stays_with_its_value_and_created_time_with_its_name() {
     let env = Env::initialised();
     env.run_stdin(
         &["set", "GITHUB_TOKEN", "--stdin", "--expires-in", "90d"],
         b"a",
     );
-    let later = env
-        .cmd()
-        .env("BSCRED_TEST_NOW", "2026-06-05T00:00:00Z")
-        .args(["set", "GITHUB_TOKEN", "--stdin"])
-        .write_stdin("b")
-        .output()
-        .expect("runs");
-    assert!(later.status.success());
-    let json = env.list_json();
-    let var = &json["variables"][0];
+    let set_at = |when: &str, value: &str| {
+        env.cmd()
+            .env("BSCRED_TEST_NOW", when)
+            .args(["set", "GITHUB_TOKEN", "--stdin"])
+            .write_stdin(value.to_string())
+            .output()
+            .expect("runs")
+    };
+    // The same value again keeps its expiry.
+    assert!(set_at("2026-06-05T00:00:00Z", "a").status.success());
+    let var = env.list_json()["variables"][0].clone();
     assert_eq!(var["expires_at"], "2026-08-30T12:00:00Z");
     assert_eq!(var["created_at"], "2026-06-01T12:00:00Z");
     assert_eq!(var["updated_at"], "2026-06-05T00:00:00Z");
+
+    // A new value (a new token) does not inherit the old one's expiry.
+    let out = set_at("2026-06-06T00:00:00Z", "b");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expiry was dropped"));
+    let var = env.list_json()["variables"][0].clone();
+    assert_eq!(var["expires_at"], serde_json::Value::Null);
+    assert_eq!(var["created_at"], "2026-06-01T12:00:00Z");
+
+    // --no-expires forgets an expiry on purpose.
+    env.run_stdin(
+        &["set", "GITHUB_TOKEN", "--stdin", "--expires", "2026-12-31"],
+        b"b",
+    );
+    env.run_stdin(&["set", "GITHUB_TOKEN", "--stdin", "--no-expires"], b"b");
+    assert_eq!(
+        env.list_json()["variables"][0]["expires_at"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn a_stored_secret_stays_secret_and_off_the_command_line() {
+    let env = Env::initialised();
+    env.run_stdin(&["set", "DB_CONN", "--secret", "--stdin"], b"x");
+    let before = env.files();
+    let out = env.run(&["set", "DB_CONN", "new-value-in-argv"]);
+    assert_fails(&out, 2);
+    crate::harness::assert_unchanged(&env, &before);
+    // Even with a stale metadata cache, the document decides.
+    fs::remove_file(env.bscred_home.join("state/metadata/default.json")).expect("drop cache");
+    assert_fails(&env.run(&["set", "DB_CONN", "new-value-in-argv"]), 2);
+    env.run_stdin(&["set", "DB_CONN", "--stdin"], b"y");
+    assert_eq!(env.list_json()["variables"][0]["secret"], true);
+    // --plain says otherwise on purpose.
+    env.ok(&["set", "DB_CONN", "--plain", "z"]);
+    assert_eq!(env.list_json()["variables"][0]["secret"], false);
 }
 
 #[test]
