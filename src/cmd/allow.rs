@@ -74,6 +74,12 @@ pub fn deny(ctx: &Context, args: DenyArgs) -> Result<Exit> {
 /// the allow list is keyed by path.
 fn find(path: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
     let start = match path {
+        Some(p) if p.is_file() && p.file_name() != Some(project::FILE_NAME.as_ref()) => {
+            return Err(Error::usage(
+                format!("{} is not a project file", p.display()),
+                format!("bscred only reads files named {}", project::FILE_NAME),
+            ));
+        }
         Some(p) if p.is_file() => {
             // The allow list is keyed by the path commands find, which comes
             // from the physical working directory: no `..`, no symlinks.
