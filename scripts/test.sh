@@ -8,7 +8,9 @@
 # What it does:
 #   1. Installs the tools the tests shell out to (zsh, fish, dash, age, git,
 #      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
-#      missing. Uses sudo when not root.
+#      missing. Uses sudo when not root. Then `npm ci` in tests/node (Node's
+#      dotenv, for the dotenv tests) when node_modules is missing or older
+#      than the lock file.
 #   2. Starts a private D-Bus session bus (no service activation, so nothing
 #      outside this script can be started on it) and a gnome-keyring daemon
 #      with only the secrets component and an unlocked "login" collection,
@@ -279,8 +281,40 @@ verify_keyring() {
     fi
 }
 
+# ------------------------------------------------------------ node packages
+# The Node packages the tests run (Node's dotenv parser), pinned by
+# tests/node/package-lock.json. node_modules is not committed: `npm ci`
+# installs it when it is missing or older than the lock file.
+install_node_packages() {
+    local dir=tests/node
+    local stamp="$dir/node_modules/.package-lock.json"
+    if [[ -f "$stamp" && ! "$dir/package-lock.json" -nt "$stamp" ]]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        command -v apt-get >/dev/null 2>&1 || die "npm is missing and there is no apt-get to install it"
+        local sudo=()
+        ((EUID == 0)) || sudo=(sudo)
+        say "installing npm"
+        if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+            >"$tmp/apt-npm.log" 2>&1 ||
+            ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm \
+                >>"$tmp/apt-npm.log" 2>&1; then
+            show_log "$tmp/apt-npm.log" "apt-get output"
+            die "installing npm failed"
+        fi
+    fi
+    say "npm ci --prefix $dir"
+    if ! npm ci --prefix "$dir" --no-audit --no-fund >"$tmp/npm.log" 2>&1; then
+        show_log "$tmp/npm.log" "npm output"
+        die "npm ci in $dir failed"
+    fi
+    touch "$stamp"
+}
+
 # --------------------------------------------------------------------- main
 install_missing
+install_node_packages
 start_dbus
 start_keyring
 

@@ -71,7 +71,7 @@ fn is_inert(c: char) -> bool {
         || matches!(c, '_' | '.' | '/' | ':' | '@' | '%' | '+' | ',' | '=' | '-')
 }
 
-/// `export NAME=$'…';` with every other ASCII character as `\xHH`.
+/// `export NAME=$'…';` with every byte but the inert ones as `\xHH`.
 ///
 /// `eval $(bscred env)` (unquoted, as people type it) splits the output on
 /// whitespace, expands globs in each word, and joins the words with single
@@ -82,11 +82,14 @@ fn is_inert(c: char) -> bool {
 /// both the quoted and the unquoted eval see the same text.
 fn bash(name: &VarName, value: &str, out: &mut String) {
     let _ = write!(out, "export {name}=$'");
-    for c in value.chars() {
-        if is_inert(c) || !c.is_ascii() {
-            out.push(c);
+    // Non-ASCII goes out as escaped bytes too: in a multibyte locale such as
+    // GBK the last byte of a character followed by `\` can read as one
+    // character, which would break the escape after it.
+    for byte in value.bytes() {
+        if byte.is_ascii() && is_inert(char::from(byte)) {
+            out.push(char::from(byte));
         } else {
-            let _ = write!(out, "\\x{:02x}", c as u32);
+            let _ = write!(out, "\\x{byte:02x}");
         }
     }
     out.push_str("';\n");
@@ -226,7 +229,7 @@ mod tests {
             one(Shell::Bash, "ghp_Ab9-x.y"),
             "export V=$'ghp_Ab9-x.y';\n"
         );
-        assert_eq!(one(Shell::Bash, "é"), "export V=$'é';\n");
+        assert_eq!(one(Shell::Bash, "é"), "export V=$'\\xc3\\xa9';\n");
         assert_eq!(one(Shell::Zsh, "a b"), one(Shell::Bash, "a b"));
     }
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmarks for the daily path (DESIGN "Performance targets"):
+#   - `bscred exec -- true` and `bscred env` with 4 variables, against the
+#     floor `env A=… B=… C=… D=… true`;
+#   - the same with 1,000 variables;
+#   - peak RSS of `bscred exec -- true`.
+# Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
+# Results go to stdout; copy the tables into docs/benchmarks.md.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+for tool in hyperfine /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y hyperfine time)" >&2; exit 1; }
+done
+
+cargo build --release --locked --quiet
+bin="$PWD/target/release/bscred"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Two profiles: four variables shaped like a Backstage setup, and 1,000.
+export BSCRED_HOME="$work/home" BSCRED_QUIET=1
+cd "$work"
+"$bin" init >/dev/null
+"$bin" -p big init >/dev/null
+token="github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
+printf '%s' "$token" | "$bin" set GITHUB_TOKEN --stdin
+"$bin" set GITHUB_USERNAME octocat
+"$bin" set USER_DISPLAY_NAME "Mona Lisa Octocat"
+"$bin" set USER_EMAIL mona@example.com
+{
+    for i in $(seq 1 1000); do
+        printf 'VAR_%04d=value-%04d-%s\n' "$i" "$i" "$token"
+    done
+} >big.env
+"$bin" -p big import big.env >/dev/null
+
+floor="env GITHUB_TOKEN=$token GITHUB_USERNAME=octocat USER_DISPLAY_NAME='Mona Lisa Octocat' USER_EMAIL=mona@example.com true"
+
+echo "## 4 variables"
+hyperfine -N --warmup 20 --min-runs 300 --export-markdown "$work/four.md" \
+    -n 'env A=… B=… C=… D=… true (floor)' "$floor" \
+    -n 'bscred exec -- true' "$bin exec -- true" \
+    -n 'bscred env' "$bin env" >/dev/null
+cat "$work/four.md"
+
+echo
+echo "## 1,000 variables"
+hyperfine -N --warmup 10 --min-runs 100 --export-markdown "$work/big.md" \
+    -n 'bscred -p big exec -- true' "$bin -p big exec -- true" \
+    -n 'bscred -p big env' "$bin -p big env" >/dev/null
+cat "$work/big.md"
+
+echo
+echo "## Peak RSS (KiB)"
+for args in "exec -- true" "-p big exec -- true" "env" "-p big env"; do
+    # shellcheck disable=SC2086
+    rss=$(/usr/bin/time -f '%M' "$bin" $args 2>&1 >/dev/null | tail -n 1)
+    echo "- bscred $args: $rss"
+done
+echo
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2/1024/1024) " GiB"}' /proc/meminfo), $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
