@@ -31,29 +31,21 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Profile to use [default: the `profile` in the nearest allowed .bscred.toml, else "default"]
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "BSCRED_PROFILE",
-        value_name = "NAME"
-    )]
+    /// Profile to use [env: BSCRED_PROFILE] [default: the `profile` in the
+    /// nearest allowed .bscred.toml, else "default"]
+    // The variables BSCRED_PROFILE and BSCRED_BACKEND are read in
+    // `Context::new`, not by clap, so that an empty one counts as unset.
+    #[arg(short, long, global = true, value_name = "NAME")]
     pub profile: Option<ProfileName>,
 
-    /// Backend for `init` [default: auto, which is `file` in this version]
+    /// Backend for `init` [env: BSCRED_BACKEND] [default: auto, which is
+    /// `file` in this version]
     ///
     /// `init` records the backend; later commands use the recorded one, and
     /// naming another is an error. `auto` picks the OS keychain when one
     /// answers, else the file backend; this version has only the file
     /// backend, so `auto` means `file`.
-    #[arg(
-        long,
-        global = true,
-        env = "BSCRED_BACKEND",
-        value_enum,
-        value_name = "BACKEND"
-    )]
+    #[arg(long, global = true, value_enum, value_name = "BACKEND")]
     pub backend: Option<BackendChoice>,
 
     /// No warnings, reminders or progress notes on stderr (errors still print)

@@ -52,7 +52,18 @@ impl Context {
     pub fn new(global: &GlobalArgs, announce: bool) -> Result<Context> {
         let dirs = Dirs::resolve(|name| std::env::var_os(name))?;
         let project = allowed_project(&dirs, announce && !global.quiet)?;
-        let (profile, profile_source) = match (&global.profile, &project) {
+        let chosen = match &global.profile {
+            Some(name) => Some(name.clone()),
+            None => from_env("BSCRED_PROFILE", |v| v.parse::<ProfileName>())?,
+        };
+        let backend = match global.backend {
+            Some(backend) => Some(backend),
+            None => from_env("BSCRED_BACKEND", |v| {
+                <BackendChoice as clap::ValueEnum>::from_str(v, true)
+                    .map_err(|_| format!("{v:?} is not one of auto, keychain, file"))
+            })?,
+        };
+        let (profile, profile_source) = match (&chosen, &project) {
             (Some(name), _) => (name.clone(), ProfileSource::Option),
             (
                 None,
@@ -68,7 +79,7 @@ impl Context {
             dirs,
             profile,
             profile_source,
-            backend: global.backend,
+            backend,
             quiet: global.quiet,
             now: clock()?,
             project,
@@ -168,6 +179,22 @@ fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
         );
     }
     Ok(None)
+}
+
+/// A setting from the environment; empty counts as unset, as users of such
+/// variables expect (`BSCRED_PROFILE= bscred …`).
+fn from_env<T>(name: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>> {
+    match std::env::var(name) {
+        Ok(value) if value.is_empty() => Ok(None),
+        Ok(value) => parse(&value).map(Some).map_err(|reason| {
+            Error::usage(format!("{name}: {reason}"), format!("fix or unset {name}"))
+        }),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::usage(
+            format!("{name} is not valid UTF-8"),
+            format!("fix or unset {name}"),
+        )),
+    }
 }
 
 fn clock() -> Result<Timestamp> {

@@ -838,3 +838,27 @@ fn a_symlinked_store_is_written_through_and_a_dangling_one_is_missing() {
     );
     assert_unchanged(&env, &before_init);
 }
+
+#[test]
+fn empty_setting_variables_count_as_unset() {
+    let env = with_token();
+    for var in ["BSCRED_PROFILE", "BSCRED_BACKEND", "BSCRED_QUIET"] {
+        let out = env
+            .cmd()
+            .env(var, "")
+            .args(["get", "-n", "GITHUB_USERNAME"])
+            .output()
+            .expect("runs");
+        assert_success(&out);
+        assert_eq!(out.stdout, b"octocat", "{var}");
+    }
+    // A bad value names the variable it came from.
+    let out = env
+        .cmd()
+        .env("BSCRED_BACKEND", "vault")
+        .args(["get", "GITHUB_USERNAME"])
+        .output()
+        .expect("runs");
+    let stderr = assert_fails(&out, 2);
+    assert!(stderr.contains("BSCRED_BACKEND"), "{stderr}");
+}
