@@ -131,6 +131,26 @@ impl Lock {
             "cannot open lock file {}",
             path.display()
         )))?;
+        // Wait quietly for a moment (parallel writers take milliseconds),
+        // then say why nothing happens: a writer stopped with Ctrl-Z holds
+        // the lock until it is resumed or killed.
+        let patience = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < patience => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(fs::TryLockError::WouldBlock) => break,
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(Error::io(format!("cannot lock {}", path.display()))(e));
+                }
+            }
+        }
+        eprintln!(
+            "bscred: waiting for another bscred that is writing (lock {})",
+            path.display()
+        );
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
         Ok(Lock { _file: file })
@@ -196,6 +216,31 @@ mod tests {
             "so must that of a file with a longer name"
         );
         assert_eq!(fs::read(&path).expect("read"), b"data");
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_and_then_granted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("l.lock");
+        let held = Lock::acquire(&path).expect("first");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let lock = Lock::acquire(&path).expect("second");
+                tx.send(()).expect("send");
+                drop(lock);
+            })
+        };
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(100))
+                .is_err(),
+            "the second lock must wait while the first is held"
+        );
+        drop(held);
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("granted once released");
+        waiter.join().expect("join");
     }
 
     #[test]
