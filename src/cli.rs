@@ -10,7 +10,7 @@ use crate::profile::ProfileName;
 /// Keep a project's GitHub token and friends out of plaintext files.
 ///
 /// bscred stores variables such as GITHUB_TOKEN in an age-encrypted file
-/// (or, later, the OS keychain) and hands them to your shell or to one
+/// or the OS keychain and hands them to your shell or to one
 /// command. Start with `bscred init`, then `bscred set GITHUB_TOKEN`.
 #[derive(Debug, Parser)]
 #[command(
@@ -38,13 +38,12 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, value_name = "NAME")]
     pub profile: Option<ProfileName>,
 
-    /// Backend for `init` [env: BSCRED_BACKEND] [default: auto, which is
-    /// `file` in this version]
+    /// Backend for `init` and `migrate` [env: BSCRED_BACKEND] [default: auto]
     ///
     /// `init` records the backend; later commands use the recorded one, and
-    /// naming another is an error. `auto` picks the OS keychain when one
-    /// answers, else the file backend; this version has only the file
-    /// backend, so `auto` means `file`.
+    /// naming another is an error (`bscred migrate --to BACKEND` moves a
+    /// profile). `auto` picks the OS keychain when one answers within the
+    /// timeout (BSCRED_KEYCHAIN_TIMEOUT, 5 s), else the file backend.
     #[arg(long, global = true, value_enum, value_name = "BACKEND")]
     pub backend: Option<BackendChoice>,
 
@@ -67,7 +66,7 @@ pub struct GlobalArgs {
 pub enum BackendChoice {
     /// The OS keychain when one answers, else the file backend
     Auto,
-    /// The OS keychain (not available in this version)
+    /// The OS keychain: Secret Service on Linux, Keychain on macOS, Credential Manager on Windows
     Keychain,
     /// An age-encrypted file per profile
     File,

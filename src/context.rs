@@ -115,7 +115,7 @@ impl Context {
                     self.profile
                 ),
                 format!(
-                    "drop --backend/BSCRED_BACKEND to use the {recorded} backend; moving a profile between backends will be `bscred migrate --to {asked}`"
+                    "drop --backend/BSCRED_BACKEND to use the {recorded} backend; or move the profile with `bscred migrate --to {asked}`"
                 ),
             ));
         }

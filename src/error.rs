@@ -94,8 +94,8 @@ pub enum Error {
     #[error("{what} not found")]
     InputNotFound { what: String, hint: Option<String> },
     /// The profile's settings say a store exists, but its file is gone.
-    #[error("the store file of profile '{profile}' is missing: {path}")]
-    StoreMissing { profile: String, path: PathBuf },
+    #[error("the store of profile '{profile}' is missing: {location}")]
+    StoreMissing { profile: String, location: String },
     /// The store exists but cannot be decrypted with the identity at hand.
     #[error("cannot decrypt {path}: {reason}")]
     Decrypt { path: PathBuf, reason: String },
@@ -109,16 +109,19 @@ pub enum Error {
     #[error("identity file {path} can be read by other users (mode {mode:04o})")]
     IdentityExposed { path: PathBuf, mode: u32 },
     /// The identity file a profile records is gone.
-    #[error("the identity file {path} does not exist")]
-    IdentityMissing { path: PathBuf },
+    #[error("the identity {origin} does not exist")]
+    IdentityMissing { origin: String },
     /// The profile uses a backend this build does not have.
     #[error(
         "profile '{profile}' uses the {backend} backend, which this version of bscred does not have"
     )]
     BackendUnavailable { profile: String, backend: String },
+    /// The OS keychain failed or did not answer.
+    #[error("{0}")]
+    Keychain(#[from] crate::keychain::KeychainError),
     /// An identity file that cannot be used for another reason.
-    #[error("cannot use identity file {path}: {reason}")]
-    Identity { path: PathBuf, reason: String },
+    #[error("cannot use the identity {origin}: {reason}")]
+    Identity { origin: String, reason: String },
     /// A configuration file (profile settings, `.bscred.toml`) is malformed.
     #[error("cannot read {path}: {reason}")]
     Config { path: PathBuf, reason: String },
@@ -211,6 +214,7 @@ impl Error {
             | Error::IdentityExposed { .. }
             | Error::IdentityMissing { .. }
             | Error::BackendUnavailable { .. }
+            | Error::Keychain(_)
             | Error::Identity { .. } => Exit::Unavailable,
             Error::Config { .. }
             | Error::Import { .. }
@@ -277,6 +281,7 @@ impl Error {
             Error::TooNew { .. } => Some(
                 "upgrade bscred to read it; this version leaves the file unchanged".to_string(),
             ),
+            Error::Keychain(error) => Some(keychain_hint(error.failure)),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),
@@ -317,6 +322,24 @@ impl Error {
     /// ends the program quietly with success, as ripgrep does.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// What to do about each keychain failure; `--backend file` is always a
+/// way out.
+fn keychain_hint(failure: crate::keychain::Failure) -> String {
+    use crate::keychain::Failure;
+    match failure {
+        Failure::NoBus => "start a session bus and a keyring (`dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --start --components=secrets`), or use `--backend file`".to_string(),
+        Failure::NoService => "start a keyring daemon (`gnome-keyring-daemon --start --components=secrets`, or KeePassXC with Secret Service on), or use `--backend file`".to_string(),
+        Failure::Locked => "unlock the keyring (log in to the desktop, or `gnome-keyring-daemon --unlock`), or use `--backend file`".to_string(),
+        Failure::Dismissed => "run the command again and accept the keyring's prompt, or use `--backend file`".to_string(),
+        Failure::TimedOut => format!(
+            "the keyring daemon may be hung: restart it, set {}=SECONDS to wait longer, or use `--backend file`",
+            crate::keychain::TIMEOUT_VAR
+        ),
+        Failure::TooLarge => "use the file backend for this profile: `bscred migrate --to file`".to_string(),
+        Failure::Other => "use `--backend file` if the keychain keeps failing".to_string(),
     }
 }
 

@@ -16,54 +16,112 @@ use jiff::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::keychain::{Keychain, SERVICE};
 use crate::private_fs;
 
-/// An unlocked identity: the secret keys of one identity file.
+/// Where a profile's identity lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// A plain age identity file (0600).
+    File(PathBuf),
+    /// An item in the OS keychain (`init --identity-in-keychain`), by account.
+    Keychain(String),
+}
+
+impl IdentitySource {
+    /// How messages name it.
+    pub fn describe(&self) -> String {
+        match self {
+            IdentitySource::File(path) => path.display().to_string(),
+            IdentitySource::Keychain(account) => {
+                format!("keychain item {SERVICE}/{account}")
+            }
+        }
+    }
+}
+
+/// An unlocked identity: the secret keys of one identity.
 pub struct Identity {
-    path: PathBuf,
+    source: IdentitySource,
     keys: Vec<x25519::Identity>,
 }
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Identity")
-            .field("path", &self.path)
+            .field("source", &self.source)
             .field("keys", &self.keys.len())
             .finish()
     }
 }
 
 impl Identity {
-    /// Creates a new identity file at `path` (0600, never overwriting).
-    pub fn generate(path: &Path, now: Timestamp) -> Result<Identity> {
+    /// Creates a new identity and stores it at `source`: a file (0600, never
+    /// overwriting) or a keychain item (never replacing one).
+    pub fn generate(source: &IdentitySource, now: Timestamp) -> Result<Identity> {
         let key = x25519::Identity::generate();
+        // The same text as an identity file, so `bscred` and `age -i` read
+        // either the same way.
         let text = Zeroizing::new(format!(
             "# created: {}\n# public key: {}\n{}\n",
             now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             key.to_public(),
             key.to_string().expose_secret()
         ));
-        private_fs::write_new(path, text.as_bytes())?;
+        match source {
+            IdentitySource::File(path) => private_fs::write_new(path, text.as_bytes())?,
+            IdentitySource::Keychain(account) => {
+                let keychain =
+                    Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
+                if keychain.get(account)?.is_some() {
+                    return Err(Error::Refused {
+                        message: format!("{} already exists", source.describe()),
+                        hint: "bscred never replaces an identity".to_string(),
+                    });
+                }
+                keychain.set(account, "bscred: age identity", text.as_bytes())?;
+            }
+        }
         Ok(Identity {
-            path: path.to_path_buf(),
+            source: source.clone(),
             keys: vec![key],
         })
     }
 
     /// Reads an identity file, refusing one that other users can read.
     pub fn load(path: &Path) -> Result<Identity> {
-        let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::IdentityMissing {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                Error::io(format!("cannot read identity file {}", path.display()))(e)
+        Identity::load_from(&IdentitySource::File(path.to_path_buf()))
+    }
+
+    /// Reads an identity from where it lives.
+    pub fn load_from(source: &IdentitySource) -> Result<Identity> {
+        let missing = || Error::IdentityMissing {
+            origin: source.describe(),
+        };
+        let bytes = match source {
+            IdentitySource::File(path) => {
+                let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        missing()
+                    } else {
+                        Error::io(format!("cannot read identity file {}", path.display()))(e)
+                    }
+                })?);
+                private_fs::check_private(path)?;
+                bytes
             }
-        })?);
-        private_fs::check_private(path)?;
+            IdentitySource::Keychain(account) => {
+                let keychain =
+                    Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
+                keychain.get(account)?.ok_or_else(missing)?
+            }
+        };
+        Identity::parse(source, &bytes)
+    }
+
+    fn parse(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
         let bad = |reason: String| Error::Identity {
-            path: path.to_path_buf(),
+            origin: source.describe(),
             reason,
         };
         // An identity file encrypted with `age -p` starts with an age header
@@ -76,7 +134,7 @@ impl Identity {
                     .into(),
             ));
         }
-        let text = std::str::from_utf8(&bytes)
+        let text = std::str::from_utf8(bytes)
             .map_err(|_| bad("it is not a text file of age secret keys".into()))?;
         let mut keys = Vec::new();
         for (index, line) in text.lines().enumerate() {
@@ -96,17 +154,17 @@ impl Identity {
             keys.push(key);
         }
         if keys.is_empty() {
-            return Err(bad("the file holds no age secret key".into()));
+            return Err(bad("it holds no age secret key".into()));
         }
         Ok(Identity {
-            path: path.to_path_buf(),
+            source: source.clone(),
             keys,
         })
     }
 
     /// Where the identity came from.
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn source(&self) -> &IdentitySource {
+        &self.source
     }
 
     /// The public keys matching this identity, as `age1…` strings.
@@ -139,7 +197,8 @@ mod tests {
     fn generated_identity_loads_back_with_the_same_recipient() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id.txt");
-        let made = Identity::generate(&path, Timestamp::UNIX_EPOCH).expect("generate");
+        let made = Identity::generate(&IdentitySource::File(path.clone()), Timestamp::UNIX_EPOCH)
+            .expect("generate");
         let loaded = Identity::load(&path).expect("load");
         assert_eq!(made.recipients(), loaded.recipients());
         let text = fs::read_to_string(&path).expect("read");
@@ -150,9 +209,12 @@ mod tests {
     fn generate_never_overwrites() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id.txt");
-        Identity::generate(&path, Timestamp::UNIX_EPOCH).expect("generate");
+        Identity::generate(&IdentitySource::File(path.clone()), Timestamp::UNIX_EPOCH)
+            .expect("generate");
         let before = fs::read(&path).expect("read");
-        assert!(Identity::generate(&path, Timestamp::UNIX_EPOCH).is_err());
+        assert!(
+            Identity::generate(&IdentitySource::File(path.clone()), Timestamp::UNIX_EPOCH).is_err()
+        );
         assert_eq!(fs::read(&path).expect("read"), before);
     }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod expiry;
 pub mod harden;
 pub mod identity;
+pub mod keychain;
 pub mod metadata;
 pub mod paths;
 pub mod private_fs;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ pub struct Metadata {
     pub version: u32,
     pub profile: String,
     pub backend: Backend,
-    pub store: PathBuf,
+    pub store: String,
     /// The store's fingerprint when this was written; a different one now
     /// means the store changed underneath (a `git pull`, another machine).
     pub fingerprint: Option<String>,
@@ -110,7 +110,7 @@ mod tests {
         );
         let info = StoreInfo {
             backend: Backend::File,
-            location: "/s.age".into(),
+            location: "/s.age".to_string(),
         };
         let meta = Metadata::of("default", &info, Some("1:2".into()), &doc, now);
         let dir = tempfile::tempdir().expect("tempdir");

@@ -114,14 +114,36 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 /// An exclusive lock held until dropped. Built on `flock`-style locks (std's
 /// `File::lock`), which the kernel releases when the holder dies, so a killed
 /// `bscred set` can never leave a stale lock behind.
+///
+/// Re-entrant within one process: acquiring a lock this process already
+/// holds returns a guard that does nothing, so `migrate` can hold a
+/// profile's lock across the store operations that take it themselves.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    held: Option<(File, std::path::PathBuf)>,
+}
+
+/// The locks this process holds, by path.
+fn held() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static HELD: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some((_file, path)) = self.held.take() {
+            held().retain(|p| *p != path);
+        }
+    }
 }
 
 impl Lock {
     /// Blocks until the lock at `path` is ours.
     pub fn acquire(path: &Path) -> Result<Lock> {
+        if held().iter().any(|p| p == path) {
+            return Ok(Lock { held: None });
+        }
         ensure_dir(parent_dir(path))?;
         let mut options = OpenOptions::new();
         options.create(true).truncate(false).write(true);
@@ -137,7 +159,7 @@ impl Lock {
         let patience = std::time::Instant::now() + std::time::Duration::from_secs(1);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Lock { _file: file }),
+                Ok(()) => return Ok(Lock::taken(file, path)),
                 Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < patience => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
@@ -153,7 +175,14 @@ impl Lock {
         );
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
-        Ok(Lock { _file: file })
+        Ok(Lock::taken(file, path))
+    }
+
+    fn taken(file: File, path: &Path) -> Lock {
+        held().push(path.to_path_buf());
+        Lock {
+            held: Some((file, path.to_path_buf())),
+        }
     }
 }
 
@@ -222,7 +251,10 @@ mod tests {
     fn a_held_lock_is_waited_for_and_then_granted() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("l.lock");
-        let held = Lock::acquire(&path).expect("first");
+        // Held through another open file, as another process would hold it.
+        fs::write(&path, b"").expect("create");
+        let held = OpenOptions::new().write(true).open(&path).expect("open");
+        held.lock().expect("first");
         let (tx, rx) = std::sync::mpsc::channel();
         let waiter = {
             let path = path.clone();
@@ -241,6 +273,20 @@ mod tests {
         rx.recv_timeout(std::time::Duration::from_secs(10))
             .expect("granted once released");
         waiter.join().expect("join");
+    }
+
+    #[test]
+    fn a_lock_this_process_holds_is_granted_again_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.lock");
+        let outer = Lock::acquire(&path).expect("outer");
+        let inner = Lock::acquire(&path).expect("inner, without waiting");
+        drop(inner);
+        // Still held by `outer`: another open file description must wait.
+        let probe = OpenOptions::new().write(true).open(&path).expect("open");
+        assert!(probe.try_lock().is_err());
+        drop(outer);
+        assert!(probe.try_lock().is_ok());
     }
 
     #[test]

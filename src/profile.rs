@@ -9,12 +9,16 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::identity::{Identity, IdentitySource};
+use crate::keychain::Keychain;
 use crate::metadata::Metadata;
 use crate::paths::Dirs;
 use crate::private_fs::{self, Lock};
 use crate::store::file::FileStore;
+use crate::store::keychain::KeychainStore;
 use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
 
 /// A profile name: it becomes part of file names, so it is kept to
@@ -66,12 +70,56 @@ pub struct Settings {
     /// The backend chosen at `init`; later commands use it.
     pub backend: Backend,
     /// File backend: the identity file that decrypts the store.
-    pub identity: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<PathBuf>,
+    /// File backend with `--identity-in-keychain`: the keychain account
+    /// holding the identity instead of a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_item: Option<String>,
     /// File backend: the public keys the store is encrypted to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
+    /// Keychain backend: the account of the item holding the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
 }
 
 impl Settings {
+    /// A file-backend profile decrypted by `identity` and encrypted to it.
+    pub fn file(identity: &Identity) -> Settings {
+        let (path, item) = match identity.source() {
+            IdentitySource::File(path) => (Some(path.clone()), None),
+            IdentitySource::Keychain(account) => (None, Some(account.clone())),
+        };
+        Settings {
+            backend: Backend::File,
+            identity: path,
+            identity_item: item,
+            recipients: identity.recipients(),
+            item: None,
+        }
+    }
+
+    /// A keychain-backend profile whose document is the item `account`.
+    pub fn keychain(account: String) -> Settings {
+        Settings {
+            backend: Backend::Keychain,
+            identity: None,
+            identity_item: None,
+            recipients: Vec::new(),
+            item: Some(account),
+        }
+    }
+
+    /// Where a file-backend profile's identity lives.
+    pub fn identity_source(&self) -> Option<IdentitySource> {
+        match (&self.identity, &self.identity_item) {
+            (Some(path), _) => Some(IdentitySource::File(path.clone())),
+            (None, Some(account)) => Some(IdentitySource::Keychain(account.clone())),
+            (None, None) => None,
+        }
+    }
+
     /// Reads a profile's settings; `Ok(None)` when the profile was never
     /// initialised.
     pub fn read(dirs: &Dirs, name: &ProfileName) -> Result<Option<Settings>> {
@@ -97,6 +145,22 @@ impl Settings {
     }
 }
 
+/// A keychain account for a new item of profile `name` ("profile" or
+/// "identity"), unique to this `init`: the profile name for people, plus a
+/// random suffix so that two bscred homes (or parallel tests) never share an
+/// item.
+pub fn new_account(name: &ProfileName, kind: &str) -> String {
+    // A fresh X25519 key is 32 bytes from the OS's random source; its
+    // public half, hashed, is a random id without another dependency.
+    let entropy = age::x25519::Identity::generate().to_public().to_string();
+    let id: String = Sha256::digest(entropy.as_bytes())
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{kind}:{name}@{id}")
+}
+
 /// An initialised profile, ready to read and write.
 #[derive(Debug)]
 pub struct Profile {
@@ -114,31 +178,42 @@ impl Profile {
             profile: name.to_string(),
             chosen_by: None,
         })?;
-        if settings.backend != Backend::File {
-            return Err(Error::BackendUnavailable {
-                profile: name.to_string(),
-                backend: settings.backend.to_string(),
-            });
-        }
-        Ok(Profile::with_settings(dirs, name, settings))
+        Profile::with_settings(dirs, name, settings)
     }
 
-    /// The profile these settings describe (for `init`, before they are saved).
-    pub fn with_settings(dirs: &Dirs, name: &ProfileName, settings: Settings) -> Profile {
-        // Only the file backend exists so far; `open` refuses the others.
-        let store: Box<dyn Store> = Box::new(FileStore::new(
-            dirs.profile_store(name),
-            dirs.lock(name),
-            settings.identity.clone(),
-            settings.recipients.clone(),
-        ));
-        Profile {
+    /// The profile these settings describe (for `init` and `migrate`, before
+    /// they are saved).
+    pub fn with_settings(dirs: &Dirs, name: &ProfileName, settings: Settings) -> Result<Profile> {
+        let incomplete = |what: &str| Error::Config {
+            path: dirs.profile_settings(name),
+            reason: format!("it names no {what}"),
+        };
+        let store: Box<dyn Store> = match settings.backend {
+            Backend::File => Box::new(FileStore::new(
+                dirs.profile_store(name),
+                dirs.lock(name),
+                settings
+                    .identity_source()
+                    .ok_or_else(|| incomplete("identity"))?,
+                settings.recipients.clone(),
+            )),
+            Backend::Keychain => Box::new(KeychainStore::new(
+                name.as_str(),
+                settings
+                    .item
+                    .as_deref()
+                    .ok_or_else(|| incomplete("keychain item"))?,
+                dirs.lock(name),
+                Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?,
+            )),
+        };
+        Ok(Profile {
             name: name.clone(),
             settings,
             store,
             metadata_path: dirs.metadata(name),
             metadata_lock: dirs.metadata_lock(name),
-        }
+        })
     }
 
     /// The backend and location of the store.
@@ -189,9 +264,13 @@ impl Profile {
         Metadata::read(&self.metadata_path)
     }
 
-    /// Whether the cache describes the store as it is now.
+    /// Whether the cache describes the store as it is now. A backend that
+    /// cannot tell cheaply (the keychain, written only by bscred) is trusted.
     pub fn metadata_is_current(&self, meta: &Metadata) -> bool {
-        meta.fingerprint.is_some() && meta.fingerprint == self.store.fingerprint()
+        match self.store.fingerprint() {
+            Some(now) => meta.fingerprint.as_deref() == Some(now.as_str()),
+            None => self.settings.backend == Backend::Keychain,
+        }
     }
 
     /// Writes the cache for `snapshot`. Writers of the cache are serialised

@@ -6,24 +6,33 @@ use crate::allow::AllowList;
 use crate::cli::BackendChoice;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
-use crate::identity::Identity;
-use crate::profile::{Profile, Settings};
+use crate::identity::{Identity, IdentitySource};
+use crate::keychain::Keychain;
+use crate::profile::{Profile, Settings, new_account};
 use crate::project;
 use crate::prompt;
 use crate::store::Backend;
 
-/// Create a profile's storage: an age identity and an empty encrypted store
+/// Create a profile's storage: a keychain item, or an age identity and file
 ///
-/// The file backend keeps your age identity in a 0600 file (created unless
-/// one exists, or named with --identity) and the profile's variables in an
-/// age-encrypted file. Running init again on an initialised profile changes
-/// nothing.
+/// With --backend auto (the default) the profile lives in the OS keychain
+/// when one answers, else in an age-encrypted file; stderr says which. The
+/// file backend keeps your age identity in a 0600 file (created unless one
+/// exists, or named with --identity) or in the keychain
+/// (--identity-in-keychain). Running init again on an initialised profile
+/// changes nothing.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Use this existing age identity file (as `age-keygen` writes it)
-    /// instead of bscred's own
-    #[arg(long, value_name = "PATH")]
+    /// instead of bscred's own (file backend)
+    #[arg(long, value_name = "PATH", conflicts_with = "identity_in_keychain")]
     identity: Option<PathBuf>,
+
+    /// File backend: keep a new age identity in the OS keychain instead of
+    /// a file, so the encrypted store can live in a repository while the key
+    /// stays in the keychain
+    #[arg(long)]
+    identity_in_keychain: bool,
 
     /// Write (and allow) a .bscred.toml here that names this profile and
     /// requires GITHUB_TOKEN, GITHUB_USERNAME, USER_DISPLAY_NAME and
@@ -37,15 +46,6 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let backend = match ctx.backend {
-        None | Some(BackendChoice::Auto) | Some(BackendChoice::File) => Backend::File,
-        Some(BackendChoice::Keychain) => {
-            return Err(Error::usage(
-                "the keychain backend is not available in this version of bscred",
-                "use the file backend: `bscred init` (or --backend file)",
-            ));
-        }
-    };
     let identity_arg = args
         .identity
         .as_ref()
@@ -60,68 +60,113 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
 
-    let identity = match &identity_arg {
-        Some(path) => Identity::load(path)?,
-        None => {
-            let path = ctx.dirs.default_identity();
-            if path.exists() {
-                let identity = Identity::load(&path)?;
-                ctx.note(format!("using your existing identity {}", path.display()));
-                identity
-            } else if ctx.dirs.profile_store(&ctx.profile).exists() {
-                // A new key could never open an existing store; creating one
-                // would only leave an unused identity behind.
-                return Err(Error::Refused {
-                    message: format!(
-                        "a store already exists at {}, and there is no identity to open it",
-                        ctx.dirs.profile_store(&ctx.profile).display()
-                    ),
-                    hint: "name the identity that opens it: `bscred init --identity PATH`"
-                        .to_string(),
-                });
-            } else {
-                let identity = Identity::generate(&path, ctx.now)?;
-                ctx.note(format!(
-                    "created identity {} (public key {}); back it up: without it the store cannot be read",
-                    path.display(),
-                    identity.recipients().join(", ")
-                ));
-                identity
-            }
-        }
+    let (backend, why) = choose_backend(ctx, &args)?;
+    let settings = match backend {
+        Backend::Keychain => Settings::keychain(new_account(&ctx.profile, "profile")),
+        Backend::File => Settings::file(&file_identity(ctx, &args, identity_arg.as_deref())?),
     };
-    let settings = Settings {
-        backend,
-        identity: identity.path().to_path_buf(),
-        recipients: identity.recipients(),
-    };
-    let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings);
-    if profile.store().exists()? {
+    let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+    if backend == Backend::File && profile.store().exists()? {
         // A store without settings: its settings were lost, or an earlier
         // `init` was interrupted. Adopt it only if this identity opens it.
         profile.load(ctx.now)?;
         ctx.note(format!(
             "found an existing store at {} that this identity decrypts; adopting it",
-            profile.info().location.display()
+            profile.info().location
         ));
     } else {
         profile.create(ctx.now)?;
     }
     profile.settings.write(&ctx.dirs, &ctx.profile)?;
 
-    let chosen = if matches!(ctx.backend, None | Some(BackendChoice::Auto)) {
-        " (auto: this version has no keychain backend yet, so the file backend)"
-    } else {
-        ""
-    };
     ctx.note(format!(
-        "profile '{}' is ready: {backend} backend{chosen}, store {}",
+        "profile '{}' is ready: {backend} backend{why}, store {}",
         ctx.profile,
-        profile.info().location.display()
+        profile.info().location
     ));
     offer_project_file(ctx, &args)?;
     ctx.note("next: `bscred set GITHUB_TOKEN` (hidden prompt), or `bscred import .env --remove`");
     Ok(Exit::Ok)
+}
+
+/// The backend for a new profile, and the words that say why it was chosen
+/// when `auto` chose it. `auto` asks the keychain (within the timeout) and
+/// falls back to the file backend, never to plaintext.
+fn choose_backend(ctx: &Context, args: &Args) -> Result<(Backend, String)> {
+    let keychain = || Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"));
+    match ctx.backend {
+        Some(BackendChoice::File) => Ok((Backend::File, String::new())),
+        Some(BackendChoice::Keychain) => {
+            if args.identity.is_some() || args.identity_in_keychain {
+                return Err(Error::usage(
+                    "--identity and --identity-in-keychain are for the file backend",
+                    "drop them, or use --backend file",
+                ));
+            }
+            keychain()?.probe()?;
+            Ok((Backend::Keychain, String::new()))
+        }
+        None | Some(BackendChoice::Auto) => {
+            if args.identity.is_some() || args.identity_in_keychain {
+                return Ok((Backend::File, String::new()));
+            }
+            match keychain()?.probe() {
+                Ok(()) => Ok((
+                    Backend::Keychain,
+                    " (auto: the OS keychain answered)".to_string(),
+                )),
+                Err(e) => Ok((
+                    Backend::File,
+                    format!(
+                        " (auto: no keychain to use, {}; nothing is stored in plaintext)",
+                        e.message
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// The identity a new file-backend profile uses: the one named, a new one
+/// in the keychain, or the user's default identity file (created if need be).
+fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) -> Result<Identity> {
+    if let Some(path) = named {
+        return Identity::load(path);
+    }
+    if args.identity_in_keychain {
+        let source = IdentitySource::Keychain(new_account(&ctx.profile, "identity"));
+        let identity = Identity::generate(&source, ctx.now)?;
+        ctx.note(format!(
+            "created an age identity in the {} (public key {}); the store can live anywhere, even in a repository, while the key stays in the keychain",
+            source.describe(),
+            identity.recipients().join(", ")
+        ));
+        return Ok(identity);
+    }
+    let path = ctx.dirs.default_identity();
+    if path.exists() {
+        let identity = Identity::load(&path)?;
+        ctx.note(format!("using your existing identity {}", path.display()));
+        return Ok(identity);
+    }
+    if ctx.dirs.profile_store(&ctx.profile).exists() {
+        // A new key could never open an existing store; creating one would
+        // only leave an unused identity behind.
+        return Err(Error::Refused {
+            message: format!(
+                "a store already exists at {}, and there is no identity to open it",
+                ctx.dirs.profile_store(&ctx.profile).display()
+            ),
+            hint: "name the identity that opens it: `bscred init --identity PATH`".to_string(),
+        });
+    }
+    let identity = Identity::generate(&IdentitySource::File(path.clone()), ctx.now)?;
+    ctx.note(format!(
+        "created identity {} (public key {}); back it up: without it the store cannot be read",
+        path.display(),
+        identity.recipients().join(", ")
+    ));
+    Ok(identity)
 }
 
 /// In a Backstage app (an `app-config.yaml` here), offers to write a
@@ -180,32 +225,36 @@ fn offer_project_file(ctx: &Context, args: &Args) -> Result<()> {
 fn already_initialised(ctx: &Context, settings: Settings, identity: Option<PathBuf>) -> Result<()> {
     ctx.check_backend(settings.backend)?;
     if let Some(path) = identity
-        && path != settings.identity
+        && Some(&path) != settings.identity.as_ref()
     {
         return Err(Error::Refused {
             message: format!(
                 "profile '{}' is already initialised with identity {}",
                 ctx.profile,
-                settings.identity.display()
+                settings
+                    .identity_source()
+                    .map_or("(none)".to_string(), |s| s.describe())
             ),
             hint: "use another profile (-p NAME) for a different identity".to_string(),
         });
     }
     // "Already initialised" must also mean "usable": a lost identity is
     // said here, not at the first `get`.
-    Identity::load(&settings.identity)?;
-    let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings);
+    if let Some(source) = settings.identity_source() {
+        Identity::load_from(&source)?;
+    }
+    let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
     if !profile.store().exists()? {
         return Err(Error::StoreMissing {
             profile: ctx.profile.to_string(),
-            path: profile.info().location,
+            location: profile.info().location,
         });
     }
     ctx.note(format!(
         "profile '{}' is already initialised ({} backend, store {}); nothing changed",
         ctx.profile,
         profile.settings.backend,
-        profile.info().location.display()
+        profile.info().location
     ));
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         super::print_json(&Report {
             profile: ctx.profile.as_str(),
             backend: info.backend.to_string(),
-            store: info.location.display().to_string(),
+            store: info.location,
             variables: rows,
         })?;
         return Ok(Exit::Ok);

@@ -8,6 +8,7 @@ mod get;
 mod import;
 mod init;
 mod list;
+mod migrate;
 mod rm;
 mod set;
 mod status;
@@ -30,6 +31,7 @@ pub enum Command {
     Env(env::Args),
     Exec(exec::Args),
     Status(status::Args),
+    Migrate(migrate::Args),
     Allow(allow::AllowArgs),
     Deny(allow::DenyArgs),
 }
@@ -54,6 +56,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
     }

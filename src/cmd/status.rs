@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         super::print_json(&Report {
             profile: ctx.profile.to_string(),
             backend: info.backend.to_string(),
-            store: info.location.display().to_string(),
+            store: info.location.clone(),
             metadata_current: current,
             variables: rows,
         })?;
@@ -67,9 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
     let mut text = format!(
         "profile  {}\nbackend  {}\nstore    {}\n",
-        ctx.profile,
-        info.backend,
-        info.location.display()
+        ctx.profile, info.backend, info.location
     );
     if !current {
         text.push_str(

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::document::DocumentError;
 use super::{Backend, Document, Snapshot, Store, StoreInfo};
 use crate::error::{Error, Result};
-use crate::identity::{self, Identity};
+use crate::identity::{self, Identity, IdentitySource};
 use crate::private_fs::{self, Lock};
 
 /// A store file can hold at most this much ciphertext. Far above any real
@@ -25,15 +25,20 @@ const MAX_STORE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct FileStore {
     path: PathBuf,
     lock: PathBuf,
-    identity: PathBuf,
+    identity: IdentitySource,
     recipients: Vec<String>,
 }
 
 impl FileStore {
-    /// A store at `path`, decrypted with the identity file at `identity` and
+    /// A store at `path`, decrypted with the identity at `identity` and
     /// encrypted to `recipients`; writes are serialised with the lock file
     /// at `lock`.
-    pub fn new(path: PathBuf, lock: PathBuf, identity: PathBuf, recipients: Vec<String>) -> Self {
+    pub fn new(
+        path: PathBuf,
+        lock: PathBuf,
+        identity: IdentitySource,
+        recipients: Vec<String>,
+    ) -> Self {
         FileStore {
             path,
             lock,
@@ -82,7 +87,7 @@ impl FileStore {
             }
             other => corrupt(other.to_string()),
         })?;
-        let identity = Identity::load(&self.identity)?;
+        let identity = Identity::load_from(&self.identity)?;
         let mut reader = decryptor
             .decrypt(identity.age_identities())
             .map_err(|e| match e {
@@ -90,7 +95,7 @@ impl FileStore {
                     path: self.path.clone(),
                     reason: format!(
                         "it is not encrypted to the identity {}",
-                        identity.path().display()
+                        identity.source().describe()
                     ),
                 },
                 other => corrupt(other.to_string()),
@@ -157,7 +162,7 @@ impl FileStore {
     fn missing(&self) -> Error {
         Error::StoreMissing {
             profile: profile_of(&self.path),
-            path: self.path.clone(),
+            location: self.path.display().to_string(),
         }
     }
 }
@@ -183,7 +188,7 @@ impl Store for FileStore {
     fn info(&self) -> StoreInfo {
         StoreInfo {
             backend: Backend::File,
-            location: self.path.clone(),
+            location: self.path.display().to_string(),
         }
     }
 

@@ -4,9 +4,9 @@
 
 pub mod document;
 pub mod file;
+pub mod keychain;
 
 use std::fmt;
-use std::path::PathBuf;
 
 use crate::error::Result;
 use crate::secret::VarName;
@@ -46,7 +46,8 @@ pub trait Store: fmt::Debug {
 
     /// A cheap token that changes whenever the stored data changes (size and
     /// modification time for a file), so the metadata cache can tell it is
-    /// stale without decrypting anything.
+    /// stale without decrypting anything. `None` when the backend cannot
+    /// tell without a call that may prompt or block (the keychain).
     fn fingerprint(&self) -> Option<String>;
 
     /// The whole document.
@@ -92,7 +93,7 @@ pub struct Snapshot {
 pub enum Backend {
     /// An age-encrypted file per profile.
     File,
-    /// The OS keychain (planned; see the README).
+    /// The OS keychain: one item per profile.
     Keychain,
 }
 
@@ -109,6 +110,6 @@ impl fmt::Display for Backend {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreInfo {
     pub backend: Backend,
-    /// The file, or the keychain item's description.
-    pub location: PathBuf,
+    /// The file's path, or a description of the keychain item.
+    pub location: String,
 }

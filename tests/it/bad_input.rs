@@ -511,7 +511,8 @@ fn another_backend_than_the_recorded_one_is_a_usage_error() {
 }
 
 #[test]
-fn init_with_keychain_is_not_available_and_creates_nothing() {
+fn init_with_keychain_and_no_session_bus_fails_and_creates_nothing() {
+    // The harness clears the environment: no DBUS_SESSION_BUS_ADDRESS.
     let env = Env::new();
     let flagged = env.run(&["init", "--backend", "keychain"]);
     let from_env = env
@@ -521,15 +522,17 @@ fn init_with_keychain_is_not_available_and_creates_nothing() {
         .output()
         .expect("runs");
     for out in [flagged, from_env] {
-        let stderr = assert_fails(&out, 2);
-        assert!(stderr.contains("not available"), "{stderr}");
+        let stderr = assert_fails(&out, 4);
+        assert!(stderr.contains("D-Bus session bus"), "{stderr}");
+        assert!(stderr.contains("--backend file"), "{stderr}");
     }
     assert!(env.files().is_empty());
     assert!(!env.identity_path().exists());
-    // An initialised profile refuses it too.
+    // An initialised file profile refuses another backend with exit 2.
     let env = Env::initialised();
     let before = env.files();
-    assert_fails(&env.run(&["init", "--backend", "keychain"]), 2);
+    let stderr = assert_fails(&env.run(&["init", "--backend", "keychain"]), 2);
+    assert!(stderr.contains("migrate"), "{stderr}");
     assert_unchanged(&env, &before);
 }
 

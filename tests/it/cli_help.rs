@@ -3,8 +3,9 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 11] = [
-    "init", "set", "get", "list", "rm", "import", "env", "exec", "status", "allow", "deny",
+const COMMANDS: [&str; 12] = [
+    "init", "set", "get", "list", "rm", "import", "env", "exec", "status", "migrate", "allow",
+    "deny",
 ];
 
 #[test]

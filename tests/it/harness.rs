@@ -209,3 +209,19 @@ pub fn have(tool: &str) -> bool {
     }
     found
 }
+
+/// Whether the test command started a Secret Service for the tests
+/// (`scripts/test.sh` exports `BSCRED_TEST_SECRET_SERVICE=1` once its
+/// private gnome-keyring answers). Skips by hand, fails under CI.
+pub fn have_secret_service() -> bool {
+    let found = std::env::var_os("BSCRED_TEST_SECRET_SERVICE").is_some()
+        && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "a Secret Service is required in CI (scripts/test.sh starts one)"
+        );
+        eprintln!("skipping: no Secret Service (run the tests through scripts/test.sh)");
+    }
+    found
+}

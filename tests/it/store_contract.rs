@@ -5,9 +5,11 @@ use std::fs;
 use std::path::Path;
 
 use bscred::error::Error;
-use bscred::identity::Identity;
+use bscred::identity::{Identity, IdentitySource};
+use bscred::keychain::Keychain;
 use bscred::secret::{Secret, VarName};
 use bscred::store::file::FileStore;
+use bscred::store::keychain::KeychainStore;
 use bscred::store::{Document, Store, Variable};
 use jiff::Timestamp;
 
@@ -62,7 +64,11 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
     assert_eq!(store.get(&name("ODD")).expect("get"), None);
 
     // 4. update is all or nothing.
-    let before = store.fingerprint();
+    let before = store.read().expect("read").fingerprint;
+    assert!(
+        before.is_some(),
+        "a read knows the fingerprint of what it read"
+    );
     let failed = store.update(&mut |doc| {
         doc.variables.clear();
         Err(Error::usage("stop", "on purpose"))
@@ -70,7 +76,7 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
     assert!(failed.is_err());
     assert_eq!(store.get(&name("GITHUB_TOKEN")).expect("get"), Some(token));
     assert_eq!(
-        store.fingerprint(),
+        store.read().expect("read").fingerprint,
         before,
         "a failed update must not write"
     );
@@ -84,10 +90,13 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
         })
         .expect("update");
     assert_ne!(written.fingerprint, before);
-    assert_eq!(written.fingerprint, store.fingerprint());
     let read = store.read().expect("read");
-    assert_eq!(read.fingerprint, store.fingerprint());
+    assert_eq!(read.fingerprint, written.fingerprint);
     assert_eq!(read.doc.variables, written.doc.variables);
+    // The cheap fingerprint, where a backend has one, agrees.
+    if let Some(cheap) = store.fingerprint() {
+        assert_eq!(Some(cheap), read.fingerprint);
+    }
 
     // 5. An unreadable store fails loudly and is left untouched.
     break_it();
@@ -118,12 +127,13 @@ fn corrupt(path: &Path) {
 fn file_store_keeps_the_laws() {
     let dir = tempfile::tempdir().expect("tempdir");
     let identity_path = dir.path().join("identity.txt");
-    let identity = Identity::generate(&identity_path, Timestamp::UNIX_EPOCH).expect("identity");
+    let source = IdentitySource::File(identity_path);
+    let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH).expect("identity");
     let path = dir.path().join("data/default.age");
     let store = FileStore::new(
         path.clone(),
         dir.path().join("state/default.lock"),
-        identity_path,
+        source,
         identity.recipients(),
     );
     check_laws(&store, &|| corrupt(&path));
@@ -134,6 +144,8 @@ fn file_store_refuses_a_store_for_another_identity() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mine = dir.path().join("mine.txt");
     let theirs = dir.path().join("theirs.txt");
+    let mine = IdentitySource::File(mine);
+    let theirs = IdentitySource::File(theirs);
     Identity::generate(&mine, Timestamp::UNIX_EPOCH).expect("identity");
     let their_key = Identity::generate(&theirs, Timestamp::UNIX_EPOCH).expect("identity");
     let path = dir.path().join("s.age");
@@ -147,4 +159,35 @@ fn file_store_refuses_a_store_for_another_identity() {
     let error = reader.load().expect_err("wrong identity");
     assert_eq!(error.exit().code(), 4);
     assert!(error.to_string().contains("mine.txt"), "{error}");
+}
+
+#[test]
+fn keychain_store_keeps_the_laws() {
+    if !crate::harness::have_secret_service() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keychain = Keychain::from_env().expect("keychain");
+    // A unique account per run: the Secret Service is shared by all tests.
+    let account = format!("contract@{}", dir.path().display());
+    let store = KeychainStore::new("contract", &account, dir.path().join("k.lock"), keychain);
+    let cleanup = Cleanup(&account);
+    check_laws(&store, &|| {
+        keychain
+            .set(&account, "bscred: broken on purpose", b"not a document")
+            .expect("overwrite");
+    });
+    drop(cleanup);
+    assert_eq!(keychain.get(&account).expect("get"), None);
+}
+
+/// Deletes a test's keychain item however the test ends.
+struct Cleanup<'a>(&'a str);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        if let Ok(keychain) = Keychain::from_env() {
+            let _ = keychain.delete(self.0);
+        }
+    }
 }

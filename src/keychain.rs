@@ -1,0 +1,312 @@
+//! The OS keychain through the keyring-rs project (`keyring-core` and a store
+//! crate per platform): Secret Service on Linux, the macOS keychain, the
+//! Windows credential manager. Every call is bounded by a timeout, since a
+//! hung D-Bus must not hang `yarn dev`, and every failure is sorted into the
+//! few cases a user can act on.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, mpsc};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry};
+use zeroize::Zeroizing;
+
+/// The service name every bscred item carries.
+pub const SERVICE: &str = "bscred";
+
+/// Seconds a keychain call may take before bscred gives up on it.
+pub const TIMEOUT_VAR: &str = "BSCRED_KEYCHAIN_TIMEOUT";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Windows' credential manager holds at most 2,560 bytes per item.
+#[cfg(windows)]
+const MAX_ITEM_BYTES: Option<usize> = Some(2560);
+#[cfg(not(windows))]
+const MAX_ITEM_BYTES: Option<usize> = None;
+
+/// What went wrong, in the terms a user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No D-Bus session bus to talk to (Linux).
+    NoBus,
+    /// A session bus, but no Secret Service on it (Linux).
+    NoService,
+    /// The keyring is locked.
+    Locked,
+    /// An unlock prompt was dismissed.
+    Dismissed,
+    /// No answer within the timeout.
+    TimedOut,
+    /// The item would be larger than the platform allows.
+    TooLarge,
+    /// Anything else the platform reported.
+    Other,
+}
+
+/// A keychain failure. The message never holds a stored value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct KeychainError {
+    pub failure: Failure,
+    pub message: String,
+}
+
+impl KeychainError {
+    fn new(failure: Failure, message: impl Into<String>) -> Self {
+        KeychainError {
+            failure,
+            message: message.into(),
+        }
+    }
+}
+
+/// Access to the OS keychain with a deadline on every call.
+#[derive(Debug, Clone, Copy)]
+pub struct Keychain {
+    timeout: Duration,
+}
+
+impl Keychain {
+    /// The keychain with the timeout from `BSCRED_KEYCHAIN_TIMEOUT` (seconds,
+    /// fractions allowed), else 5 seconds.
+    pub fn from_env() -> Result<Keychain, String> {
+        let timeout = match std::env::var(TIMEOUT_VAR) {
+            Ok(text) if !text.is_empty() => text
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    format!("{TIMEOUT_VAR} must be a number of seconds between 0 and 600")
+                })?,
+            _ => DEFAULT_TIMEOUT,
+        };
+        Ok(Keychain { timeout })
+    }
+
+    /// The timeout in force.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Whether a working keychain answers: connects and looks up an item
+    /// that does not exist.
+    pub fn probe(&self) -> Result<(), KeychainError> {
+        self.get("probe").map(drop)
+    }
+
+    /// The bytes stored under `account`, or `None`.
+    pub fn get(&self, account: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
+        let account = account.to_string();
+        self.bounded(move || {
+            let entry = entry(&account, None)?;
+            match entry.get_secret() {
+                Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
+                Err(keyring_core::Error::NoEntry) => Ok(None),
+                Err(e) => Err(classify(e)),
+            }
+        })
+    }
+
+    /// Stores `bytes` under `account`, replacing what was there, with a
+    /// label a person recognises in Seahorse or Keychain Access.
+    pub fn set(&self, account: &str, label: &str, bytes: &[u8]) -> Result<(), KeychainError> {
+        if let Some(limit) = MAX_ITEM_BYTES.filter(|limit| bytes.len() > *limit) {
+            return Err(too_large(bytes.len(), limit));
+        }
+        let account = account.to_string();
+        let label = label.to_string();
+        let bytes = Zeroizing::new(bytes.to_vec());
+        self.bounded(move || {
+            entry(&account, Some(&label))?
+                .set_secret(&bytes)
+                .map_err(classify)
+        })
+    }
+
+    /// Deletes the item under `account`; `false` when there was none.
+    pub fn delete(&self, account: &str) -> Result<bool, KeychainError> {
+        let account = account.to_string();
+        self.bounded(move || match entry(&account, None)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(classify(e)),
+        })
+    }
+
+    /// Runs `call` on a thread of its own and waits at most the timeout. A
+    /// call that overruns is abandoned; the process ends soon after anyway.
+    fn bounded<T: Send + 'static>(
+        &self,
+        call: impl FnOnce() -> Result<T, KeychainError> + Send + 'static,
+    ) -> Result<T, KeychainError> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let _ = tx.send(call());
+            })
+            .map_err(|e| {
+                KeychainError::new(Failure::Other, format!("cannot start a thread: {e}"))
+            })?;
+        match rx.recv_timeout(self.timeout) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(KeychainError::new(
+                Failure::TimedOut,
+                format!(
+                    "the keychain did not answer within {} seconds",
+                    self.timeout.as_secs_f64()
+                ),
+            )),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(KeychainError::new(
+                Failure::Other,
+                "the keychain call failed unexpectedly",
+            )),
+        }
+    }
+}
+
+/// The error for a document too large for one item. Splitting it across
+/// items would make a partial write possible; refusing keeps every write
+/// whole, and the file backend has no such limit.
+pub fn too_large(len: usize, limit: usize) -> KeychainError {
+    KeychainError::new(
+        Failure::TooLarge,
+        format!("the profile is {len} bytes, and this keychain holds at most {limit} per item"),
+    )
+}
+
+/// The process-wide connection to the platform's store, made once (a D-Bus
+/// connection on Linux) on the first call's thread.
+fn store() -> Result<Arc<CredentialStore>, KeychainError> {
+    static STORE: OnceLock<Arc<CredentialStore>> = OnceLock::new();
+    if let Some(store) = STORE.get() {
+        return Ok(store.clone());
+    }
+    let store = platform_store()?;
+    Ok(STORE.get_or_init(|| store).clone())
+}
+
+fn entry(account: &str, label: Option<&str>) -> Result<Entry, KeychainError> {
+    let store = store()?;
+    let result = match label.filter(|_| cfg!(target_os = "linux")) {
+        // Only the Secret Service store takes a label modifier.
+        Some(label) => Entry::new_in_store_with_modifiers(
+            &store,
+            SERVICE,
+            account,
+            &HashMap::from([("label", label)]),
+        ),
+        None => Entry::new_in_store(&store, SERVICE, account),
+    };
+    result.map_err(classify)
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").filter(|v| !v.is_empty());
+    let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(|dir| std::path::Path::new(&dir).join("bus"))
+        .filter(|path| path.exists());
+    if bus.is_none() && runtime_bus.is_none() {
+        return Err(KeychainError::new(
+            Failure::NoBus,
+            "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
+        ));
+    }
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(classify)?;
+    Ok(store)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    let store = apple_native_keyring_store::keychain::Store::new().map_err(classify)?;
+    Ok(store)
+}
+
+#[cfg(windows)]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    let store = windows_native_keyring_store::Store::new().map_err(classify)?;
+    Ok(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    Err(KeychainError::new(
+        Failure::Other,
+        "bscred has no keychain support on this platform",
+    ))
+}
+
+/// Sorts a platform error into a `Failure`. On Linux the store wraps the
+/// secret-service crate's errors, which say locked, dismissed or missing.
+fn classify(error: keyring_core::Error) -> KeychainError {
+    use keyring_core::Error as K;
+    let text = error.to_string();
+    let failure = match &error {
+        K::NoStorageAccess(inner) | K::PlatformFailure(inner) => platform_failure(inner.as_ref()),
+        K::TooLong(..) => Failure::TooLarge,
+        _ => Failure::Other,
+    };
+    let message = match failure {
+        Failure::NoBus => "cannot connect to the D-Bus session bus".to_string(),
+        Failure::NoService => "no Secret Service answers on the session bus".to_string(),
+        Failure::Locked => "the keyring is locked".to_string(),
+        Failure::Dismissed => "the keyring's unlock prompt was dismissed".to_string(),
+        _ => format!("the keychain failed: {text}"),
+    };
+    KeychainError::new(failure, message)
+}
+
+#[cfg(target_os = "linux")]
+fn platform_failure(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> Failure {
+    use secret_service::Error as S;
+    match inner.downcast_ref::<S>() {
+        Some(S::Locked) => Failure::Locked,
+        Some(S::Prompt | S::PromptDisconnected) => Failure::Dismissed,
+        Some(S::Unavailable) => Failure::NoService,
+        Some(S::Zbus(_) | S::ZbusFdo(_)) | None => {
+            // zbus is not a direct dependency: its errors are told apart
+            // by the D-Bus error names and messages they carry.
+            let text = inner.to_string();
+            if text.contains("ServiceUnknown") || text.contains("not provided by any .service") {
+                Failure::NoService
+            } else if text.contains("connect") || text.contains("Address") {
+                Failure::NoBus
+            } else {
+                Failure::Other
+            }
+        }
+        Some(_) => Failure::Other,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn platform_failure(_inner: &(dyn std::error::Error + Send + Sync + 'static)) -> Failure {
+    Failure::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_large_names_both_sizes() {
+        let error = too_large(3000, 2560);
+        assert_eq!(error.failure, Failure::TooLarge);
+        assert!(error.message.contains("3000") && error.message.contains("2560"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn secret_service_errors_are_sorted() {
+        let sorted = |e: secret_service::Error| platform_failure(&e);
+        assert_eq!(sorted(secret_service::Error::Locked), Failure::Locked);
+        assert_eq!(sorted(secret_service::Error::Prompt), Failure::Dismissed);
+        assert_eq!(
+            sorted(secret_service::Error::Unavailable),
+            Failure::NoService
+        );
+        assert_eq!(sorted(secret_service::Error::NoResult), Failure::Other);
+    }
+}
