@@ -21,8 +21,8 @@ trap 'rm -rf "$work"' EXIT
 # Two profiles: four variables shaped like a Backstage setup, and 1,000.
 export BSCRED_HOME="$work/home" BSCRED_QUIET=1
 cd "$work"
-"$bin" init >/dev/null
-"$bin" -p big init >/dev/null
+"$bin" init --backend file >/dev/null
+"$bin" -p big init --backend file >/dev/null
 token="github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
 printf '%s' "$token" | "$bin" set GITHUB_TOKEN --stdin
 "$bin" set GITHUB_USERNAME octocat
@@ -50,6 +50,29 @@ hyperfine -N --warmup 10 --min-runs 100 --export-markdown "$work/big.md" \
     -n 'bscred -p big exec -- true' "$bin -p big exec -- true" \
     -n 'bscred -p big env' "$bin -p big env" >/dev/null
 cat "$work/big.md"
+
+if [[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
+    # Run through `bash scripts/test.sh -- bash bench/run.sh` for a private
+    # unlocked gnome-keyring.
+    BSCRED_BACKEND=keychain "$bin" -p kc init >/dev/null
+    printf '%s' "$token" | "$bin" -p kc set GITHUB_TOKEN --stdin
+    "$bin" -p kc set GITHUB_USERNAME octocat
+    "$bin" -p kc set USER_DISPLAY_NAME "Mona Lisa Octocat"
+    "$bin" -p kc set USER_EMAIL mona@example.com
+    item=$(sed -n 's/^item = "\(.*\)"$/\1/p' "$BSCRED_HOME/config/profiles/kc.toml")
+    echo
+    echo "## Keychain (Secret Service, gnome-keyring), 4 variables"
+    hyperfine -N --warmup 10 --min-runs 100 --export-markdown "$work/kc.md" \
+        -n 'secret-tool lookup (same item)' "secret-tool lookup service bscred username $item" \
+        -n 'bscred -p kc env (keychain)' "$bin -p kc env" \
+        -n 'bscred -p kc exec -- true (keychain)' "$bin -p kc exec -- true" \
+        -n 'bscred exec -- true (file)' "$bin exec -- true" >/dev/null
+    cat "$work/kc.md"
+    "$bin" -p kc migrate --to file >/dev/null 2>&1 || true
+else
+    echo
+    echo "(no D-Bus session: keychain benchmarks skipped; run through scripts/test.sh -- bash bench/run.sh)"
+fi
 
 echo
 echo "## Peak RSS (KiB)"

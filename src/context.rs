@@ -154,8 +154,17 @@ fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
     let Ok(cwd) = std::env::current_dir() else {
         return Ok(None);
     };
-    let Some((path, bytes)) = project::locate(&cwd)? else {
+    let Some((path, found)) = project::locate(&cwd) else {
         return Ok(None);
+    };
+    let bytes = match found {
+        Ok(bytes) => bytes,
+        Err(why) => {
+            if announce {
+                eprintln!("bscred: ignoring {}: {why}", path.display());
+            }
+            return Ok(None);
+        }
     };
     let why = match AllowList::read(dirs)?.standing(&path, &bytes) {
         Standing::Allowed => {

@@ -177,7 +177,15 @@ impl Error {
     /// `exec` could not start `program`: 127 when it does not exist, 126 when
     /// it exists but cannot be executed.
     pub fn spawn(program: &std::ffi::OsStr, error: &io::Error) -> Error {
+        let names_a_file = std::path::Path::new(program).components().count() > 1
+            && std::path::Path::new(program).is_file();
         let (code, reason) = match error.kind() {
+            // The file is there, so what is missing is the interpreter its
+            // `#!` line names (the kernel reports both as ENOENT).
+            io::ErrorKind::NotFound if names_a_file => (
+                Exit::NotExecutable,
+                "the interpreter on its #! line was not found".to_string(),
+            ),
             io::ErrorKind::NotFound => (Exit::CommandNotFound, "command not found".to_string()),
             io::ErrorKind::PermissionDenied => {
                 (Exit::NotExecutable, "permission denied".to_string())
@@ -255,8 +263,12 @@ impl Error {
                 )
             }
             Error::BeforeExec(inner) => inner.hint(),
-            Error::Spawn { code, .. } if *code == Exit::CommandNotFound => {
-                Some("check the command's name, and that it is on PATH".to_string())
+            Error::Spawn { code, .. } if *code == Exit::CommandNotFound => Some(
+                "check the command's name, and that it is on PATH (a PATH stored in the profile is the one searched)"
+                    .to_string(),
+            ),
+            Error::Spawn { reason, .. } if reason.contains("#!") => {
+                Some("install that interpreter, or fix the script's first line".to_string())
             }
             Error::Spawn { .. } => Some("check that the file is an executable program".to_string()),
             Error::NotInitialised { profile, .. } => Some(if profile == "default" {

@@ -1,37 +1,20 @@
 //! The `bscred` binary: harden the process, parse argv, run, exit.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::{ContextKind, ErrorKind};
 
 use bscred::cli::Cli;
 use bscred::error::Exit;
 
 fn main() -> ExitCode {
     bscred::harden::harden();
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(error) if error.kind() == clap::error::ErrorKind::ValueValidation => {
-            // clap's own message quotes the rejected argument, and a
-            // mistyped `bscred set GITHUB_TOKEN=ghp_…` would put the token on
-            // screen: say which argument and why, in bscred's one-line form.
-            let arg = error
-                .get(clap::error::ContextKind::InvalidArg)
-                .map_or("argument".to_string(), ToString::to_string);
-            let reason = std::error::Error::source(&error)
-                .map_or("it is not valid".to_string(), ToString::to_string);
-            eprintln!("bscred: error: invalid {arg}: {reason}");
-            eprintln!(
-                "bscred: hint: `bscred help` lists the commands, `bscred COMMAND --help` their arguments"
-            );
-            return Exit::Usage.into();
-        }
-        Err(error) => {
-            // clap prints help and version to stdout with 0, mistakes to
-            // stderr with 2.
-            let _ = error.print();
-            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
-        }
+        Err(error) => return usage_error(&error, &args),
     };
     match bscred::cmd::run(cli) {
         Ok(exit) => exit.into(),
@@ -41,4 +24,55 @@ fn main() -> ExitCode {
             error.exit().into()
         }
     }
+}
+
+/// Reports a command line clap refused. Help and version go to stdout with
+/// 0. A mistake is 2 — except under `exec`, where 2 could be the command's
+/// own status: there it is 125, as `env(1)` does.
+fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = error.print();
+        return Exit::Ok.into();
+    }
+    if error.kind() == ErrorKind::ValueValidation {
+        // clap's own message quotes the rejected argument, and a mistyped
+        // `bscred set GITHUB_TOKEN=ghp_…` would put the token on screen: say
+        // which argument and why, in bscred's one-line form.
+        let arg = error
+            .get(ContextKind::InvalidArg)
+            .map_or("argument".to_string(), ToString::to_string);
+        let reason = std::error::Error::source(error)
+            .map_or("it is not valid".to_string(), ToString::to_string);
+        eprintln!("bscred: error: invalid {arg}: {reason}");
+        eprintln!(
+            "bscred: hint: `bscred help` lists the commands, `bscred COMMAND --help` their arguments"
+        );
+    } else {
+        let _ = error.print();
+    }
+    if subcommand(args).is_some_and(|name| name == "exec") {
+        Exit::ExecFailed.into()
+    } else {
+        Exit::Usage.into()
+    }
+}
+
+/// The subcommand named on a command line clap could not parse: the first
+/// word that is neither an option nor the value of a global option.
+fn subcommand(args: &[OsString]) -> Option<&OsString> {
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        match word.to_str() {
+            Some("--") => return None,
+            Some("-p" | "--profile" | "--backend") => {
+                words.next();
+            }
+            Some(w) if w.starts_with('-') => {}
+            _ => return Some(word),
+        }
+    }
+    None
 }

@@ -59,19 +59,64 @@ fn first_version() -> u32 {
     1
 }
 
-/// The nearest project file at or above `start`, with its bytes.
-pub fn locate(start: &Path) -> Result<Option<(PathBuf, Vec<u8>)>> {
-    for dir in start.ancestors() {
+/// A project file is a few lines; anything larger is not one.
+const MAX_BYTES: u64 = 64 * 1024;
+
+/// The nearest project file at or above `start`: its bytes, or why it
+/// cannot be one (`Err`: a directory, a FIFO, a device, too large). Such a
+/// file came with a clone or from another user (`/tmp/.bscred.toml`), so it
+/// must never block, eat stdin or fill memory: it is opened without
+/// blocking, checked on the open handle, and read only up to the limit.
+pub fn locate(start: &Path) -> Option<(PathBuf, Result<Vec<u8>, String>)> {
+    start.ancestors().find_map(|dir| {
         let path = dir.join(FILE_NAME);
-        match fs::read(&path) {
-            Ok(bytes) => return Ok(Some((path, bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            // A directory we may not read hides nothing from us: keep going.
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
-            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()))(e)),
-        }
+        read(&path).map(|found| (path, found))
+    })
+}
+
+/// The project file at `path`, as `locate` reads it; `None` when there is
+/// none.
+pub fn read(path: &Path) -> Option<Result<Vec<u8>, String>> {
+    use std::io::Read;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        // A FIFO opened for reading would otherwise block until a writer
+        // comes.
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        // A directory we may not read hides nothing from us: keep going.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return None,
+        Err(e) => return Some(Err(format!("it cannot be read ({e})"))),
+    };
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
+        Err(e) => return Some(Err(format!("it cannot be read ({e})"))),
+    };
+    if !meta.is_file() {
+        return Some(Err("it is not a regular file".to_string()));
     }
-    Ok(None)
+    if meta.len() > MAX_BYTES {
+        return Some(Err(format!("it is larger than {} KiB", MAX_BYTES / 1024)));
+    }
+    let mut bytes = Vec::new();
+    Some(
+        file.take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("it cannot be read ({e})"))
+            .and_then(|_| {
+                if bytes.len() as u64 > MAX_BYTES {
+                    Err(format!("it is larger than {} KiB", MAX_BYTES / 1024))
+                } else {
+                    Ok(bytes)
+                }
+            }),
+    )
 }
 
 /// Parses and validates a project file's bytes.
@@ -137,13 +182,41 @@ mod tests {
             "profile = \"inner\"\n",
         )
         .expect("write");
-        let (path, bytes) = locate(&inner).expect("ok").expect("found");
+        let (path, bytes) = locate(&inner).expect("found");
+        let bytes = bytes.expect("readable");
         assert_eq!(path, root.path().join("a").join(FILE_NAME));
         let project = parse(&path, &bytes).expect("parses");
         assert_eq!(
             project.profile.map(|p| p.to_string()).as_deref(),
             Some("inner")
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_that_are_not_regular_are_reported_without_reading_them() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let path = root.path().join(FILE_NAME);
+        // A FIFO: opening it for reading must not block.
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+        let (_, found) = locate(root.path()).expect("found");
+        assert!(found.expect_err("unusable").contains("not a regular file"));
+        fs::remove_file(&path).expect("rm");
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("link");
+        let (_, found) = locate(root.path()).expect("found");
+        assert!(found.expect_err("unusable").contains("not a regular file"));
+        fs::remove_file(&path).expect("rm");
+        fs::create_dir(&path).expect("mkdir");
+        let (_, found) = locate(root.path()).expect("found");
+        assert!(found.is_err());
+        fs::remove_dir(&path).expect("rmdir");
+        fs::write(&path, vec![b'#'; 70 * 1024]).expect("write");
+        let (_, found) = locate(root.path()).expect("found");
+        assert!(found.expect_err("too large").contains("larger"));
     }
 
     #[test]

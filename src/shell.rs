@@ -44,19 +44,40 @@ pub fn render(
     shell: Shell,
     vars: &[(&VarName, &Secret)],
 ) -> Result<Zeroizing<String>, Unrepresentable> {
-    let mut out = Zeroizing::new(String::with_capacity(vars.len() * 64));
+    // Sized for the longest form (`\xHH` per byte, PowerShell's
+    // ` + [char]0xHHHH` per character) so the buffer never reallocates and
+    // leaves an unwiped copy of a value behind.
+    let capacity: usize = vars
+        .iter()
+        .map(|(name, value)| 2 * name.as_str().len() + 20 * value.expose().len() + 64)
+        .sum();
+    let mut out = Zeroizing::new(String::with_capacity(capacity + 160));
     match shell {
         Shell::Nu | Shell::Json => json(vars, &mut out),
+        Shell::Bash | Shell::Zsh => {
+            // dash (and any sh without `$'…'`) would read `$'\x41'` as `$\x41`
+            // and corrupt every value without a word: test for ANSI-C
+            // quoting first, and fail loudly without it. (`true`, not `:`,
+            // which an `IFS=:` would split away.)
+            out.push_str("if test $'\\x41' = A; then true;\n");
+            for (name, value) in vars {
+                bash(name, value.expose(), &mut out);
+            }
+            out.push_str(
+                "else echo bscred: error: this shell has no ANSI-C quoting, use bscred env --shell sh >&2; false; fi;\n",
+            );
+        }
         _ => {
             for (name, value) in vars {
                 let value = value.expose();
                 match shell {
-                    Shell::Bash | Shell::Zsh => bash(name, value, &mut out),
                     Shell::Sh => sh(name, value, &mut out),
                     Shell::Fish => fish(name, value, &mut out),
                     Shell::Powershell => powershell(name, value, &mut out),
                     Shell::Dotenv => dotenv(name, value, &mut out)?,
-                    Shell::Nu | Shell::Json => unreachable!("handled above"),
+                    Shell::Nu | Shell::Json | Shell::Bash | Shell::Zsh => {
+                        unreachable!("handled above")
+                    }
                 }
             }
         }
@@ -64,11 +85,12 @@ pub fn render(
     Ok(out)
 }
 
-/// Characters that mean nothing to any shell in any position, so they can
-/// stay as they are; everything else ASCII is escaped.
+/// Characters that mean nothing to any shell in any position, and that no
+/// sane `IFS` holds, so they can stay as they are; everything else is
+/// escaped. (Punctuation is not safe: scripts set `IFS=:` or `IFS=/`, and
+/// the unquoted `eval $(bscred env)` splits on whatever IFS holds.)
 fn is_inert(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, '_' | '.' | '/' | ':' | '@' | '%' | '+' | ',' | '=' | '-')
+    c.is_ascii_alphanumeric() || c == '_'
 }
 
 /// `export NAME=$'…';` with every byte but the inert ones as `\xHH`.
@@ -103,11 +125,10 @@ fn sh(name: &VarName, value: &str, out: &mut String) {
     let _ = write!(out, "{name}=$(printf '");
     for byte in value.bytes() {
         let c = char::from(byte);
-        if c == '%' {
-            // A literal % in a printf format.
-            out.push_str("%%");
-        } else if byte.is_ascii() && is_inert(c) && c != '-' {
-            // (A `-` first in the format makes dash's printf read an option.)
+        // Everything but letters, digits and `_` as an octal escape: that
+        // covers `%` (a printf directive) and a leading `-` (which dash's
+        // printf would read as an option) too.
+        if byte.is_ascii() && is_inert(c) {
             out.push(c);
         } else {
             let _ = write!(out, "\\{byte:03o}");
@@ -117,30 +138,62 @@ fn sh(name: &VarName, value: &str, out: &mut String) {
 }
 
 /// `set -gx NAME '…';`: in fish single quotes only `\\` and `\'` are escapes,
-/// and newlines are literal. Meant for `| source` (fish's `eval (…)` splits
-/// command output on newlines).
+/// and newlines are literal. Non-ASCII goes out as `\XHH` bytes outside the
+/// quotes: in a multibyte locale such as GBK, the last byte of a character
+/// followed by `\` could read as one character. Meant for `| source` (fish's
+/// `eval (…)` splits command output on newlines).
 fn fish(name: &VarName, value: &str, out: &mut String) {
     let _ = write!(out, "set -gx {name} '");
     for c in value.chars() {
-        if matches!(c, '\\' | '\'') {
-            out.push('\\');
+        if c.is_ascii() {
+            if matches!(c, '\\' | '\'') {
+                out.push('\\');
+            }
+            out.push(c);
+        } else {
+            out.push('\'');
+            let mut bytes = [0u8; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                let _ = write!(out, "\\X{byte:02x}");
+            }
+            out.push('\'');
         }
-        out.push(c);
     }
     out.push_str("';\n");
 }
 
-/// `$env:NAME = '…'`: PowerShell single-quoted strings are literal, and any
-/// of its four single-quote characters is escaped by doubling it.
+/// `$env:NAME = '' + '…' + [char]0x000A + '…'`: one ASCII line per
+/// variable, so `| Invoke-Expression`, which receives a command's output line
+/// by line, sees each assignment whole. Single-quoted PowerShell strings are
+/// literal; any of its five single-quote characters would end one, so those,
+/// control characters and everything non-ASCII are spelled as `[char]` codes
+/// (UTF-16 units, as PowerShell strings are).
 fn powershell(name: &VarName, value: &str, out: &mut String) {
-    let _ = write!(out, "$env:{name} = '");
+    let _ = write!(out, "$env:{name} = ''");
+    let mut quoted = false;
+    let mut units = [0u16; 2];
     for c in value.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+        let plain = c.is_ascii() && !c.is_ascii_control() && c != '\'';
+        if plain {
+            if !quoted {
+                out.push_str(" + '");
+                quoted = true;
+            }
             out.push(c);
+        } else {
+            if quoted {
+                out.push('\'');
+                quoted = false;
+            }
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, " + [char]0x{unit:04X}");
+            }
         }
-        out.push(c);
     }
-    out.push_str("'\n");
+    if quoted {
+        out.push('\'');
+    }
+    out.push('\n');
 }
 
 /// dotenv lines that the dotenvy crate and Node's `dotenv` both read back
@@ -188,22 +241,37 @@ fn dotenv(name: &VarName, value: &str, out: &mut String) -> Result<(), Unreprese
     Ok(())
 }
 
-/// A JSON object of names to values (for `nu`'s `load-env` and scripts).
+/// A JSON object of names to values (for `nu`'s `load-env` and scripts),
+/// escaped straight into the wiped buffer (RFC 8259 §7).
 fn json(vars: &[(&VarName, &Secret)], out: &mut String) {
     out.push('{');
     for (i, (name, value)) in vars.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        // Names and values are strings: serialising them cannot fail.
-        let _ = write!(
-            out,
-            "{}:{}",
-            serde_json::Value::from(name.as_str()),
-            serde_json::Value::from(value.expose())
-        );
+        json_string(name.as_str(), out);
+        out.push(':');
+        json_string(value.expose(), out);
     }
     out.push_str("}\n");
+}
+
+fn json_string(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -218,34 +286,49 @@ mod tests {
             .to_string()
     }
 
+    /// The export line of a one-variable bash rendering.
+    fn bash_line(value: &str) -> String {
+        let out = one(Shell::Bash, value);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines[0].starts_with("if test $'\\x41' = A; then"), "{out}");
+        assert!(lines[2].starts_with("else echo bscred: error:"), "{out}");
+        lines[1].to_string()
+    }
+
     #[test]
-    fn bash_escapes_whitespace_globs_and_quotes() {
-        assert_eq!(one(Shell::Bash, "a b"), "export V=$'a\\x20b';\n");
+    fn bash_escapes_everything_but_letters_digits_and_underscore() {
+        assert_eq!(bash_line("a b"), "export V=$'a\\x20b';");
         assert_eq!(
-            one(Shell::Bash, "*?['\\\n"),
-            "export V=$'\\x2a\\x3f\\x5b\\x27\\x5c\\x0a';\n"
+            bash_line("*?['\\\n"),
+            "export V=$'\\x2a\\x3f\\x5b\\x27\\x5c\\x0a';"
         );
-        assert_eq!(
-            one(Shell::Bash, "ghp_Ab9-x.y"),
-            "export V=$'ghp_Ab9-x.y';\n"
-        );
-        assert_eq!(one(Shell::Bash, "é"), "export V=$'\\xc3\\xa9';\n");
+        assert_eq!(bash_line("ghp_Ab9:x"), "export V=$'ghp_Ab9\\x3ax';");
+        assert_eq!(bash_line("é"), "export V=$'\\xc3\\xa9';");
         assert_eq!(one(Shell::Zsh, "a b"), one(Shell::Bash, "a b"));
     }
 
     #[test]
-    fn bash_output_words_hold_no_whitespace_or_glob_characters() {
-        let out = one(Shell::Bash, " \t\n*?[]{}~$`\"'!#;&|<>()");
-        let statement = out.trim_end_matches('\n');
-        assert_eq!(statement.split_whitespace().count(), 2, "{out}");
-        assert!(!statement.contains(['*', '?', '[', '\t']), "{out}");
+    fn bash_output_words_hold_no_whitespace_glob_or_ifs_characters() {
+        let line = bash_line(" \t\n*?[]{}~$`\"'!#;&|<>():/,.@%+=-");
+        assert_eq!(line.split_whitespace().count(), 2, "{line}");
+        assert!(
+            !line.contains(['*', '?', '[', '\t', ':', '/', ',', '.', '@']),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn an_empty_profile_still_parses_in_bash() {
+        let out = render(Shell::Bash, &[]).expect("renders").to_string();
+        assert!(out.contains("then true;"), "{out}");
     }
 
     #[test]
     fn sh_builds_the_value_with_printf() {
         assert_eq!(
             one(Shell::Sh, "a b%\n"),
-            "V=$(printf 'a\\040b%%\\012_'); V=${V%_}; export V;\n"
+            "V=$(printf 'a\\040b\\045\\012_'); V=${V%_}; export V;\n"
         );
         assert_eq!(
             one(Shell::Sh, "é-'"),
@@ -254,19 +337,26 @@ mod tests {
     }
 
     #[test]
-    fn fish_escapes_backslash_and_quote_only() {
+    fn fish_escapes_backslash_and_quote_and_spells_non_ascii_as_bytes() {
         assert_eq!(
             one(Shell::Fish, "it's a\\b\n$x"),
             "set -gx V 'it\\'s a\\\\b\n$x';\n"
         );
+        assert_eq!(one(Shell::Fish, "é\\"), "set -gx V ''\\Xc3\\Xa9'\\\\';\n");
     }
 
     #[test]
-    fn powershell_doubles_every_single_quote_kind() {
+    fn powershell_is_one_ascii_line_with_quotes_and_controls_as_chars() {
         assert_eq!(
-            one(Shell::Powershell, "it's ‘q’ ‚r‛ $x"),
-            "$env:V = 'it''s ‘‘q’’ ‚‚r‛‛ $x'\n"
+            one(Shell::Powershell, "it's ‘q’\nx"),
+            "$env:V = '' + 'it' + [char]0x0027 + 's ' + [char]0x2018 + 'q' + [char]0x2019 + [char]0x000A + 'x'\n"
         );
+        // Outside the BMP: two UTF-16 units.
+        assert_eq!(
+            one(Shell::Powershell, "😀"),
+            "$env:V = '' + [char]0xD83D + [char]0xDE00\n"
+        );
+        assert_eq!(one(Shell::Powershell, ""), "$env:V = ''\n");
     }
 
     #[test]

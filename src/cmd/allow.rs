@@ -73,23 +73,8 @@ pub fn deny(ctx: &Context, args: DenyArgs) -> Result<Exit> {
 /// from), or the nearest one above the working directory; absolute, since
 /// the allow list is keyed by path.
 fn find(path: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
-    let start = match path {
-        Some(p) if p.is_file() && p.file_name() != Some(project::FILE_NAME.as_ref()) => {
-            return Err(Error::usage(
-                format!("{} is not a project file", p.display()),
-                format!("bscred only reads files named {}", project::FILE_NAME),
-            ));
-        }
-        Some(p) if p.is_file() => {
-            // The allow list is keyed by the path commands find, which comes
-            // from the physical working directory: no `..`, no symlinks.
-            let absolute = fs::canonicalize(p)
-                .map_err(Error::io(format!("cannot resolve {}", p.display())))?;
-            let bytes =
-                fs::read(&absolute).map_err(Error::io(format!("cannot read {}", p.display())))?;
-            return Ok((absolute, bytes));
-        }
-        Some(p) => fs::canonicalize(p).map_err(|e| {
+    let resolve = |p: &Path| {
+        fs::canonicalize(p).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::InputNotFound {
                     what: p.display().to_string(),
@@ -98,11 +83,46 @@ fn find(path: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
             } else {
                 Error::io(format!("cannot resolve {}", p.display()))(e)
             }
-        })?,
+        })
+    };
+    let start = match path {
+        Some(p) if !p.is_dir() => {
+            if p.file_name() != Some(project::FILE_NAME.as_ref()) {
+                return Err(Error::usage(
+                    format!("{} is not a project file", p.display()),
+                    format!("bscred only reads files named {}", project::FILE_NAME),
+                ));
+            }
+            // The key is the path commands find: the physical directory
+            // (no `..`, no symlinked directories) joined with the file's
+            // name, whatever the file itself links to.
+            let parent = match p.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            let path = resolve(parent)?.join(project::FILE_NAME);
+            let found = project::read(&path).ok_or_else(|| Error::InputNotFound {
+                what: p.display().to_string(),
+                hint: None,
+            })?;
+            return usable(path, found);
+        }
+        Some(p) => resolve(p)?,
         None => std::env::current_dir().map_err(Error::io("cannot read the working directory"))?,
     };
-    project::locate(&start)?.ok_or_else(|| Error::InputNotFound {
+    let (path, found) = project::locate(&start).ok_or_else(|| Error::InputNotFound {
         what: format!("{} in {} or above", project::FILE_NAME, start.display()),
         hint: Some("`bscred init --project-file` writes one in a Backstage project".to_string()),
-    })
+    })?;
+    usable(path, found)
+}
+
+fn usable(
+    path: PathBuf,
+    found: std::result::Result<Vec<u8>, String>,
+) -> Result<(PathBuf, Vec<u8>)> {
+    match found {
+        Ok(bytes) => Ok((path, bytes)),
+        Err(reason) => Err(Error::Config { path, reason }),
+    }
 }

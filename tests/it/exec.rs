@@ -576,3 +576,31 @@ fn the_command_gets_stdin_and_the_terminal() {
     assert!(status.success(), "{status:?}: {screen}");
     assert!(screen.contains("all-on-the-tty"), "{screen}");
 }
+
+#[test]
+fn exec_usage_errors_are_125_not_a_code_the_command_could_return() {
+    let env = Env::initialised();
+    for args in [
+        &["exec", "--bogus", "--", "true"][..],
+        &["exec"],
+        &["exec", "--only", "bad-name", "--", "true"],
+        &["-p", "default", "exec", "--nope", "--", "true"],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(125), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+    // Other commands keep clap's 2.
+    assert_eq!(env.run(&["get", "--bogus"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_interpreter_is_126_and_says_so() {
+    let env = Env::initialised();
+    let script = env.work.join("badint");
+    fs::write(&script, "#!/nonexistent/interpreter\necho hi\n").expect("write");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = env.run(&["exec", "--", "./badint"]);
+    assert_exec_error(&out, 126, "./badint");
+    assert!(stderr(&out).contains("#!"), "{}", stderr(&out));
+}

@@ -393,16 +393,60 @@ fn a_project_file_bscred_cannot_read_stops_exec_with_125() {
     assert!(!env.work.join("marker").exists(), "the command ran");
     fs::remove_file(env.bscred_home.join("data/allowed.json")).expect("rm");
     fs::remove_file(&path).expect("rm");
+}
 
-    // A project file that cannot be read (here: a directory of that name).
+/// A `.bscred.toml` that is no file at all (a directory, a FIFO, a link to
+/// a device) arrived with a clone or from another user: it is ignored with a
+/// notice, never read, and never blocks or eats the command's stdin.
+#[cfg(unix)]
+#[test]
+fn a_project_file_that_is_not_a_regular_file_is_ignored_with_a_notice() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    let path = env.work.join(".bscred.toml");
+    let make: [(&str, &dyn Fn()); 4] = [
+        ("directory", &|| fs::create_dir(&path).expect("mkdir")),
+        ("fifo", &|| {
+            assert!(
+                Command::new("mkfifo")
+                    .arg(&path)
+                    .status()
+                    .expect("mkfifo")
+                    .success()
+            )
+        }),
+        ("/dev/zero", &|| {
+            std::os::unix::fs::symlink("/dev/zero", &path).expect("link")
+        }),
+        ("/dev/stdin", &|| {
+            std::os::unix::fs::symlink("/dev/stdin", &path).expect("link")
+        }),
+    ];
+    for (what, create) in make {
+        create();
+        let out = env.run(&["env"]);
+        assert_success(&out);
+        let notice = stderr(&out);
+        assert!(notice.contains("not a regular file"), "{what}: {notice}");
+        // The command keeps its stdin.
+        let out = env
+            .cmd()
+            .args(["exec", "--", "cat"])
+            .write_stdin("precious input\n")
+            .output()
+            .expect("runs");
+        assert_success(&out);
+        assert_eq!(out.stdout, b"precious input\n", "{what}");
+        if path.is_dir() && !path.is_symlink() {
+            fs::remove_dir(&path).expect("rmdir");
+        } else {
+            fs::remove_file(&path).expect("rm");
+        }
+    }
+    // Allowing one is refused, naming it.
     fs::create_dir(&path).expect("mkdir");
-    let out = env.run(&["env"]);
-    assert!(out.stdout.is_empty());
-    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = env.run(&["exec", "--", "touch", "marker"]);
-    let text = assert_fails(&out, 125);
-    assert!(text.contains(".bscred.toml"), "{text}");
-    assert!(!env.work.join("marker").exists(), "the command ran");
+    let text = assert_fails(&env.run(&["allow"]), 1);
+    assert!(text.contains("not a regular file"), "{text}");
 }
 
 #[test]
@@ -712,4 +756,22 @@ fn allow_refuses_a_file_bscred_would_never_read() {
     let stderr = assert_fails(&env.run(&["allow", "other.toml"]), 2);
     assert!(stderr.contains(".bscred.toml"), "{stderr}");
     assert_unchanged(&env, &before);
+}
+
+#[cfg(unix)]
+#[test]
+fn allow_and_deny_of_a_symlinked_project_file_key_the_path_commands_find() {
+    let env = Env::initialised();
+    fs::write(env.work.join("team.toml"), "required = [\"NEEDED\"]\n").expect("write");
+    std::os::unix::fs::symlink("team.toml", env.work.join(".bscred.toml")).expect("link");
+    env.ok(&["allow", "./.bscred.toml"]);
+    // In effect: the requirement is enforced, with no "not allowed" notice.
+    let text = assert_fails(&env.run(&["env"]), 3);
+    assert!(text.contains("NEEDED"), "{text}");
+    assert!(!text.contains("not allowed"), "{text}");
+    // And withdrawn the same way.
+    env.ok(&["deny", "./.bscred.toml"]);
+    let out = env.run(&["env"]);
+    assert_success(&out);
+    assert!(stderr(&out).contains("not allowed yet"), "{}", stderr(&out));
 }

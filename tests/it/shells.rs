@@ -393,6 +393,30 @@ fn bash_values_are_untouched_by_glob_options_and_matching_files() {
     });
 }
 
+/// Scripts set IFS to punctuation (`IFS=:` to split PATH); the unquoted
+/// `eval $(bscred env)` then splits on it, so no such character may appear
+/// unescaped in the output.
+#[test]
+fn values_survive_an_unusual_ifs_in_bash_zsh_and_dash() {
+    for (program, flags, shell) in [
+        ("bash", BASH, Shell::Bash),
+        ("zsh", ZSH, Shell::Zsh),
+        ("dash", &[][..], Shell::Sh),
+    ] {
+        if !have(program) {
+            continue;
+        }
+        // (An IFS holding `=` would break every assignment, and `%` dash's
+        // `${V%_}`: no script sets those.)
+        for setup in ["IFS=:; ", "IFS=/; ", "IFS=',.@+-'; ", "IFS=; "] {
+            check(32, (values(), any::<bool>()), |(values, utf8)| {
+                let code = render_values(shell, &values).expect("renders anything");
+                eval_both_ways(program, flags, setup, &values, &code, utf8, &[])
+            });
+        }
+    }
+}
+
 #[test]
 fn zsh_gives_back_every_value_under_quoted_and_unquoted_eval() {
     if !have("zsh") {
@@ -833,46 +857,62 @@ fn json_and_nu_output_parse_back_to_exactly_the_values() {
 
 // ------------------------------------------------------------- powershell
 
-/// Reads `$env:NAME = '…'` statements the way PowerShell's tokenizer reads
-/// single-quoted strings: any of its single-quote characters followed by
-/// another one stands for one quote; otherwise it ends the string.
+/// Reads `$env:NAME = '…' + [char]0xHHHH + …` lines the way PowerShell
+/// would: each line one statement; single-quoted pieces are literal (any of
+/// its single-quote characters would end one, so none may appear inside);
+/// `[char]` pieces are UTF-16 units. Also checks each line is pure ASCII,
+/// since `| Invoke-Expression` gets output line by line, possibly re-encoded.
 fn parse_powershell(text: &str) -> Result<Vec<(String, String)>, String> {
     let is_quote = |c: char| PS_QUOTES.contains(&c);
     let mut vars = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let statement = rest
+    for line in text.lines() {
+        if !line.is_ascii() {
+            return Err(format!("not ASCII: {line:?}"));
+        }
+        let statement = line
             .strip_prefix("$env:")
-            .ok_or_else(|| format!("expected `$env:` at {rest:?}"))?;
+            .ok_or_else(|| format!("expected `$env:` at {line:?}"))?;
         let (name, body) = statement
-            .split_once(" = '")
-            .ok_or_else(|| format!("expected ` = '` in {statement:?}"))?;
-        let mut value = String::new();
-        let mut chars = body.char_indices().peekable();
-        let end = loop {
-            let (i, c) = chars.next().ok_or("unterminated string")?;
-            if !is_quote(c) {
-                value.push(c);
-                continue;
-            }
-            match chars.peek() {
-                Some(&(_, next)) if is_quote(next) => {
-                    value.push(next);
-                    chars.next();
+            .split_once(" = ")
+            .ok_or_else(|| format!("expected ` = ` in {statement:?}"))?;
+        let mut units: Vec<u16> = Vec::new();
+        let mut rest = body;
+        loop {
+            if let Some(after) = rest.strip_prefix("[char]0x") {
+                let hex = &after[..4.min(after.len())];
+                units.push(u16::from_str_radix(hex, 16).map_err(|e| format!("{hex:?}: {e}"))?);
+                rest = &after[hex.len()..];
+            } else if let Some(after) = rest.strip_prefix('\'') {
+                // A literal ends at the first quote character of any kind.
+                let end = after
+                    .find(is_quote)
+                    .ok_or_else(|| format!("unterminated literal in {line:?}"))?;
+                let inner = &after[..end];
+                if inner.chars().any(|c| c.is_control()) {
+                    return Err(format!("a control character inside {inner:?}"));
                 }
-                _ => break i + c.len_utf8(),
+                if !after[end..].starts_with('\'') {
+                    return Err(format!("a curly quote ends a literal in {line:?}"));
+                }
+                units.extend(inner.encode_utf16());
+                rest = &after[end + 1..];
+            } else {
+                return Err(format!("unexpected {rest:?} in {line:?}"));
             }
-        };
-        rest = body[end..]
-            .strip_prefix('\n')
-            .ok_or_else(|| format!("expected a newline after {name}'s string"))?;
+            match rest.strip_prefix(" + ") {
+                Some(next) => rest = next,
+                None if rest.is_empty() => break,
+                None => return Err(format!("expected ` + ` at {rest:?}")),
+            }
+        }
+        let value = String::from_utf16(&units).map_err(|e| e.to_string())?;
         vars.push((name.to_string(), value));
     }
     Ok(vars)
 }
 
 #[test]
-fn powershell_strings_give_back_the_value_when_quotes_are_undoubled() {
+fn powershell_lines_give_back_the_value() {
     let quote = prop::sample::select(PS_QUOTES.to_vec()).prop_map(String::from);
     let ps_value = prop::collection::vec(prop_oneof![2 => value(), 1 => quote], 0..6)
         .prop_map(|parts| parts.concat());
@@ -883,4 +923,36 @@ fn powershell_strings_give_back_the_value_when_quotes_are_undoubled() {
         prop_assert_eq!(parsed, want, "from {:?}", text);
         Ok(())
     });
+}
+
+/// The default (bash/zsh) form evaluated by dash — `/bin/sh` in npm scripts
+/// and Makefiles on Debian — must fail loudly, not set corrupted values.
+#[test]
+fn the_bash_form_refuses_to_run_in_dash() {
+    if !have("dash") {
+        return;
+    }
+    let values = vec!["https://example.com:8080/a".to_string()];
+    let code = render_values(Shell::Bash, &values).expect("renders");
+    for script in [
+        "eval $(cat code); echo \"[$V0]\"",
+        "eval \"$(cat code)\" && echo \"[$V0]\"",
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("code"), &code).expect("write");
+        let out = Command::new("dash")
+            .args(["-c", script])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .expect("dash runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--shell sh"), "{script}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("example.com"),
+            "{script}: a value was set: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
