@@ -119,7 +119,7 @@ now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 # --------------------------------------------------------- system packages
 install_missing() {
     local cmds=(zsh fish dash age age-keygen git gnome-keyring-daemon
-        secret-tool dbus-daemon dbus-send node)
+        secret-tool dbus-daemon dbus-send dbus-test-tool node)
     local missing=() c
     for c in "${cmds[@]}"; do
         command -v "$c" >/dev/null 2>&1 || missing+=("$c")
@@ -129,7 +129,8 @@ install_missing() {
     command -v apt-get >/dev/null 2>&1 ||
         die "missing commands (${missing[*]}) and no apt-get to install them"
 
-    local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11)
+    local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11
+        dbus-tests)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 
     local sudo=()

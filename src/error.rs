@@ -117,7 +117,7 @@ pub enum Error {
     )]
     BackendUnavailable { profile: String, backend: String },
     /// The OS keychain failed or did not answer.
-    #[error("{0}")]
+    #[error(transparent)]
     Keychain(#[from] crate::keychain::KeychainError),
     /// An identity file that cannot be used for another reason.
     #[error("cannot use the identity {origin}: {reason}")]
@@ -280,7 +280,7 @@ impl Error {
                 Some("`bscred list` shows the names in this profile".to_string())
             }
             Error::StoreMissing { .. } => Some(
-                "restore the file from a backup; bscred does not start an empty store over a lost one"
+                "restore it from a backup; bscred does not start an empty store over a lost one"
                     .to_string(),
             ),
             Error::Decrypt { .. } => Some(
@@ -345,7 +345,7 @@ fn keychain_hint(failure: crate::keychain::Failure) -> String {
         Failure::NoBus => "start a session bus and a keyring (`dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --start --components=secrets`), or use `--backend file`".to_string(),
         Failure::NoService => "start a keyring daemon (`gnome-keyring-daemon --start --components=secrets`, or KeePassXC with Secret Service on), or use `--backend file`".to_string(),
         Failure::Locked => "unlock the keyring (log in to the desktop, or `gnome-keyring-daemon --unlock`), or use `--backend file`".to_string(),
-        Failure::Dismissed => "run the command again and accept the keyring's prompt, or use `--backend file`".to_string(),
+        Failure::Dismissed => "unlock the keyring (accept its prompt on the desktop; without a desktop, `gnome-keyring-daemon --unlock`), or use `--backend file`".to_string(),
         Failure::TimedOut => format!(
             "the keyring daemon may be hung: restart it, set {}=SECONDS to wait longer, or use `--backend file`",
             crate::keychain::TIMEOUT_VAR

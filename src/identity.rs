@@ -79,7 +79,8 @@ impl Identity {
                         hint: "bscred never replaces an identity".to_string(),
                     });
                 }
-                keychain.set(account, "bscred: age identity", text.as_bytes())?;
+                let label = format!("bscred: age identity ({account})");
+                keychain.set(account, &label, text.as_bytes())?;
             }
         }
         Ok(Identity {

@@ -145,20 +145,34 @@ impl Settings {
     }
 }
 
-/// A keychain account for a new item of profile `name` ("profile" or
-/// "identity"), unique to this `init`: the profile name for people, plus a
-/// random suffix so that two bscred homes (or parallel tests) never share an
-/// item.
-pub fn new_account(name: &ProfileName, kind: &str) -> String {
+/// The keychain account of profile `name`'s document: the profile name for
+/// people, plus an id derived from this bscred home's data directory, so
+/// that two homes (or parallel tests) never share an item, while the same
+/// home always finds the same one — an interrupted `migrate` leaves no copy
+/// that a later one would not find and replace or remove.
+pub fn profile_account(dirs: &Dirs, name: &ProfileName) -> String {
+    let home = std::path::absolute(&dirs.data).unwrap_or_else(|_| dirs.data.clone());
+    format!(
+        "profile:{name}@{}",
+        short_id(home.as_os_str().as_encoded_bytes())
+    )
+}
+
+/// The keychain account of a new age identity for profile `name`: random,
+/// since an identity is never replaced, so a new one must never collide.
+pub fn identity_account(name: &ProfileName) -> String {
     // A fresh X25519 key is 32 bytes from the OS's random source; its
     // public half, hashed, is a random id without another dependency.
     let entropy = age::x25519::Identity::generate().to_public().to_string();
-    let id: String = Sha256::digest(entropy.as_bytes())
+    format!("identity:{name}@{}", short_id(entropy.as_bytes()))
+}
+
+fn short_id(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .take(6)
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{kind}:{name}@{id}")
+        .collect()
 }
 
 /// An initialised profile, ready to read and write.

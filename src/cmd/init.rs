@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
 use crate::keychain::Keychain;
-use crate::profile::{Profile, Settings, new_account};
+use crate::profile::{Profile, Settings, identity_account, profile_account};
 use crate::project;
 use crate::prompt;
 use crate::store::Backend;
@@ -62,16 +62,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
     let (backend, why) = choose_backend(ctx, &args)?;
     let settings = match backend {
-        Backend::Keychain => Settings::keychain(new_account(&ctx.profile, "profile")),
+        Backend::Keychain => Settings::keychain(profile_account(&ctx.dirs, &ctx.profile)),
         Backend::File => Settings::file(&file_identity(ctx, &args, identity_arg.as_deref())?),
     };
     let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
-    if backend == Backend::File && profile.store().exists()? {
+    if profile.store().exists()? {
         // A store without settings: its settings were lost, or an earlier
-        // `init` was interrupted. Adopt it only if this identity opens it.
+        // `init` was interrupted. Adopt it only if it can be read.
         profile.load(ctx.now)?;
         ctx.note(format!(
-            "found an existing store at {} that this identity decrypts; adopting it",
+            "found an existing store at {} that can be read; adopting it",
             profile.info().location
         ));
     } else {
@@ -134,7 +134,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
         return Identity::load(path);
     }
     if args.identity_in_keychain {
-        let source = IdentitySource::Keychain(new_account(&ctx.profile, "identity"));
+        let source = IdentitySource::Keychain(identity_account(&ctx.profile));
         let identity = Identity::generate(&source, ctx.now)?;
         ctx.note(format!(
             "created an age identity in the {} (public key {}); the store can live anywhere, even in a repository, while the key stays in the keychain",

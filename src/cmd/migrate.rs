@@ -5,9 +5,9 @@ use std::fs;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
-use crate::keychain::Keychain;
+use crate::keychain::{Keychain, SERVICE};
 use crate::private_fs::Lock;
-use crate::profile::{Profile, Settings, new_account};
+use crate::profile::{Profile, Settings, profile_account};
 use crate::store::Backend;
 
 /// Move a profile to another backend without loss
@@ -39,10 +39,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     };
     let source = Profile::open(&ctx.dirs, &ctx.profile)?;
     if source.settings.backend == to {
-        ctx.note(format!(
-            "profile '{}' already uses the {to} backend; nothing changed",
-            ctx.profile
-        ));
+        // Running a move again finishes one that was interrupted after the
+        // switch: the old copy, older than the current one, goes now.
+        let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile))?;
+        source.load(ctx.now)?;
+        match remove_leftover(ctx, to)? {
+            Some(old) => ctx.note(format!(
+                "profile '{}' already uses the {to} backend; removed the old copy an interrupted move left: {old}",
+                ctx.profile
+            )),
+            None => ctx.note(format!(
+                "profile '{}' already uses the {to} backend; nothing changed",
+                ctx.profile
+            )),
+        }
         return Ok(Exit::Ok);
     }
     // One lock for the whole move: a `set` that waits for it finds the old
@@ -55,7 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         Backend::Keychain => {
             let keychain = Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
             keychain.probe()?;
-            Settings::keychain(new_account(&ctx.profile, "profile"))
+            Settings::keychain(profile_account(&ctx.dirs, &ctx.profile))
         }
         Backend::File => Settings::file(&default_identity(ctx)?),
     };
@@ -95,6 +105,31 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         target.info().location
     ));
     Ok(Exit::Ok)
+}
+
+/// Removes the copy of the profile on the backend it does not use, if an
+/// interrupted move left one where a move puts it; says what it removed.
+fn remove_leftover(ctx: &Context, current: Backend) -> Result<Option<String>> {
+    match current {
+        Backend::File => {
+            let account = profile_account(&ctx.dirs, &ctx.profile);
+            let keychain = Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
+            // No keychain to ask is no leftover to remove.
+            Ok(match keychain.delete(&account) {
+                Ok(true) => Some(format!("keychain item {SERVICE}/{account}")),
+                Ok(false) | Err(_) => None,
+            })
+        }
+        Backend::Keychain => {
+            let path = ctx.dirs.profile_store(&ctx.profile);
+            if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                return Ok(None);
+            }
+            fs::remove_file(&path)
+                .map_err(Error::io(format!("cannot remove {}", path.display())))?;
+            Ok(Some(path.display().to_string()))
+        }
+    }
 }
 
 /// The identity a profile moving to the file backend is encrypted to: the

@@ -10,6 +10,7 @@ mod cli_help;
 mod concurrency;
 mod exec;
 mod import;
+mod keychain;
 mod project;
 mod shells;
 mod store_contract;
