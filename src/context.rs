@@ -122,6 +122,41 @@ impl Context {
         Ok(())
     }
 
+    /// Days before an expiry that reminders start: the project file's
+    /// `warn_days`, else the user's config, else 14.
+    pub fn warn_days(&self) -> Result<i64> {
+        if let Some(days) = self.project.as_ref().and_then(|p| p.warn_days) {
+            return Ok(i64::from(days));
+        }
+        let user = crate::config::UserConfig::read(&self.dirs)?;
+        Ok(user
+            .warn_days
+            .map_or(crate::expiry::DEFAULT_WARN_DAYS, i64::from))
+    }
+
+    /// Prints the expiry reminders for `vars` on stderr, one line each
+    /// (silenced by `-q`). Only variables with an expiry on record count.
+    pub fn remind<'a>(
+        &self,
+        vars: impl IntoIterator<Item = (&'a str, Option<Timestamp>)>,
+    ) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        let mut window = None;
+        for (name, expires) in vars {
+            let Some(expires) = expires else { continue };
+            let days = match window {
+                Some(days) => days,
+                None => *window.insert(self.warn_days()?),
+            };
+            if let Some(line) = crate::expiry::reminder(name, expires, self.now, days) {
+                eprintln!("bscred: {line}");
+            }
+        }
+        Ok(())
+    }
+
     /// An informational line on stderr, silenced by `-q`.
     pub fn note(&self, message: impl AsRef<str>) {
         if !self.quiet {

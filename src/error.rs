@@ -116,6 +116,9 @@ pub enum Error {
         "profile '{profile}' uses the {backend} backend, which this version of bscred does not have"
     )]
     BackendUnavailable { profile: String, backend: String },
+    /// GitHub rejected the token or could not be asked.
+    #[error(transparent)]
+    GitHub(#[from] crate::github::ApiError),
     /// The OS keychain failed or did not answer.
     #[error(transparent)]
     Keychain(#[from] crate::keychain::KeychainError),
@@ -229,6 +232,7 @@ impl Error {
             | Error::Refused { .. }
             | Error::Io { .. } => Exit::Failure,
             Error::BeforeExec(_) => Exit::ExecFailed,
+            Error::GitHub(_) => Exit::GitHub,
             Error::Spawn { code, .. } => *code,
         }
     }
@@ -294,6 +298,7 @@ impl Error {
                 "upgrade bscred to read it; this version leaves the file unchanged".to_string(),
             ),
             Error::Keychain(error) => Some(keychain_hint(error.failure)),
+            Error::GitHub(error) => Some(github_hint(error)),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),
@@ -334,6 +339,24 @@ impl Error {
     /// ends the program quietly with success, as ripgrep does.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// What to do about each GitHub failure.
+fn github_hint(error: &crate::github::ApiError) -> String {
+    use crate::github::ApiError;
+    match error {
+        ApiError::Rejected => {
+            "create a new token: `bscred rotate` walks you through it".to_string()
+        }
+        ApiError::RateLimited { .. } => "try again after the reset time".to_string(),
+        ApiError::Unreachable { .. } => format!(
+            "check the network (and {} if you set it); `bscred rotate --no-verify` stores a token without asking GitHub",
+            crate::github::API_URL_VAR
+        ),
+        ApiError::Refused { .. } | ApiError::BadAnswer(_) => {
+            "check that the token is a GitHub token for this host".to_string()
+        }
     }
 }
 

@@ -69,6 +69,36 @@ pub fn describe(expires: Option<Timestamp>, now: Timestamp) -> String {
     }
 }
 
+/// How many days before an expiry reminders start, unless the project file
+/// or the user's config says otherwise.
+pub const DEFAULT_WARN_DAYS: i64 = 14;
+
+/// The one-line reminder for `name` expiring at `expires`, when that is
+/// within `window` days of `now` or past (DESIGN "Reminders").
+pub fn reminder(name: &str, expires: Timestamp, now: Timestamp, window: i64) -> Option<String> {
+    let days = days_left(expires, now);
+    let date = expires.strftime("%Y-%m-%d");
+    let fix = format!("renew it with `bscred rotate {name}`");
+    if expires <= now {
+        let ago = days_left(now, expires);
+        let when = match ago {
+            0 => "today".to_string(),
+            1 => "yesterday".to_string(),
+            n => format!("{n} days ago"),
+        };
+        return Some(format!("{name} expired {when} ({date}); {fix}"));
+    }
+    if days > window {
+        return None;
+    }
+    let when = match days {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    Some(format!("{name} expires {when} ({date}); {fix}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +141,25 @@ mod tests {
             describe(Some(ts("2025-12-29T00:00:00Z")), now),
             "2025-12-29 (expired 3 days ago)"
         );
+    }
+
+    #[test]
+    fn reminders_start_at_the_window_and_say_when_it_expired() {
+        let now = ts("2026-06-01T12:00:00Z");
+        assert_eq!(reminder("T", ts("2026-06-16T00:00:00Z"), now, 14), None);
+        assert_eq!(
+            reminder("T", ts("2026-06-15T00:00:00Z"), now, 14).as_deref(),
+            Some("T expires in 14 days (2026-06-15); renew it with `bscred rotate T`")
+        );
+        assert_eq!(
+            reminder("T", ts("2026-06-02T00:00:00Z"), now, 14).as_deref(),
+            Some("T expires tomorrow (2026-06-02); renew it with `bscred rotate T`")
+        );
+        assert_eq!(
+            reminder("T", ts("2026-05-29T00:00:00Z"), now, 14).as_deref(),
+            Some("T expired 3 days ago (2026-05-29); renew it with `bscred rotate T`")
+        );
+        assert_eq!(reminder("T", ts("2026-06-03T00:00:00Z"), now, 0), None);
     }
 
     #[test]

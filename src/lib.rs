@@ -10,10 +10,12 @@
 pub mod allow;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod context;
 pub mod dotenv;
 pub mod error;
 pub mod expiry;
+pub mod github;
 pub mod harden;
 pub mod identity;
 pub mod keychain;
@@ -26,3 +28,4 @@ pub mod prompt;
 pub mod secret;
 pub mod shell;
 pub mod store;
+pub mod token;

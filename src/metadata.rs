@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::private_fs;
+use crate::store::document::TokenFacts;
 use crate::store::{Backend, Document, StoreInfo};
 
 const VERSION: u32 = 1;
@@ -38,6 +39,8 @@ pub struct VarMeta {
     pub updated_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenFacts>,
 }
 
 impl Metadata {
@@ -59,6 +62,7 @@ impl Metadata {
                     created_at: var.created_at,
                     updated_at: var.updated_at,
                     expires_at: var.expires_at,
+                    token: var.token.clone(),
                 };
                 (name.to_string(), meta)
             })

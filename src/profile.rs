@@ -82,6 +82,14 @@ pub struct Settings {
     /// Keychain backend: the account of the item holding the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
+    /// The GitHub host the profile's tokens belong to (GitHub Enterprise
+    /// Server); github.com when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_host: Option<String>,
+    /// The organisation that owns the repositories a new token is for
+    /// (`rotate` prefills it as the token's resource owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_owner: Option<String>,
 }
 
 impl Settings {
@@ -97,6 +105,8 @@ impl Settings {
             identity_item: item,
             recipients: identity.recipients(),
             item: None,
+            github_host: None,
+            github_owner: None,
         }
     }
 
@@ -108,6 +118,8 @@ impl Settings {
             identity_item: None,
             recipients: Vec::new(),
             item: Some(account),
+            github_host: None,
+            github_owner: None,
         }
     }
 

@@ -39,6 +39,8 @@ pub struct Project {
     pub profile: Option<ProfileName>,
     /// Variables `env` and `exec` refuse to run without.
     pub required: Vec<VarName>,
+    /// Days before an expiry that reminders start, for this project.
+    pub warn_days: Option<u32>,
     /// Keys this version does not know (from a newer bscred, or typos).
     pub unknown_keys: Vec<String>,
 }
@@ -51,6 +53,7 @@ struct Raw {
     profile: Option<String>,
     #[serde(default)]
     required: Vec<String>,
+    warn_days: Option<u32>,
     #[serde(flatten)]
     other: BTreeMap<String, toml::Value>,
 }
@@ -150,6 +153,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
         path: path.to_path_buf(),
         profile,
         required,
+        warn_days: raw.warn_days,
         unknown_keys: raw.other.into_keys().collect(),
     })
 }

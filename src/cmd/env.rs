@@ -4,7 +4,7 @@ use crate::context::{Context, ProfileSource};
 use crate::error::{Error, Exit, Result};
 use crate::secret::{Secret, VarName};
 use crate::shell::{self, Shell};
-use crate::store::Document;
+use crate::store::{Document, Variable};
 
 /// Print shell code that exports the profile's variables
 ///
@@ -33,11 +33,13 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let doc = ctx.open_profile()?.load(ctx.now)?;
     let vars = selected(ctx, &doc, &args.only)?;
+    let values: Vec<(&VarName, &Secret)> = vars.iter().map(|(n, v)| (*n, &v.value)).collect();
     let code =
-        shell::render(args.shell.unwrap_or(Shell::Bash), &vars).map_err(|e| Error::Refused {
+        shell::render(args.shell.unwrap_or(Shell::Bash), &values).map_err(|e| Error::Refused {
             message: e.to_string(),
             hint: "use --shell json, or leave it out with --only".to_string(),
         })?;
+    ctx.remind(vars.iter().map(|(n, v)| (n.as_str(), v.expires_at)))?;
     super::print(code.as_bytes())?;
     Ok(Exit::Ok)
 }
@@ -48,7 +50,7 @@ pub(super) fn selected<'d>(
     ctx: &Context,
     doc: &'d Document,
     only: &[VarName],
-) -> Result<Vec<(&'d VarName, &'d Secret)>> {
+) -> Result<Vec<(&'d VarName, &'d Variable)>> {
     if let Some(project) = &ctx.project {
         let missing: Vec<String> = project
             .required
@@ -66,11 +68,7 @@ pub(super) fn selected<'d>(
         }
     }
     if only.is_empty() {
-        return Ok(doc
-            .variables
-            .iter()
-            .map(|(name, var)| (name, &var.value))
-            .collect());
+        return Ok(doc.variables.iter().collect());
     }
     let mut vars = Vec::with_capacity(only.len());
     for name in only {
@@ -82,7 +80,7 @@ pub(super) fn selected<'d>(
                 profile: ctx.profile.to_string(),
             })?;
         if !vars.iter().any(|(n, _)| *n == name) {
-            vars.push((name, &var.value));
+            vars.push((name, var));
         }
     }
     Ok(vars)

@@ -40,9 +40,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
     let doc = ctx.open_profile()?.load(ctx.now)?;
     let vars = super::env::selected(ctx, &doc, &args.only)?;
+    ctx.remind(vars.iter().map(|(n, v)| (n.as_str(), v.expires_at)))?;
     let mut command = Command::new(&args.command[0]);
     command.args(&args.command[1..]);
-    for (name, value) in vars {
+    for (name, var) in vars {
+        let value = &var.value;
         if args.no_override && std::env::var_os(name.as_str()).is_some() {
             continue;
         }

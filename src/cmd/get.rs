@@ -29,6 +29,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             name: args.name.to_string(),
             profile: ctx.profile.to_string(),
         })?;
+    ctx.remind([(args.name.as_str(), var.expires_at)])?;
     let mut out = Zeroizing::new(var.value.expose().as_bytes().to_vec());
     if !args.no_newline {
         out.push(b'\n');

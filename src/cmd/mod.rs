@@ -12,6 +12,7 @@ mod migrate;
 mod rm;
 mod set;
 mod status;
+mod verify;
 
 use std::io::{self, Write};
 
@@ -32,6 +33,7 @@ pub enum Command {
     Exec(exec::Args),
     Status(status::Args),
     Migrate(migrate::Args),
+    Verify(verify::Args),
     Allow(allow::AllowArgs),
     Deny(allow::DenyArgs),
 }
@@ -57,6 +59,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
     }

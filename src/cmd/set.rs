@@ -104,7 +104,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     ));
     if dropped_expiry {
         ctx.note(format!(
-            "the old value's expiry was dropped; record the new one with `bscred set {name} --stdin --expires DATE`"
+            "the old value's expiry was dropped; record the new one with `bscred verify {name}` (asks GitHub) or `--expires DATE`"
         ));
     }
     Ok(Exit::Ok)

@@ -37,9 +37,30 @@ pub struct Variable {
     pub updated_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
+    /// What GitHub said about this value when it was last verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenFacts>,
     /// Fields this version does not know (see `Document::extra`).
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// What `verify` learned about a token from GitHub. Not secret: it goes to
+/// the metadata cache too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFacts {
+    /// The GitHub host the token belongs to (`github.com` or a GHES host).
+    pub host: String,
+    pub login: String,
+    /// `classic`, `fine-grained`, `oauth`, … from the token's prefix.
+    pub token_type: String,
+    /// A classic token's scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    pub verified_at: Timestamp,
+    /// GitHub reported no expiry: the token never expires.
+    #[serde(default)]
+    pub never_expires: bool,
 }
 
 /// Why bytes are not a document this build can use. Never quotes the bytes.
@@ -131,6 +152,7 @@ impl Document {
                 created_at,
                 updated_at: now,
                 expires_at,
+                token: None,
                 extra,
             },
         );

@@ -27,6 +27,7 @@ fn variable(value: &str, secret: bool) -> Variable {
         created_at: t,
         updated_at: t,
         expires_at: Some("2026-08-30T00:00:00Z".parse().expect("time")),
+        token: None,
         extra: Default::default(),
     }
 }

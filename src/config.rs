@@ -1,0 +1,56 @@
+//! The user's own configuration, `config.toml` in bscred's config directory:
+//! settings that apply to every profile and project.
+
+use std::fs;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::paths::Dirs;
+
+/// What the user's config may say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Days before an expiry that reminders start (default 14); a project's
+    /// `.bscred.toml` may say otherwise for its profile.
+    pub warn_days: Option<u32>,
+}
+
+impl UserConfig {
+    /// Reads the config; none at all is the defaults.
+    pub fn read(dirs: &Dirs) -> Result<UserConfig> {
+        let path = dirs.config.join("config.toml");
+        match fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
+                path,
+                reason: e.message().to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserConfig::default()),
+            Err(e) => Err(Error::io(format!("cannot read {}", path.display()))(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_config_is_the_defaults_and_typos_are_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dirs = Dirs {
+            config: dir.path().to_path_buf(),
+            data: dir.path().join("d"),
+            state: dir.path().join("s"),
+        };
+        assert_eq!(
+            UserConfig::read(&dirs).expect("defaults"),
+            UserConfig::default()
+        );
+        fs::write(dir.path().join("config.toml"), "warn_days = 30\n").expect("write");
+        assert_eq!(UserConfig::read(&dirs).expect("read").warn_days, Some(30));
+        fs::write(dir.path().join("config.toml"), "warn_dayz = 30\n").expect("write");
+        assert!(UserConfig::read(&dirs).is_err());
+    }
+}

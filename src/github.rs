@@ -1,0 +1,200 @@
+//! The GitHub API client for `verify` and `rotate`: one `GET /user` with the
+//! token, read for who it belongs to and when it expires (DESIGN "Token
+//! lifecycle"). The token goes only into the Authorization header; no
+//! message here ever holds it.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+/// Overrides the API base (tests point it at a stand-in on 127.0.0.1).
+pub const API_URL_VAR: &str = "BSCRED_GITHUB_API_URL";
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What GitHub said about a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub login: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// `None` when GitHub sends no expiration header: the token never expires.
+    pub expires_at: Option<Timestamp>,
+    /// Classic tokens' scopes (`X-OAuth-Scopes`); `None` for fine-grained.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Why a token could not be verified.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("GitHub rejected the token (revoked, expired or mistyped)")]
+    Rejected,
+    #[error("GitHub's rate limit is exhausted{}", reset.map(|r| format!("; it resets at {}", r.strftime("%Y-%m-%d %H:%M:%S UTC"))).unwrap_or_default())]
+    RateLimited { reset: Option<Timestamp> },
+    #[error("GitHub refused the request (HTTP {status}){}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Refused { status: u16, detail: Option<String> },
+    #[error("GitHub could not be reached at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("GitHub's answer could not be read: {0}")]
+    BadAnswer(String),
+}
+
+/// The API base for a host: `https://api.github.com` for github.com,
+/// `https://HOST/api/v3` for GitHub Enterprise Server, unless
+/// `BSCRED_GITHUB_API_URL` says otherwise.
+pub fn api_base(host: &str) -> String {
+    if let Ok(url) = std::env::var(API_URL_VAR)
+        && !url.is_empty()
+    {
+        return url.trim_end_matches('/').to_string();
+    }
+    if host == "github.com" {
+        "https://api.github.com".to_string()
+    } else {
+        format!("https://{host}/api/v3")
+    }
+}
+
+/// Asks GitHub who `token` belongs to and when it expires.
+pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiError> {
+    let url = format!("{base}/user");
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        .http_status_as_error(false)
+        .user_agent(concat!("bscred/", env!("CARGO_PKG_VERSION")))
+        .build();
+    let agent: ureq::Agent = config.into();
+    let mut response = agent
+        .get(&url)
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", "2022-11-28")
+        .call()
+        .map_err(|e| ApiError::Unreachable {
+            url: url.clone(),
+            reason: match e {
+                ureq::Error::Timeout(_) => {
+                    format!("no answer within {} seconds", TIMEOUT.as_secs())
+                }
+                other => other.to_string(),
+            },
+        })?;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let status = response.status().as_u16();
+    let rate_limited =
+        header("x-ratelimit-remaining").as_deref() == Some("0") || header("retry-after").is_some();
+    match status {
+        200 => {}
+        401 => return Err(ApiError::Rejected),
+        403 | 429 if rate_limited => {
+            let reset = header("x-ratelimit-reset")
+                .and_then(|s| s.parse::<i64>().ok())
+                .and_then(|s| Timestamp::from_second(s).ok())
+                .or_else(|| {
+                    header("retry-after")
+                        .and_then(|s| s.parse::<i64>().ok())
+                        .and_then(|secs| {
+                            now.checked_add(jiff::SignedDuration::from_secs(secs)).ok()
+                        })
+                });
+            return Err(ApiError::RateLimited { reset });
+        }
+        _ => {
+            let detail = response
+                .body_mut()
+                .read_to_string()
+                .ok()
+                .and_then(|body| serde_json::from_str::<Message>(&body).ok())
+                .map(|m| m.message);
+            return Err(ApiError::Refused { status, detail });
+        }
+    }
+    let expires_at = match header("github-authentication-token-expiration") {
+        Some(text) => Some(parse_expiration(&text).ok_or_else(|| {
+            ApiError::BadAnswer(format!("the expiration header {text:?} is not a date"))
+        })?),
+        None => None,
+    };
+    let scopes = header("x-oauth-scopes").map(|s| {
+        s.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    });
+    let body = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
+    let user: User = serde_json::from_str(&body).map_err(|e| ApiError::BadAnswer(e.to_string()))?;
+    Ok(TokenInfo {
+        login: user.login,
+        name: user.name.filter(|n| !n.is_empty()),
+        email: user.email.filter(|e| !e.is_empty()),
+        expires_at,
+        scopes,
+    })
+}
+
+#[derive(Deserialize)]
+struct User {
+    login: String,
+    name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    message: String,
+}
+
+/// Parses `GitHub-Authentication-Token-Expiration`, which comes as
+/// `2026-01-31 23:00:00 UTC` or `2026-01-31 23:00:00 +0200`.
+pub fn parse_expiration(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Some(local) = text.strip_suffix(" UTC") {
+        let datetime: jiff::civil::DateTime = local.trim().parse().ok()?;
+        return jiff::tz::TimeZone::UTC.to_timestamp(datetime).ok();
+    }
+    Timestamp::strptime("%Y-%m-%d %H:%M:%S %z", text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_expiration_forms_parse() {
+        assert_eq!(
+            parse_expiration("2026-01-31 23:00:00 UTC"),
+            "2026-01-31T23:00:00Z".parse().ok()
+        );
+        assert_eq!(
+            parse_expiration("2026-01-31 23:00:00 +0200"),
+            "2026-01-31T21:00:00Z".parse().ok()
+        );
+        assert_eq!(
+            parse_expiration("2026-01-31 23:00:00 -0530"),
+            "2026-02-01T04:30:00Z".parse().ok()
+        );
+        assert_eq!(parse_expiration("next tuesday"), None);
+    }
+
+    #[test]
+    fn enterprise_hosts_get_the_v3_path() {
+        // (BSCRED_GITHUB_API_URL is not set in unit tests.)
+        if std::env::var_os(API_URL_VAR).is_none() {
+            assert_eq!(api_base("github.com"), "https://api.github.com");
+            assert_eq!(
+                api_base("ghe.example.com"),
+                "https://ghe.example.com/api/v3"
+            );
+        }
+    }
+}
