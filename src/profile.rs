@@ -163,11 +163,13 @@ impl Settings {
 /// home always finds the same one — an interrupted `migrate` leaves no copy
 /// that a later one would not find and replace or remove.
 pub fn profile_account(dirs: &Dirs, name: &ProfileName) -> String {
+    format!("profile:{name}@{}", home_id(dirs))
+}
+
+/// A short id for this bscred home (its data directory), stable across runs.
+pub fn home_id(dirs: &Dirs) -> String {
     let home = std::path::absolute(&dirs.data).unwrap_or_else(|_| dirs.data.clone());
-    format!(
-        "profile:{name}@{}",
-        short_id(home.as_os_str().as_encoded_bytes())
-    )
+    short_id(home.as_os_str().as_encoded_bytes())
 }
 
 /// The keychain account of a new age identity for profile `name`: random,

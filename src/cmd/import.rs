@@ -79,6 +79,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let origin = source.as_ref().map_or("the environment".to_string(), |s| {
         s.path.display().to_string()
     });
+    // The same offline checks as `set` (a token with a pasted newline or
+    // quotes around it is stripped, with a notice).
+    let items = items
+        .into_iter()
+        .map(|(name, value)| {
+            let value = super::set::checked_token(ctx, &name, value, false)?;
+            Ok((name, value))
+        })
+        .collect::<Result<Vec<_>>>()?;
     if items.is_empty() {
         ctx.note(format!("nothing to import from {origin}"));
         return Ok(Exit::Ok);

@@ -2,6 +2,7 @@
 //! its help) and its `run`. This file is the list and the one `match`.
 
 mod allow;
+mod check;
 mod env;
 mod exec;
 mod get;
@@ -9,7 +10,9 @@ mod import;
 mod init;
 mod list;
 mod migrate;
+mod remind;
 mod rm;
+mod rotate;
 mod set;
 mod status;
 mod verify;
@@ -32,8 +35,11 @@ pub enum Command {
     Env(env::Args),
     Exec(exec::Args),
     Status(status::Args),
+    Check(check::Args),
     Migrate(migrate::Args),
     Verify(verify::Args),
+    Rotate(rotate::Args),
+    Remind(remind::Args),
     Allow(allow::AllowArgs),
     Deny(allow::DenyArgs),
 }
@@ -58,8 +64,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Remind(args) => remind::run(&ctx, args),
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
     }

@@ -94,7 +94,7 @@ pub(super) fn record(
     Ok(())
 }
 
-fn facts(value: &Secret, host: &str, info: &TokenInfo, ctx: &Context) -> TokenFacts {
+pub(super) fn facts(value: &Secret, host: &str, info: &TokenInfo, ctx: &Context) -> TokenFacts {
     TokenFacts {
         host: host.to_string(),
         login: info.login.clone(),

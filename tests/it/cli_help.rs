@@ -3,9 +3,9 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 12] = [
-    "init", "set", "get", "list", "rm", "import", "env", "exec", "status", "migrate", "allow",
-    "deny",
+const COMMANDS: [&str; 16] = [
+    "init", "set", "get", "list", "rm", "import", "env", "exec", "status", "check", "verify",
+    "rotate", "remind", "migrate", "allow", "deny",
 ];
 
 #[test]

@@ -12,8 +12,9 @@ use tempfile::TempDir;
 /// The fixed "now" every test runs at (STYLE: time is a parameter).
 pub const NOW: &str = "2026-06-01T12:00:00Z";
 
-/// A token-shaped value used across tests; any output containing it leaks.
-pub const TOKEN: &str = "ghp_R4nd0mT0k3nV4lu3ThatMustNeverLeak01";
+/// A classic GitHub token (valid checksum) used across tests; any output
+/// containing it leaks.
+pub const TOKEN: &str = "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";
 
 /// One sealed environment: its own HOME, BSCRED_HOME and working directory.
 pub struct Env {

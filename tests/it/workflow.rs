@@ -18,7 +18,7 @@ fn quick_start_round_trip() {
 
     let list = env.ok(&["list"]);
     assert!(!list.contains(TOKEN), "list must mask secrets:\n{list}");
-    assert!(list.contains("ghp_…ak01"), "{list}");
+    assert!(list.contains("ghp_…RQZV"), "{list}");
     assert!(list.contains("octocat"));
 
     let json = env.list_json();
@@ -30,7 +30,7 @@ fn quick_start_round_trip() {
         .find(|v| v["name"] == "GITHUB_TOKEN")
         .expect("token");
     assert_eq!(token["secret"], true);
-    assert_eq!(token["preview"], "ghp_…ak01");
+    assert_eq!(token["preview"], "ghp_…RQZV");
     assert_eq!(token["created_at"], "2026-06-01T12:00:00Z");
 
     env.ok(&["rm", "USER_EMAIL"]);

@@ -1,0 +1,71 @@
+//! `bscred check`: is everything in date? For cron, CI and shell prompts.
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::expiry;
+
+/// Check expiry dates and required variables, without decrypting anything
+///
+/// Reads only the non-secret metadata cache, so it works with a locked
+/// keychain or no identity at hand and costs almost nothing. Prints one line
+/// per problem (nothing when all is well) and exits 0 when fine, 10 when
+/// something expires within the window, 11 when something has expired, 3
+/// when a variable the project requires is missing.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Warn this many days ahead [default: warn_days from .bscred.toml or
+    /// config.toml, else 14]
+    #[arg(long, value_name = "DAYS")]
+    within: Option<u32>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let meta = profile.cached_metadata().ok_or_else(|| Error::Refused {
+        message: format!("there is no metadata for profile '{}' yet", ctx.profile),
+        hint: "run `bscred list` once (it decrypts the store and records the metadata)".to_string(),
+    })?;
+    let window = match args.within {
+        Some(days) => i64::from(days),
+        None => ctx.warn_days()?,
+    };
+    let mut lines = Vec::new();
+    let missing: Vec<String> = ctx
+        .project
+        .iter()
+        .flat_map(|p| p.required.iter())
+        .filter(|name| !meta.variables.contains_key(name.as_str()))
+        .map(ToString::to_string)
+        .collect();
+    for name in &missing {
+        lines.push(format!(
+            "{name} is required by the project but not set; add it with `bscred set {name}`"
+        ));
+    }
+    let (mut expired, mut expiring) = (false, false);
+    for (name, var) in &meta.variables {
+        let Some(at) = var.expires_at else { continue };
+        if let Some(line) = expiry::reminder(name, at, ctx.now, window) {
+            if at <= ctx.now {
+                expired = true;
+            } else {
+                expiring = true;
+            }
+            lines.push(line);
+        }
+    }
+    let mut text = lines.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    super::print(text.as_bytes())?;
+    Ok(if !missing.is_empty() {
+        Exit::NotFound
+    } else if expired {
+        Exit::Expired
+    } else if expiring {
+        Exit::Expiring
+    } else {
+        Exit::Ok
+    })
+}

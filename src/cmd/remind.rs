@@ -1,0 +1,235 @@
+//! `bscred remind --ics`: calendar events for the expiry dates.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::metadata::VarMeta;
+use crate::private_fs;
+use crate::profile::home_id;
+
+/// Write an iCalendar file with an event on each expiry date
+///
+/// One all-day event per variable with an expiry on record, with alarms
+/// before it. Each event keeps its UID and gets a higher SEQUENCE when the
+/// expiry changes, so importing the file again updates the calendar rather
+/// than adding duplicates. Reads only non-secret metadata.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to write (- for stdout)
+    #[arg(long, value_name = "FILE")]
+    ics: PathBuf,
+
+    /// Alarms, in days before the expiry (comma-separated)
+    #[arg(long, value_name = "DAYS", value_delimiter = ',', default_values_t = [14u32, 3, 1])]
+    alarms: Vec<u32>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let meta = profile.cached_metadata().ok_or_else(|| Error::Refused {
+        message: format!("there is no metadata for profile '{}' yet", ctx.profile),
+        hint: "run `bscred list` once (it decrypts the store and records the metadata)".to_string(),
+    })?;
+    let events: Vec<(&str, &VarMeta, Timestamp)> = meta
+        .variables
+        .iter()
+        .filter_map(|(name, var)| var.expires_at.map(|at| (name.as_str(), var, at)))
+        .collect();
+    let uid_suffix = format!("{}.{}", ctx.profile, home_id(&ctx.dirs));
+    let text = calendar(
+        &events,
+        ctx.profile.as_str(),
+        &uid_suffix,
+        &args.alarms,
+        ctx.now,
+    );
+    if args.ics.as_os_str() == "-" {
+        super::print(text.as_bytes())?;
+    } else {
+        private_fs::write_atomic(&args.ics, text.as_bytes())?;
+        ctx.note(format!(
+            "wrote {} event(s) to {}; import it into your calendar (again after each rotation)",
+            events.len(),
+            args.ics.display()
+        ));
+    }
+    if events.is_empty() {
+        ctx.warn("no variable has an expiry on record: `bscred verify` records a token's");
+    }
+    Ok(Exit::Ok)
+}
+
+/// The iCalendar text (RFC 5545): CRLF line ends, long lines folded.
+pub fn calendar(
+    events: &[(&str, &VarMeta, Timestamp)],
+    profile: &str,
+    uid_suffix: &str,
+    alarms: &[u32],
+    now: Timestamp,
+) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        format!("PRODID:-//bscred//bscred {}//EN", env!("CARGO_PKG_VERSION")),
+        "CALSCALE:GREGORIAN".to_string(),
+        "METHOD:PUBLISH".to_string(),
+    ];
+    for (name, var, expires) in events {
+        let day = utc_days(*expires);
+        lines.push("BEGIN:VEVENT".to_string());
+        // The same variable always gets the same UID, so a re-import
+        // updates its event (RFC 5545 §3.8.4.7).
+        lines.push(format!("UID:{name}.{uid_suffix}@bscred"));
+        lines.push(format!("DTSTAMP:{}", now.strftime("%Y%m%dT%H%M%SZ")));
+        // SEQUENCE must grow when the event changes (§3.8.7.4): the minutes
+        // since the epoch at which the value last changed do, and fit in
+        // the 32-bit integer the RFC allows for centuries.
+        lines.push(format!(
+            "SEQUENCE:{}",
+            var.updated_at.as_second().max(0) / 60
+        ));
+        lines.push(format!("DTSTART;VALUE=DATE:{}", day.0));
+        lines.push(format!("DTEND;VALUE=DATE:{}", day.1));
+        lines.push(format!(
+            "SUMMARY:{}",
+            escape(&format!("{name} expires (bscred profile {profile})"))
+        ));
+        lines.push(format!(
+            "DESCRIPTION:{}",
+            escape(&format!(
+                "{name} expires at {}.\nRenew it with: bscred -p {profile} rotate {name}",
+                expires.strftime("%Y-%m-%d %H:%M UTC")
+            ))
+        ));
+        lines.push("TRANSP:TRANSPARENT".to_string());
+        for days in alarms {
+            lines.push("BEGIN:VALARM".to_string());
+            lines.push("ACTION:DISPLAY".to_string());
+            lines.push(format!(
+                "DESCRIPTION:{}",
+                escape(&format!(
+                    "{name} expires in {days} days: bscred rotate {name}"
+                ))
+            ));
+            lines.push(format!("TRIGGER:-P{days}D"));
+            lines.push("END:VALARM".to_string());
+        }
+        lines.push("END:VEVENT".to_string());
+    }
+    lines.push("END:VCALENDAR".to_string());
+    let mut out = String::new();
+    for line in lines {
+        fold(&line, &mut out);
+    }
+    out
+}
+
+/// The expiry day and the day after, as `YYYYMMDD` in UTC.
+fn utc_days(at: Timestamp) -> (String, String) {
+    let next = at
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap_or(at);
+    (
+        at.strftime("%Y%m%d").to_string(),
+        next.strftime("%Y%m%d").to_string(),
+    )
+}
+
+/// TEXT escaping (§3.3.11): backslash, semicolon, comma, newline.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds a content line at 75 octets, never inside a UTF-8 character
+/// (§3.1), and ends it with CRLF.
+fn fold(line: &str, out: &mut String) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_in_crlf_and_fold_at_75_octets() {
+        let mut out = String::new();
+        fold(&format!("DESCRIPTION:{}", "é".repeat(60)), &mut out);
+        for line in out.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
+        }
+        assert!(out.ends_with("\r\n"));
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded, format!("DESCRIPTION:{}\r\n", "é".repeat(60)));
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+    }
+
+    #[test]
+    fn one_event_per_expiry_with_stable_uid_and_alarms() {
+        let at: Timestamp = "2026-08-30T12:00:00Z".parse().expect("time");
+        let now: Timestamp = "2026-06-01T12:00:00Z".parse().expect("time");
+        let var = VarMeta {
+            secret: true,
+            created_at: now,
+            updated_at: now,
+            expires_at: Some(at),
+            token: None,
+        };
+        let text = calendar(
+            &[("GITHUB_TOKEN", &var, at)],
+            "default",
+            "default.abc",
+            &[14, 1],
+            now,
+        );
+        assert!(text.contains("UID:GITHUB_TOKEN.default.abc@bscred\r\n"));
+        assert!(text.contains("DTSTART;VALUE=DATE:20260830\r\n"));
+        assert!(text.contains("DTEND;VALUE=DATE:20260831\r\n"));
+        assert!(text.contains("DTSTAMP:20260601T120000Z\r\n"));
+        assert_eq!(text.matches("BEGIN:VALARM").count(), 2);
+        assert!(text.contains("TRIGGER:-P14D\r\n"));
+        let later = VarMeta {
+            updated_at: "2026-06-02T12:00:00Z".parse().expect("time"),
+            ..var.clone()
+        };
+        let seq = |t: &str| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("SEQUENCE:"))
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .expect("sequence")
+        };
+        let again = calendar(
+            &[("GITHUB_TOKEN", &later, at)],
+            "default",
+            "default.abc",
+            &[14],
+            now,
+        );
+        assert!(seq(&again) > seq(&text));
+    }
+}

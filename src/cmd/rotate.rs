@@ -1,0 +1,288 @@
+//! `bscred rotate`: guided renewal of a GitHub token.
+
+use std::fmt::Write as _;
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::expiry;
+use crate::github;
+use crate::prompt;
+use crate::secret::{Secret, VarName};
+
+/// The fine-grained token permissions a Backstage app's GitHub integration
+/// needs, all at `write` (metadata read is implied).
+const PERMISSIONS: [&str; 5] = [
+    "administration",
+    "secrets",
+    "contents",
+    "pull_requests",
+    "workflows",
+];
+
+/// Renew a GitHub token: a prefilled token page, then verify and store
+///
+/// Prints GitHub's new-token page with the name, description, expiry and the
+/// permissions a Backstage app needs filled in (--open opens it), reads the
+/// new token (hidden prompt, or --stdin), asks GitHub about it, and only
+/// then replaces the old one and records the new expiry. If GitHub rejects
+/// it, the old token stays (exit 5).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bscred rotate --open\n  \
+    bscred rotate --owner my-org            # the repositories belong to an organisation\n  \
+    gh auth token | bscred rotate --stdin\n  \
+    bscred rotate --no-verify --expires-in 90d   # GitHub unreachable")]
+pub struct Args {
+    /// The variable holding the token
+    #[arg(default_value = "GITHUB_TOKEN")]
+    name: VarName,
+
+    /// Open the page in your browser
+    #[arg(long)]
+    open: bool,
+
+    /// Read the new token from stdin instead of a hidden prompt
+    #[arg(long)]
+    stdin: bool,
+
+    /// Store the new token without asking GitHub (when it cannot be
+    /// reached); give its expiry with --expires or --expires-in
+    #[arg(long)]
+    no_verify: bool,
+
+    /// With --no-verify: when the new token expires (YYYY-MM-DD)
+    #[arg(
+        long,
+        value_name = "DATE",
+        requires = "no_verify",
+        conflicts_with = "expires_in"
+    )]
+    expires: Option<String>,
+
+    /// With --no-verify: when the new token expires, from now (90d)
+    #[arg(long, value_name = "DURATION", requires = "no_verify")]
+    expires_in: Option<String>,
+
+    /// How many days the new token should last, prefilled on the page
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    days: u32,
+
+    /// The organisation that owns the repositories (prefilled as the
+    /// token's resource owner, and remembered for the profile)
+    #[arg(long, value_name = "ORG")]
+    owner: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let mut profile = ctx.open_profile()?;
+    if let Some(owner) = &args.owner {
+        profile.settings.github_owner = Some(owner.clone());
+        profile.settings.write(&ctx.dirs, &ctx.profile)?;
+    }
+    let host = super::verify::host_of(&profile.settings.github_host);
+    let url = template_url(
+        &host,
+        ctx.profile.as_str(),
+        args.days,
+        profile.settings.github_owner.as_deref(),
+        ctx.now,
+    );
+    // The instructions are the point of the command: they print even with -q.
+    eprintln!("{}", instructions(&url, &args.name));
+    if args.open {
+        open_in_browser(ctx, &url);
+    }
+
+    let value = read_token(&args)?;
+    let value = super::set::checked_token(ctx, &args.name, value, !args.stdin)?;
+
+    let (expires_at, info) = if args.no_verify {
+        let expires_at = match (&args.expires, &args.expires_in) {
+            (Some(date), _) => Some(
+                expiry::parse_date(date)
+                    .map_err(|e| Error::usage(e, "e.g. --expires 2026-12-31"))?,
+            ),
+            (None, Some(span)) => Some(
+                expiry::parse_in(span, ctx.now)
+                    .map_err(|e| Error::usage(e, "e.g. --expires-in 90d"))?,
+            ),
+            (None, None) => {
+                ctx.warn(format!(
+                    "no expiry recorded for {}: reminders need one (`bscred verify {}` once GitHub can be reached)",
+                    args.name, args.name
+                ));
+                None
+            }
+        };
+        (expires_at, None)
+    } else {
+        // Verify before storing: a rejected token never replaces a good one.
+        let info = github::verify(&github::api_base(&host), value.expose(), ctx.now)?;
+        (info.expires_at, Some(info))
+    };
+
+    // One write: the new value with its expiry and what GitHub said.
+    profile.update(ctx.now, &mut |doc| {
+        doc.upsert(args.name.clone(), value.clone(), true, expires_at, ctx.now);
+        if let (Some(info), Some(var)) = (&info, doc.variables.get_mut(&args.name)) {
+            var.token = Some(super::verify::facts(&value, &host, info, ctx));
+        }
+        Ok(())
+    })?;
+    match &info {
+        Some(info) => super::verify::report(ctx, &args.name, info),
+        None => ctx.note(format!(
+            "stored the new {} without asking GitHub; it {}",
+            args.name,
+            expires_at.map_or("has no expiry on record".to_string(), |at| format!(
+                "expires {}",
+                expiry::describe(Some(at), ctx.now)
+            ))
+        )),
+    }
+    eprintln!(
+        "bscred: now delete the old token on GitHub: https://{host}/settings/personal-access-tokens (fine-grained) or https://{host}/settings/tokens (classic)"
+    );
+    Ok(Exit::Ok)
+}
+
+fn read_token(args: &Args) -> Result<Secret> {
+    let bad = |e: crate::secret::BadValue| Error::BadValue {
+        name: args.name.to_string(),
+        problem: e.to_string(),
+    };
+    if args.stdin {
+        let bytes = prompt::read_stdin().map_err(Error::io("cannot read standard input"))?;
+        return Secret::from_bytes(bytes.to_vec()).map_err(bad);
+    }
+    if !prompt::stdin_is_terminal() {
+        return Err(Error::usage(
+            "stdin is not a terminal to ask for the new token on",
+            format!(
+                "pipe it with --stdin: `gh auth token | bscred rotate {} --stdin`",
+                args.name
+            ),
+        ));
+    }
+    let typed = prompt::hidden(&format!("New token for {} (input hidden): ", args.name))
+        .map_err(Error::io("cannot read from the terminal"))?;
+    if typed.is_empty() {
+        return Err(Error::usage(
+            "no token entered; the old one stays",
+            format!(
+                "run `bscred rotate {}` again when you have the new token",
+                args.name
+            ),
+        ));
+    }
+    Secret::new(typed.to_string()).map_err(bad)
+}
+
+/// GitHub's new fine-grained token page with everything it lets a link
+/// prefill. Repository selection cannot be prefilled.
+pub fn template_url(
+    host: &str,
+    profile: &str,
+    days: u32,
+    owner: Option<&str>,
+    now: jiff::Timestamp,
+) -> String {
+    // GitHub limits a token's name to 40 characters.
+    let name: String = format!("bscred {profile} {}", now.strftime("%Y-%m-%d"))
+        .chars()
+        .take(40)
+        .collect();
+    let description = format!("Backstage development, stored by bscred (profile {profile})");
+    let mut url = format!(
+        "https://{host}/settings/personal-access-tokens/new?name={}&description={}",
+        encode(&name),
+        encode(&description)
+    );
+    if let Some(owner) = owner {
+        let _ = write!(url, "&target_name={}", encode(owner));
+    }
+    let _ = write!(url, "&expires_in={days}");
+    for permission in PERMISSIONS {
+        let _ = write!(url, "&{permission}=write");
+    }
+    url
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// What to do on the page, in words that still make sense if GitHub
+/// ignores a parameter (it has changed this page before).
+fn instructions(url: &str, name: &VarName) -> String {
+    format!(
+        "bscred: create the new token on GitHub:\n\n  {url}\n\n\
+         bscred: on that page, check that:\n\
+         bscred:   - the resource owner is the user or organisation that owns your Backstage repositories;\n\
+         bscred:   - under Repository access you pick the repositories (GitHub cannot prefill them);\n\
+         bscred:   - Administration, Secrets, Contents, Pull requests and Workflows are \"Read and write\";\n\
+         bscred:   - the expiration suits you (bscred will remind you before it).\n\
+         bscred: then generate the token and paste it here; it replaces {name} only once GitHub accepts it."
+    )
+}
+
+/// Opens `url` with the platform's opener; a failure is only a warning,
+/// since the URL is printed anyway.
+fn open_in_browser(ctx: &Context, url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let started = command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = started {
+        ctx.warn(format!(
+            "cannot open a browser ({e}); open the address above yourself"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_url_prefills_what_github_takes() {
+        let now: jiff::Timestamp = "2026-06-01T12:00:00Z".parse().expect("time");
+        let url = template_url("github.com", "default", 90, Some("my org"), now);
+        assert!(url.starts_with("https://github.com/settings/personal-access-tokens/new?"));
+        assert!(url.contains("name=bscred%20default%202026-06-01"), "{url}");
+        assert!(url.contains("&target_name=my%20org"), "{url}");
+        assert!(url.contains("&expires_in=90"), "{url}");
+        for permission in PERMISSIONS {
+            assert!(url.contains(&format!("&{permission}=write")), "{url}");
+        }
+        let long = template_url("ghe.example.com", &"p".repeat(60), 30, None, now);
+        assert!(long.starts_with("https://ghe.example.com/settings/"));
+        assert!(!long.contains("target_name"));
+        let name = long
+            .split("name=")
+            .nth(1)
+            .and_then(|s| s.split('&').next())
+            .expect("name");
+        assert_eq!(name.replace("%20", " ").chars().count(), 40);
+    }
+}
