@@ -58,6 +58,20 @@ struct Source {
     entries: Vec<dotenv::Entry>,
 }
 
+impl Args {
+    /// `import FILE --remove`, for the `init` wizard.
+    pub(super) fn file_and_remove(file: PathBuf) -> Args {
+        Args {
+            file: Some(file),
+            from_env: Vec::new(),
+            remove: true,
+            overwrite: false,
+            secret: false,
+            plain: false,
+        }
+    }
+}
+
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let profile = ctx.open_profile()?;
     let (items, source) = if args.from_env.is_empty() {

@@ -43,6 +43,9 @@ pub struct Args {
     /// Do not write a .bscred.toml, and do not ask
     #[arg(long)]
     no_project_file: bool,
+
+    #[command(flatten)]
+    wizard: super::wizard::WizardArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
@@ -60,7 +63,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
 
-    let (backend, why) = choose_backend(ctx, &args)?;
+    let choice = match ctx.backend {
+        None if args.identity.is_none() && !args.identity_in_keychain => {
+            super::wizard::ask_backend(&args.wizard)?
+        }
+        given => given,
+    };
+    let (backend, why) = choose_backend(choice, &args)?;
     let settings = match backend {
         Backend::Keychain => Settings::keychain(profile_account(&ctx.dirs, &ctx.profile)),
         Backend::File => Settings::file(&file_identity(ctx, &args, identity_arg.as_deref())?),
@@ -85,16 +94,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         profile.info().location
     ));
     offer_project_file(ctx, &args)?;
-    ctx.note("next: `bscred set GITHUB_TOKEN` (hidden prompt), or `bscred import .env --remove`");
+    if !super::wizard::run(ctx, &profile, &args.wizard)? {
+        ctx.note(
+            "next: `bscred set GITHUB_TOKEN` (hidden prompt), or `bscred import .env --remove`",
+        );
+    }
     Ok(Exit::Ok)
 }
 
 /// The backend for a new profile, and the words that say why it was chosen
 /// when `auto` chose it. `auto` asks the keychain (within the timeout) and
 /// falls back to the file backend, never to plaintext.
-fn choose_backend(ctx: &Context, args: &Args) -> Result<(Backend, String)> {
+fn choose_backend(choice: Option<BackendChoice>, args: &Args) -> Result<(Backend, String)> {
     let keychain = || Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"));
-    match ctx.backend {
+    match choice {
         Some(BackendChoice::File) => Ok((Backend::File, String::new())),
         Some(BackendChoice::Keychain) => {
             if args.identity.is_some() || args.identity_in_keychain {

@@ -16,6 +16,7 @@ mod rotate;
 mod set;
 mod status;
 mod verify;
+mod wizard;
 
 use std::io::{self, Write};
 

@@ -624,7 +624,7 @@ fn an_existing_project_file_is_never_overwritten() {
     assert_success(&out);
     assert_eq!(fs::read_to_string(&path).expect("read"), mine);
     if have("script") {
-        let (code, screen) = on_terminal(&env, "init", None);
+        let (code, screen) = on_terminal(&env, "init --backend file --no-token", None);
         assert_eq!(code, Some(0), "{screen}");
         assert!(!screen.contains("[Y/n]"), "asked anyway: {screen}");
         assert_eq!(fs::read_to_string(&path).expect("read"), mine);
@@ -713,7 +713,7 @@ fn init_on_a_terminal_asks_and_writes_on_yes_or_enter() {
     for answer in ["y\r", "\r", "yes\r", "Y\r"] {
         let env = Env::new();
         fs::write(env.work.join("app-config.yaml"), "").expect("write");
-        let (code, screen) = on_terminal(&env, "init", Some(answer));
+        let (code, screen) = on_terminal(&env, "init --backend file --no-token", Some(answer));
         assert_eq!(code, Some(0), "{answer:?}: {screen}");
         assert!(screen.contains("GITHUB_TOKEN"), "{screen}");
         assert_backstage_project_file(&env, "default");
@@ -731,7 +731,7 @@ fn init_on_a_terminal_writes_nothing_on_no() {
     for answer in ["n\r", "no\r", "N\r"] {
         let env = Env::new();
         fs::write(env.work.join("app-config.yaml"), "").expect("write");
-        let (code, screen) = on_terminal(&env, "init", Some(answer));
+        let (code, screen) = on_terminal(&env, "init --backend file --no-token", Some(answer));
         assert_eq!(code, Some(0), "{answer:?}: {screen}");
         assert!(
             !env.work.join(".bscred.toml").exists(),
@@ -742,7 +742,7 @@ fn init_on_a_terminal_writes_nothing_on_no() {
     // --no-project-file does not even ask.
     let env = Env::new();
     fs::write(env.work.join("app-config.yaml"), "").expect("write");
-    let (code, screen) = on_terminal(&env, "init --no-project-file", None);
+    let (code, screen) = on_terminal(&env, "init --backend file --no-token --no-project-file", None);
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("[Y/n]"), "{screen}");
     assert!(!env.work.join(".bscred.toml").exists());
