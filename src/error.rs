@@ -100,7 +100,7 @@ pub enum Error {
     #[error("cannot decrypt {path}: {reason}")]
     Decrypt { path: PathBuf, reason: String },
     /// The store decrypts (or should) but its content is damaged.
-    #[error("the store file {path} is damaged: {reason}")]
+    #[error("the store {path} is damaged: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     /// The store was written by a newer bscred with a newer document format.
     #[error("{path} was written by a newer bscred (document version {version})")]
@@ -365,10 +365,10 @@ fn github_hint(error: &crate::github::ApiError) -> String {
 fn keychain_hint(failure: crate::keychain::Failure) -> String {
     use crate::keychain::Failure;
     match failure {
-        Failure::NoBus => "start a session bus and a keyring (`dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --start --components=secrets`), or use `--backend file`".to_string(),
-        Failure::NoService => "start a keyring daemon (`gnome-keyring-daemon --start --components=secrets`, or KeePassXC with Secret Service on), or use `--backend file`".to_string(),
-        Failure::Locked => "unlock the keyring (log in to the desktop, or `gnome-keyring-daemon --unlock`), or use `--backend file`".to_string(),
-        Failure::Dismissed => "unlock the keyring (accept its prompt on the desktop; without a desktop, `gnome-keyring-daemon --unlock`), or use `--backend file`".to_string(),
+        Failure::NoBus => "start a session bus and an unlocked keyring (`dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --unlock --components=secrets`, type the password and press Ctrl-D), or use `--backend file`".to_string(),
+        Failure::NoService => "start an unlocked keyring daemon (`gnome-keyring-daemon --unlock --components=secrets`, type the password and press Ctrl-D; or KeePassXC with Secret Service on), or use `--backend file`".to_string(),
+        Failure::Locked | Failure::Dismissed => "unlock the keyring (accept its prompt on the desktop; without one, run `gnome-keyring-daemon --unlock`, type the password and press Ctrl-D), or use `--backend file`".to_string(),
+        Failure::Ambiguous => format!("delete the extra item that is not labelled \"bscred: …\" (`secret-tool search --all service {}`), then try again", crate::keychain::SERVICE),
         Failure::TimedOut => format!(
             "the keyring daemon may be hung: restart it, set {}=SECONDS to wait longer, or use `--backend file`",
             crate::keychain::TIMEOUT_VAR

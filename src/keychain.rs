@@ -39,6 +39,8 @@ pub enum Failure {
     TimedOut,
     /// The item would be larger than the platform allows.
     TooLarge,
+    /// Several items match one of bscred's (another program added one).
+    Ambiguous,
     /// Anything else the platform reported.
     Other,
 }
@@ -89,10 +91,25 @@ impl Keychain {
         self.timeout
     }
 
-    /// Whether a working keychain answers: connects and looks up an item
-    /// that does not exist.
+    /// Whether a keychain answers and can store: writes, reads and deletes
+    /// a throwaway item. (A lookup alone passes on a daemon with no usable
+    /// collection, or a locked one, where the first real write would fail.)
     pub fn probe(&self) -> Result<(), KeychainError> {
-        self.get("probe").map(drop)
+        let account = "probe";
+        self.set(
+            account,
+            "bscred: availability check (safe to delete)",
+            b"probe",
+        )?;
+        let read = self.get(account)?;
+        self.delete(account)?;
+        match read {
+            Some(bytes) if bytes.as_slice() == b"probe" => Ok(()),
+            _ => Err(KeychainError::new(
+                Failure::Other,
+                "the keychain did not give back what was stored",
+            )),
+        }
     }
 
     /// The bytes stored under `account`, or `None`.
@@ -154,8 +171,8 @@ impl Keychain {
             Err(mpsc::RecvTimeoutError::Timeout) => Err(KeychainError::new(
                 Failure::TimedOut,
                 format!(
-                    "the keychain did not answer within {} seconds",
-                    self.timeout.as_secs_f64()
+                    "the keychain did not answer within {:?} (a write may still complete)",
+                    self.timeout
                 ),
             )),
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(KeychainError::new(
@@ -246,13 +263,17 @@ fn classify(error: keyring_core::Error) -> KeychainError {
     let failure = match &error {
         K::NoStorageAccess(inner) | K::PlatformFailure(inner) => platform_failure(inner.as_ref()),
         K::TooLong(..) => Failure::TooLarge,
+        K::Ambiguous(_) => Failure::Ambiguous,
         _ => Failure::Other,
     };
     let message = match failure {
         Failure::NoBus => "cannot connect to the D-Bus session bus".to_string(),
         Failure::NoService => "no Secret Service answers on the session bus".to_string(),
-        Failure::Locked => "the keyring is locked".to_string(),
-        Failure::Dismissed => "the keyring's unlock prompt was dismissed".to_string(),
+        Failure::Locked | Failure::Dismissed => {
+            "the keyring is locked (its unlock prompt was dismissed or could not be shown)"
+                .to_string()
+        }
+        Failure::Ambiguous => "more than one keychain item matches bscred's item".to_string(),
         _ => format!("the keychain failed: {text}"),
     };
     KeychainError::new(failure, message)
@@ -271,7 +292,7 @@ fn platform_failure(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> 
             let text = inner.to_string();
             if text.contains("ServiceUnknown") || text.contains("not provided by any .service") {
                 Failure::NoService
-            } else if text.contains("connect") || text.contains("Address") {
+            } else if text.contains("Failed to connect") || text.contains("Address") {
                 Failure::NoBus
             } else {
                 Failure::Other

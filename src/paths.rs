@@ -77,13 +77,6 @@ impl Dirs {
             .join(format!("{}.json", profile.as_str()))
     }
 
-    /// The lock file serialising writes to a profile's metadata cache.
-    pub fn metadata_lock(&self, profile: &ProfileName) -> PathBuf {
-        self.state
-            .join("locks")
-            .join(format!("{}.metadata.lock", profile.as_str()))
-    }
-
     /// The lock file serialising writes to a profile's store.
     pub fn lock(&self, profile: &ProfileName) -> PathBuf {
         self.state

@@ -123,6 +123,19 @@ pub struct Lock {
     held: Option<(File, std::path::PathBuf)>,
 }
 
+/// Opens (creating, 0600) the file a lock is taken on.
+fn open_lock_file(path: &Path) -> Result<File> {
+    ensure_dir(parent_dir(path))?;
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(Error::io(format!(
+        "cannot open lock file {}",
+        path.display()
+    )))
+}
+
 /// The locks this process holds, by path.
 fn held() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
     static HELD: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
@@ -144,15 +157,7 @@ impl Lock {
         if held().iter().any(|p| p == path) {
             return Ok(Lock { held: None });
         }
-        ensure_dir(parent_dir(path))?;
-        let mut options = OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path).map_err(Error::io(format!(
-            "cannot open lock file {}",
-            path.display()
-        )))?;
+        let file = open_lock_file(path)?;
         // Wait quietly for a moment (parallel writers take milliseconds),
         // then say why nothing happens: a writer stopped with Ctrl-Z holds
         // the lock until it is resumed or killed.
@@ -176,6 +181,21 @@ impl Lock {
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
         Ok(Lock::taken(file, path))
+    }
+
+    /// The lock if it is free now, `None` if another process holds it.
+    pub fn try_acquire(path: &Path) -> Result<Option<Lock>> {
+        if held().iter().any(|p| p == path) {
+            return Ok(Some(Lock { held: None }));
+        }
+        let file = open_lock_file(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Lock::taken(file, path))),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => {
+                Err(Error::io(format!("cannot lock {}", path.display()))(e))
+            }
+        }
     }
 
     fn taken(file: File, path: &Path) -> Lock {

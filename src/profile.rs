@@ -123,6 +123,24 @@ impl Settings {
         }
     }
 
+    /// Whether two settings open the same store (other settings, such as
+    /// the GitHub host, may differ).
+    pub fn same_store(&self, other: &Settings) -> bool {
+        (
+            &self.backend,
+            &self.identity,
+            &self.identity_item,
+            &self.recipients,
+            &self.item,
+        ) == (
+            &other.backend,
+            &other.identity,
+            &other.identity_item,
+            &other.recipients,
+            &other.item,
+        )
+    }
+
     /// Where a file-backend profile's identity lives.
     pub fn identity_source(&self) -> Option<IdentitySource> {
         match (&self.identity, &self.identity_item) {
@@ -195,8 +213,8 @@ pub struct Profile {
     pub name: ProfileName,
     pub settings: Settings,
     store: Box<dyn Store>,
+    dirs: Dirs,
     metadata_path: PathBuf,
-    metadata_lock: PathBuf,
 }
 
 impl Profile {
@@ -239,8 +257,8 @@ impl Profile {
             name: name.clone(),
             settings,
             store,
+            dirs: dirs.clone(),
             metadata_path: dirs.metadata(name),
-            metadata_lock: dirs.metadata_lock(name),
         })
     }
 
@@ -259,20 +277,66 @@ impl Profile {
     pub fn load(&self, now: Timestamp) -> Result<Document> {
         let snapshot = self.store.read()?;
         let cached = Metadata::read(&self.metadata_path);
-        if cached.is_none_or(|m| m.fingerprint != snapshot.fingerprint || m.fingerprint.is_none()) {
-            // The cache is an optimisation: failing to refresh it must not
-            // fail a read.
-            let _ = self.write_metadata(&snapshot, now);
+        let stale = match &cached {
+            None => true,
+            // The keychain cannot tell cheaply whether it changed; only
+            // bscred writes it, and every write refreshes the cache.
+            Some(_) if self.store.fingerprint().is_none() => false,
+            Some(meta) => meta.fingerprint != snapshot.fingerprint,
+        };
+        if stale {
+            // The cache is an optimisation: a read never waits for a writer
+            // or fails because of it.
+            let _ = self.refresh_metadata(&snapshot, cached.is_none(), now);
         }
         Ok(snapshot.doc)
     }
 
-    /// Read-modify-write, then rewrite the metadata cache.
+    /// Writes the cache from what `load` read, but only under the profile's
+    /// lock and only if no writer got in between (else the writer's own,
+    /// newer cache stands).
+    fn refresh_metadata(
+        &self,
+        snapshot: &Snapshot,
+        was_missing: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        let Some(_lock) = Lock::try_acquire(&self.dirs.lock(&self.name))? else {
+            return Ok(());
+        };
+        let unchanged = match self.store.fingerprint() {
+            Some(current) => Some(current) == snapshot.fingerprint,
+            None => was_missing && Metadata::read(&self.metadata_path).is_none(),
+        };
+        if unchanged {
+            self.write_metadata(snapshot, now)?;
+        }
+        Ok(())
+    }
+
+    /// Read-modify-write and the metadata cache, both under the profile's
+    /// lock, so the cache always describes the latest write. Refuses when
+    /// the profile moved to another store while this command waited for the
+    /// lock (a `migrate`): writing to the old one would lose the value.
     pub fn update(
         &self,
         now: Timestamp,
         edit: &mut dyn FnMut(&mut Document) -> Result<()>,
     ) -> Result<Document> {
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        let current = Settings::read(&self.dirs, &self.name)?;
+        if current
+            .as_ref()
+            .is_some_and(|c| !c.same_store(&self.settings))
+        {
+            return Err(Error::Refused {
+                message: format!(
+                    "profile '{}' moved to another store while this command waited; nothing was written",
+                    self.name
+                ),
+                hint: "run the command again".to_string(),
+            });
+        }
         let snapshot = self.store.update(edit)?;
         self.write_metadata(&snapshot, now)?;
         Ok(snapshot.doc)
@@ -282,6 +346,7 @@ impl Profile {
     /// reads it back: a store the identity cannot open fails here, at
     /// `init`, not at the first `get`.
     pub fn create(&self, now: Timestamp) -> Result<()> {
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
         self.store.create(&Document::default())?;
         let snapshot = self.store.read()?;
         self.write_metadata(&snapshot, now)
@@ -301,9 +366,8 @@ impl Profile {
         }
     }
 
-    /// Writes the cache for `snapshot`. Writers of the cache are serialised
-    /// by a lock of their own (not the store's, which is released by now),
-    /// so the leftovers of a killed writer can be cleared safely.
+    /// Writes the cache for `snapshot`; callers hold the profile's lock, so
+    /// the leftovers of a killed writer can be cleared safely.
     fn write_metadata(&self, snapshot: &Snapshot, now: Timestamp) -> Result<()> {
         let meta = Metadata::of(
             self.name.as_str(),
@@ -312,7 +376,6 @@ impl Profile {
             &snapshot.doc,
             now,
         );
-        let _lock = Lock::acquire(&self.metadata_lock)?;
         private_fs::remove_stale_temps(&self.metadata_path);
         meta.write(&self.metadata_path)
     }

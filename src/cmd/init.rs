@@ -147,6 +147,17 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
         return Identity::load(path);
     }
     if args.identity_in_keychain {
+        if ctx.dirs.profile_store(&ctx.profile).exists() {
+            // A new key could never open it; making one would only leave an
+            // unreferenced secret key in the keychain.
+            return Err(Error::Refused {
+                message: format!(
+                    "a store already exists at {}, and a new identity could not open it",
+                    ctx.dirs.profile_store(&ctx.profile).display()
+                ),
+                hint: "name the identity that opens it: `bscred init --identity PATH`".to_string(),
+            });
+        }
         let source = IdentitySource::Keychain(identity_account(&ctx.profile));
         let identity = Identity::generate(&source, ctx.now)?;
         ctx.note(format!(

@@ -5,7 +5,7 @@ use std::fs;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
-use crate::keychain::{Keychain, SERVICE};
+use crate::keychain::Keychain;
 use crate::private_fs::Lock;
 use crate::profile::{Profile, Settings, profile_account};
 use crate::store::Backend;
@@ -42,11 +42,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         // Running a move again finishes one that was interrupted after the
         // switch: the old copy, older than the current one, goes now.
         let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile))?;
-        source.load(ctx.now)?;
-        match remove_leftover(ctx, to)? {
-            Some(old) => ctx.note(format!(
-                "profile '{}' already uses the {to} backend; removed the old copy an interrupted move left: {old}",
-                ctx.profile
+        let current = source.load(ctx.now)?;
+        match other_copy(ctx, to) {
+            Some((old, doc)) if doc.as_ref() == Some(&current) => ctx.note(format!(
+                "profile '{}' already uses the {to} backend; removed the old copy an interrupted move left: {}",
+                ctx.profile,
+                remove_source(&old)?
+            )),
+            Some((old, _)) => ctx.warn(format!(
+                "profile '{}' already uses the {to} backend; another copy at {} differs from it (or cannot be read) and was left alone: check it, then delete it yourself",
+                ctx.profile,
+                old.info().location
             )),
             None => ctx.note(format!(
                 "profile '{}' already uses the {to} backend; nothing changed",
@@ -71,13 +77,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     };
     let target = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
 
-    // 1. Copy. A file left by an interrupted earlier move is replaced, but
-    //    only if it decrypts: then it is bscred's own stale copy.
+    // 1. Copy. Something already there is used only if it is exactly this
+    //    profile (an interrupted move got that far); anything else may be
+    //    the only copy of other values, and is never overwritten.
     if target.store().exists()? {
-        target.store().update(&mut |d| {
-            *d = doc.clone();
-            Ok(())
-        })?;
+        let there = target.store().load().ok();
+        if there.as_ref() != Some(&doc) {
+            return Err(Error::Refused {
+                message: format!(
+                    "{} already holds a different copy of profile '{}'; nothing was moved",
+                    target.info().location,
+                    ctx.profile
+                ),
+                hint:
+                    "check that copy and move or delete it first; bscred never overwrites a store"
+                        .to_string(),
+            });
+        }
     } else {
         target.store().create(&doc)?;
     }
@@ -95,8 +111,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     // 3. Switch: from here on the profile is the new copy.
     target.settings.write(&ctx.dirs, &ctx.profile)?;
     target.load(ctx.now)?;
-    // 4. Remove the old copy.
-    let removed = remove_source(&source)?;
+    // 4. Remove the old copy. The move is done either way: a failure here
+    //    leaves a stale copy, said plainly, not an error.
+    let removed = match remove_source(&source) {
+        Ok(removed) => removed,
+        Err(e) => {
+            ctx.warn(format!(
+                "the old copy at {} could not be removed ({}); run `bscred migrate --to {to}` again to remove it",
+                source.info().location,
+                e
+            ));
+            "the old copy remains".to_string()
+        }
+    };
     ctx.note(format!(
         "moved profile '{}' ({} variables) from the {} backend to {}; {removed}",
         ctx.profile,
@@ -107,29 +134,27 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Removes the copy of the profile on the backend it does not use, if an
-/// interrupted move left one where a move puts it; says what it removed.
-fn remove_leftover(ctx: &Context, current: Backend) -> Result<Option<String>> {
-    match current {
-        Backend::File => {
-            let account = profile_account(&ctx.dirs, &ctx.profile);
-            let keychain = Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
-            // No keychain to ask is no leftover to remove.
-            Ok(match keychain.delete(&account) {
-                Ok(true) => Some(format!("keychain item {SERVICE}/{account}")),
-                Ok(false) | Err(_) => None,
-            })
-        }
-        Backend::Keychain => {
-            let path = ctx.dirs.profile_store(&ctx.profile);
-            if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                return Ok(None);
-            }
-            fs::remove_file(&path)
-                .map_err(Error::io(format!("cannot remove {}", path.display())))?;
-            Ok(Some(path.display().to_string()))
-        }
+/// The copy of the profile on the backend it does not use, where a move
+/// would have put it, and its document if it can be read. `None` when there
+/// is none (or no keychain to ask).
+fn other_copy(
+    ctx: &Context,
+    current: Backend,
+) -> Option<(Profile, Option<crate::store::Document>)> {
+    let settings = match current {
+        Backend::File => Settings::keychain(profile_account(&ctx.dirs, &ctx.profile)),
+        Backend::Keychain => Settings {
+            backend: Backend::File,
+            identity: Some(ctx.dirs.default_identity()),
+            ..Settings::keychain(String::new())
+        },
+    };
+    let other = Profile::with_settings(&ctx.dirs, &ctx.profile, settings).ok()?;
+    if !other.store().exists().unwrap_or(false) {
+        return None;
     }
+    let doc = other.store().load().ok();
+    Some((other, doc))
 }
 
 /// The identity a profile moving to the file backend is encrypted to: the

@@ -84,13 +84,15 @@ pub fn calendar(
         // updates its event (RFC 5545 §3.8.4.7).
         lines.push(format!("UID:{name}.{uid_suffix}@bscred"));
         lines.push(format!("DTSTAMP:{}", now.strftime("%Y%m%dT%H%M%SZ")));
-        // SEQUENCE must grow when the event changes (§3.8.7.4): the minutes
-        // since the epoch at which the value last changed do, and fit in
-        // the 32-bit integer the RFC allows for centuries.
-        lines.push(format!(
-            "SEQUENCE:{}",
-            var.updated_at.as_second().max(0) / 60
-        ));
+        // SEQUENCE must grow when the event changes (§3.8.7.4). The expiry
+        // changes only with a new value (`set`, `rotate`) or a `verify`, so
+        // the minutes since the epoch of the later of the two do; they fit
+        // in the 32-bit integer the RFC allows for centuries.
+        let changed = var
+            .token
+            .as_ref()
+            .map_or(var.updated_at, |t| t.verified_at.max(var.updated_at));
+        lines.push(format!("SEQUENCE:{}", changed.as_second().max(0) / 60));
         lines.push(format!("DTSTART;VALUE=DATE:{}", day.0));
         lines.push(format!("DTEND;VALUE=DATE:{}", day.1));
         lines.push(format!(
