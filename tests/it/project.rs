@@ -742,7 +742,11 @@ fn init_on_a_terminal_writes_nothing_on_no() {
     // --no-project-file does not even ask.
     let env = Env::new();
     fs::write(env.work.join("app-config.yaml"), "").expect("write");
-    let (code, screen) = on_terminal(&env, "init --backend file --no-token --no-project-file", None);
+    let (code, screen) = on_terminal(
+        &env,
+        "init --backend file --no-token --no-project-file",
+        None,
+    );
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("[Y/n]"), "{screen}");
     assert!(!env.work.join(".bscred.toml").exists());
