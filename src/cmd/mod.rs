@@ -3,6 +3,7 @@
 
 mod allow;
 mod check;
+pub mod completions;
 mod env;
 mod exec;
 mod get;
@@ -41,12 +42,20 @@ pub enum Command {
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
+    Completions(completions::Args),
+    Man(completions::ManArgs),
     Allow(allow::AllowArgs),
     Deny(allow::DenyArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
+    // Generated from the definitions alone: no home, profile or project.
+    match cli.command {
+        Command::Completions(args) => return completions::completions(args),
+        Command::Man(args) => return completions::man(args),
+        _ => {}
+    }
     let announce = !matches!(cli.command, Command::Allow(_) | Command::Deny(_));
     let ctx = match Context::new(&cli.global, announce) {
         // exec must not let its own failures look like the command's.
@@ -70,6 +79,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
     }

@@ -3,9 +3,25 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 16] = [
-    "init", "set", "get", "list", "rm", "import", "env", "exec", "status", "check", "verify",
-    "rotate", "remind", "migrate", "allow", "deny",
+const COMMANDS: [&str; 18] = [
+    "init",
+    "set",
+    "get",
+    "list",
+    "rm",
+    "import",
+    "env",
+    "exec",
+    "status",
+    "check",
+    "verify",
+    "rotate",
+    "remind",
+    "migrate",
+    "completions",
+    "man",
+    "allow",
+    "deny",
 ];
 
 #[test]
