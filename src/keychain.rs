@@ -95,14 +95,16 @@ impl Keychain {
     /// a throwaway item. (A lookup alone passes on a daemon with no usable
     /// collection, or a locked one, where the first real write would fail.)
     pub fn probe(&self) -> Result<(), KeychainError> {
-        let account = "probe";
+        // One account per process: parallel probes must not see or delete
+        // each other's item.
+        let account = format!("probe:{}", std::process::id());
         self.set(
-            account,
+            &account,
             "bscred: availability check (safe to delete)",
             b"probe",
         )?;
-        let read = self.get(account)?;
-        self.delete(account)?;
+        let read = self.get(&account)?;
+        self.delete(&account)?;
         match read {
             Some(bytes) if bytes.as_slice() == b"probe" => Ok(()),
             _ => Err(KeychainError::new(

@@ -15,6 +15,7 @@ pub mod context;
 pub mod dotenv;
 pub mod error;
 pub mod expiry;
+pub mod git;
 pub mod github;
 pub mod harden;
 pub mod identity;

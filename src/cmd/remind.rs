@@ -38,6 +38,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .iter()
         .filter_map(|(name, var)| var.expires_at.map(|at| (name.as_str(), var, at)))
         .collect();
+    if events.is_empty() {
+        // A calendar needs at least one event (RFC 5545 §3.6).
+        return Err(Error::Refused {
+            message: format!(
+                "no variable in profile '{}' has an expiry on record; nothing was written",
+                ctx.profile
+            ),
+            hint: "`bscred verify` records a token's expiry (or `bscred set NAME --expires DATE`)"
+                .to_string(),
+        });
+    }
     let uid_suffix = format!("{}.{}", ctx.profile, home_id(&ctx.dirs));
     let text = calendar(
         &events,
@@ -55,9 +66,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             events.len(),
             args.ics.display()
         ));
-    }
-    if events.is_empty() {
-        ctx.warn("no variable has an expiry on record: `bscred verify` records a token's");
     }
     Ok(Exit::Ok)
 }
@@ -113,7 +121,8 @@ pub fn calendar(
             lines.push(format!(
                 "DESCRIPTION:{}",
                 escape(&format!(
-                    "{name} expires in {days} days: bscred rotate {name}"
+                    "{name} expires in {days} day{}: bscred rotate {name}",
+                    if *days == 1 { "" } else { "s" }
                 ))
             ));
             lines.push(format!("TRIGGER:-P{days}D"));

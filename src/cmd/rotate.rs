@@ -95,6 +95,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
     let value = read_token(&args)?;
     let value = super::set::checked_token(ctx, &args.name, value, !args.stdin)?;
+    if !crate::token::looks_like_token(value.expose()) {
+        ctx.warn(format!(
+            "the new value of {} does not look like a GitHub token (ghp_…, github_pat_…)",
+            args.name
+        ));
+    }
 
     let (expires_at, info) = if args.no_verify {
         let expires_at = match (&args.expires, &args.expires_in) {
@@ -130,7 +136,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         Ok(())
     })?;
     match &info {
-        Some(info) => super::verify::report(ctx, &args.name, info),
+        Some(info) => {
+            super::verify::report(ctx, &args.name, info);
+            super::verify::check_login(ctx, &profile.load(ctx.now)?, &args.name, info);
+        }
         None => ctx.note(format!(
             "stored the new {} without asking GitHub; it {}",
             args.name,
@@ -153,6 +162,17 @@ fn read_token(args: &Args) -> Result<Secret> {
     };
     if args.stdin {
         let bytes = prompt::read_stdin().map_err(Error::io("cannot read standard input"))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            // `gh auth token | bscred rotate --stdin` with gh logged out:
+            // an empty token must never replace a working one.
+            return Err(Error::usage(
+                "no token on stdin; the old one stays",
+                format!(
+                    "pipe the new token: `gh auth token | bscred rotate {} --stdin`",
+                    args.name
+                ),
+            ));
+        }
         return Secret::from_bytes(bytes.to_vec()).map_err(bad);
     }
     if !prompt::stdin_is_terminal() {
@@ -231,7 +251,7 @@ fn instructions(url: &str, name: &VarName) -> String {
          bscred:   - under Repository access you pick the repositories (GitHub cannot prefill them);\n\
          bscred:   - Administration, Secrets, Contents, Pull requests and Workflows are \"Read and write\";\n\
          bscred:   - the expiration suits you (bscred will remind you before it).\n\
-         bscred: then generate the token and paste it here; it replaces {name} only once GitHub accepts it."
+         bscred: then generate the token and give it to bscred; it replaces {name} once GitHub accepts it."
     )
 }
 

@@ -50,19 +50,28 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let info = github::verify(&github::api_base(&host), var.value.expose(), ctx.now)?;
     record(ctx, &profile, &args.name, &var.value, &host, &info)?;
     report(ctx, &args.name, &info);
+    check_login(ctx, &doc, &args.name, &info);
+    Ok(Exit::Ok)
+}
+
+/// Warns when the token belongs to someone other than GITHUB_USERNAME.
+pub(super) fn check_login(
+    ctx: &Context,
+    doc: &crate::store::Document,
+    name: &VarName,
+    info: &TokenInfo,
+) {
     let username_var: Option<VarName> = "GITHUB_USERNAME".parse().ok();
     if let Some(username) = username_var.as_ref().and_then(|n| doc.variables.get(n))
         && !username.value.expose().eq_ignore_ascii_case(&info.login)
     {
         ctx.warn(format!(
-            "{} belongs to {}, but GITHUB_USERNAME is {}; fix one with `bscred set GITHUB_USERNAME {}`",
-            args.name,
+            "{name} belongs to {}, but GITHUB_USERNAME is {}; fix one with `bscred set GITHUB_USERNAME {}`",
             info.login,
             username.value.expose(),
             info.login
         ));
     }
-    Ok(Exit::Ok)
 }
 
 /// The host a profile's tokens belong to.

@@ -1,0 +1,185 @@
+//! git's credential configuration: reading which helpers git would run for
+//! a host, and the helper entry bscred installs (DESIGN "git credential
+//! helper").
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::error::{Error, Result};
+
+/// One `credential.*helper` entry, in the order git reads its config files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperEntry {
+    /// `system`, `global`, `local`, `worktree` or `command`.
+    pub scope: String,
+    /// Where git read it (`file:/home/you/.gitconfig`).
+    pub origin: String,
+    /// `credential.helper` or `credential.<url>.helper`.
+    pub key: String,
+    pub value: String,
+}
+
+/// Every credential helper entry git sees from the working directory, in
+/// the order it reads them.
+pub fn helper_entries() -> Result<Vec<HelperEntry>> {
+    let out = Command::new("git")
+        .args([
+            "config",
+            "--show-origin",
+            "--show-scope",
+            "-z",
+            "--get-regexp",
+            r"^credential\..*helper$",
+        ])
+        .output()
+        .map_err(Error::io("cannot run git"))?;
+    // git config exits 1 when nothing matches.
+    if !out.status.success() && out.status.code() != Some(1) {
+        return Err(Error::Refused {
+            message: format!(
+                "git config failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            hint: "check your git configuration files".to_string(),
+        });
+    }
+    Ok(parse_entries(&out.stdout))
+}
+
+/// Parses `git config --show-scope --show-origin -z --get-regexp`: each
+/// entry is `scope\0origin\0key\nvalue\0`.
+fn parse_entries(bytes: &[u8]) -> Vec<HelperEntry> {
+    let text = String::from_utf8_lossy(bytes);
+    let fields: Vec<&str> = text.split('\0').collect();
+    fields
+        .chunks(3)
+        .filter(|chunk| chunk.len() == 3)
+        .map(|chunk| {
+            let (key, value) = chunk[2].split_once('\n').unwrap_or((chunk[2], ""));
+            HelperEntry {
+                scope: chunk[0].to_string(),
+                origin: chunk[1].to_string(),
+                key: key.to_string(),
+                value: value.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Whether a `credential.*helper` key applies to `https://HOST`.
+fn applies_to(key: &str, host: &str) -> bool {
+    if key.eq_ignore_ascii_case("credential.helper") {
+        return true;
+    }
+    let Some(url) = key
+        .strip_prefix("credential.")
+        .and_then(|k| k.strip_suffix(".helper"))
+    else {
+        return false;
+    };
+    let url = url.trim_end_matches('/');
+    let bare = url.strip_prefix("https://").unwrap_or(url);
+    bare.eq_ignore_ascii_case(host)
+}
+
+/// The helpers git would run for `https://HOST`, in order: every applicable
+/// entry, where an empty value clears the ones read before it.
+pub fn effective<'a>(entries: &'a [HelperEntry], host: &str) -> Vec<&'a HelperEntry> {
+    let mut list = Vec::new();
+    for entry in entries.iter().filter(|e| applies_to(&e.key, host)) {
+        if entry.value.trim().is_empty() {
+            list.clear();
+        } else {
+            list.push(entry);
+        }
+    }
+    list
+}
+
+/// Whether a helper keeps credentials it is given: `store` writes them to
+/// `~/.git-credentials` in plaintext, `cache` keeps them in memory.
+pub fn stores_credentials(helper: &str) -> bool {
+    let program = helper.split_whitespace().next().unwrap_or("");
+    let program = program.trim_start_matches('!');
+    let name = Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(
+        name.as_str(),
+        "store" | "cache" | "git-credential-store" | "git-credential-cache"
+    )
+}
+
+/// Whether a helper is bscred's.
+pub fn is_bscred(helper: &str) -> bool {
+    helper.contains("bscred") && helper.trim_end().ends_with("git-credential")
+}
+
+/// The helper value `install` writes: a shell command with bscred's
+/// absolute path (editors and GUIs run git without ~/.cargo/bin on PATH),
+/// single-quoted for the shell git runs it with.
+pub fn helper_command(exe: &Path) -> String {
+    let path = exe.display().to_string().replace('\'', "'\\''");
+    format!("!'{path}' git-credential")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, value: &str) -> HelperEntry {
+        HelperEntry {
+            scope: "global".into(),
+            origin: "file:/h/.gitconfig".into(),
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn entries_parse_from_git_output() {
+        let raw = b"global\0file:/h/.gitconfig\0credential.helper\nstore\0local\0file:.git/config\0credential.https://github.com.helper\n\0";
+        let entries = parse_entries(raw);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].value, "store");
+        assert_eq!(entries[1].key, "credential.https://github.com.helper");
+        assert_eq!(entries[1].value, "");
+    }
+
+    #[test]
+    fn an_empty_value_clears_only_what_came_before() {
+        let entries = vec![
+            entry("credential.helper", "store"),
+            entry("credential.https://github.com.helper", ""),
+            entry(
+                "credential.https://github.com.helper",
+                "!'/b/bscred' git-credential",
+            ),
+            entry("credential.https://gitlab.com.helper", "cache"),
+            entry("credential.helper", "cache --timeout 60"),
+        ];
+        let effective: Vec<&str> = effective(&entries, "github.com")
+            .iter()
+            .map(|e| e.value.as_str())
+            .collect();
+        assert_eq!(
+            effective,
+            ["!'/b/bscred' git-credential", "cache --timeout 60"]
+        );
+        assert!(stores_credentials("cache --timeout 60"));
+        assert!(stores_credentials("store --file ~/.creds"));
+        assert!(stores_credentials("/usr/lib/git-core/git-credential-store"));
+        assert!(!stores_credentials("!'/b/bscred' git-credential"));
+        assert!(!stores_credentials("osxkeychain"));
+        assert!(is_bscred("!'/b/bscred' git-credential"));
+    }
+
+    #[test]
+    fn the_helper_command_quotes_the_path() {
+        assert_eq!(
+            helper_command(Path::new("/home/o'neil/.cargo/bin/bscred")),
+            "!'/home/o'\\''neil/.cargo/bin/bscred' git-credential"
+        );
+    }
+}
