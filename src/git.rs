@@ -19,10 +19,11 @@ pub struct HelperEntry {
     pub value: String,
 }
 
-/// Every credential helper entry git sees from the working directory, in
-/// the order it reads them.
-pub fn helper_entries() -> Result<Vec<HelperEntry>> {
+/// Every credential helper entry git sees from `dir` (its repository's
+/// config included), in the order it reads them.
+pub fn helper_entries(dir: &Path) -> Result<Vec<HelperEntry>> {
     let out = Command::new("git")
+        .current_dir(dir)
         .args([
             "config",
             "--show-origin",

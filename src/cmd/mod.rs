@@ -4,9 +4,11 @@
 mod allow;
 mod check;
 pub mod completions;
+mod doctor;
 mod env;
 mod exec;
 mod get;
+mod git_credential;
 mod import;
 mod init;
 mod list;
@@ -37,6 +39,8 @@ pub enum Command {
     Env(env::Args),
     Exec(exec::Args),
     Status(status::Args),
+    GitCredential(git_credential::Args),
+    Doctor(doctor::Args),
     Check(check::Args),
     Migrate(migrate::Args),
     Verify(verify::Args),
@@ -74,6 +78,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Env(args) => env::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::GitCredential(args) => git_credential::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),

@@ -3,7 +3,7 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 18] = [
+const COMMANDS: [&str; 20] = [
     "init",
     "set",
     "get",
