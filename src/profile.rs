@@ -357,6 +357,15 @@ impl Profile {
         Metadata::read(&self.metadata_path)
     }
 
+    /// The cached metadata, for the commands that read nothing else.
+    pub fn required_metadata(&self) -> Result<Metadata> {
+        self.cached_metadata().ok_or_else(|| Error::Refused {
+            message: format!("there is no metadata for profile '{}' yet", self.name),
+            hint: "run `bscred list` once (it decrypts the store and records the metadata)"
+                .to_string(),
+        })
+    }
+
     /// Whether the cache describes the store as it is now. A backend that
     /// cannot tell cheaply (the keychain, written only by bscred) is trusted.
     pub fn metadata_is_current(&self, meta: &Metadata) -> bool {

@@ -1,7 +1,7 @@
 //! `bscred check`: is everything in date? For cron, CI and shell prompts.
 
 use crate::context::Context;
-use crate::error::{Error, Exit, Result};
+use crate::error::{Exit, Result};
 use crate::expiry;
 
 /// Check expiry dates and required variables, without decrypting anything
@@ -21,10 +21,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let profile = ctx.open_profile()?;
-    let meta = profile.cached_metadata().ok_or_else(|| Error::Refused {
-        message: format!("there is no metadata for profile '{}' yet", ctx.profile),
-        hint: "run `bscred list` once (it decrypts the store and records the metadata)".to_string(),
-    })?;
+    let meta = profile.required_metadata()?;
     let window = match args.within {
         Some(days) => i64::from(days),
         None => ctx.warn_days()?,

@@ -132,6 +132,15 @@ fn git_config(args: &[&str]) -> Result<std::process::Output> {
         .map_err(Error::io("cannot run git"))
 }
 
+/// The values of `key` in the global git config, in order.
+fn global_values(key: &str) -> Result<Vec<String>> {
+    let current = git_config(&["--global", "--get-all", key])?;
+    Ok(String::from_utf8_lossy(&current.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
 fn install(ctx: &Context) -> Result<Exit> {
     let host = host(ctx)?;
     let exe = std::env::current_exe()
@@ -139,11 +148,7 @@ fn install(ctx: &Context) -> Result<Exit> {
         .map_err(Error::io("cannot find bscred's own path"))?;
     let ours = git::helper_command(&exe);
     let key = key(&host);
-    let current = git_config(&["--global", "--get-all", &key])?;
-    let values: Vec<String> = String::from_utf8_lossy(&current.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let values = global_values(&key)?;
     if values == ["".to_string(), ours.clone()] {
         ctx.note(format!(
             "git already asks bscred for {host} ({key} in ~/.gitconfig); nothing changed"
@@ -186,11 +191,7 @@ fn install(ctx: &Context) -> Result<Exit> {
 fn uninstall(ctx: &Context) -> Result<Exit> {
     let host = host(ctx)?;
     let key = key(&host);
-    let current = git_config(&["--global", "--get-all", &key])?;
-    let values: Vec<String> = String::from_utf8_lossy(&current.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let values = global_values(&key)?;
     if !values.iter().any(|v| git::is_bscred(v)) {
         ctx.note(format!(
             "{key} in ~/.gitconfig does not name bscred; nothing changed"

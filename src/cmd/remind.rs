@@ -29,10 +29,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let profile = ctx.open_profile()?;
-    let meta = profile.cached_metadata().ok_or_else(|| Error::Refused {
-        message: format!("there is no metadata for profile '{}' yet", ctx.profile),
-        hint: "run `bscred list` once (it decrypts the store and records the metadata)".to_string(),
-    })?;
+    let meta = profile.required_metadata()?;
     let events: Vec<(&str, &VarMeta, Timestamp)> = meta
         .variables
         .iter()
