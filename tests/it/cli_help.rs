@@ -18,6 +18,8 @@ const COMMANDS: [&str; 20] = [
     "rotate",
     "remind",
     "migrate",
+    "git-credential",
+    "doctor",
     "completions",
     "man",
     "allow",
