@@ -226,3 +226,89 @@ pub fn have_secret_service() -> bool {
     }
     found
 }
+
+/// Runs `bscred ARGS` on a real pseudo-terminal (util-linux `script`) with
+/// the sealed environment plus `extra` variables, and plays `steps`: for
+/// each, waits (with a deadline) for its prompt to appear on the screen
+/// after the previous one, then types its input, as a person would.
+/// Returns the exit code and everything the screen showed.
+#[cfg(unix)]
+pub fn on_pty(
+    env: &Env,
+    extra: &[(&str, &str)],
+    args: &str,
+    steps: &[(&str, &str)],
+) -> (Option<i32>, String) {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    const DEADLINE: Duration = Duration::from_secs(20);
+    let command = format!("'{}' {args}", bin().display());
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &env.home)
+        .env("BSCRED_HOME", &env.bscred_home)
+        .env("BSCRED_TEST_NOW", NOW)
+        .current_dir(&env.work)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    for (name, value) in extra {
+        script.env(name, value);
+    }
+    let mut child = script.spawn().expect("script runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut screen = String::new();
+    let mut seen = 0;
+    for (prompt, input) in steps {
+        let start = Instant::now();
+        loop {
+            if let Some(at) = screen[seen..].find(prompt) {
+                seen += at + prompt.len();
+                break;
+            }
+            match rx.recv_timeout(DEADLINE.saturating_sub(start.elapsed())) {
+                Ok(chunk) => screen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("{prompt:?} never appeared on the screen:\n{screen}");
+                }
+            }
+        }
+        stdin.write_all(input.as_bytes()).expect("type");
+    }
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bscred did not finish:\n{screen}");
+        }
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(20)) {
+            screen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    drop(stdin);
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(300)) {
+        screen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    (status.code(), screen)
+}

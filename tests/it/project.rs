@@ -8,7 +8,6 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged, bin, have};
 
@@ -19,9 +18,6 @@ const BACKSTAGE: [&str; 4] = [
     "USER_DISPLAY_NAME",
     "USER_EMAIL",
 ];
-
-/// How long a run on a terminal may take.
-const DEADLINE: Duration = Duration::from_secs(15);
 
 /// The project file in `dir`, as bscred names it (the working directory is
 /// resolved, so symlinks in the temp dir's path are too).
@@ -635,74 +631,8 @@ fn an_existing_project_file_is_never_overwritten() {
 /// `script`). With `answer`, waits for the `[Y/n]` question and types the
 /// answer; without, types nothing. Returns the exit code and the screen.
 fn on_terminal(env: &Env, args: &str, answer: Option<&str>) -> (Option<i32>, String) {
-    use std::io::{Read, Write};
-    use std::sync::mpsc;
-
-    let command = format!("'{}' {args}", bin().display());
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .current_dir(&env.work)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut screen = Vec::new();
-    if let Some(answer) = answer {
-        // Wait for the question (with a deadline), then type as a person would.
-        while !String::from_utf8_lossy(&screen).contains("[Y/n] ") {
-            match rx.recv_timeout(DEADLINE) {
-                Ok(chunk) => screen.extend(chunk),
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "the question never appeared: {}",
-                        String::from_utf8_lossy(&screen)
-                    );
-                }
-            }
-        }
-        stdin.write_all(answer.as_bytes()).expect("type");
-    }
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "still running after {DEADLINE:?}: {}",
-                String::from_utf8_lossy(&screen)
-            );
-        }
-        while let Ok(chunk) = rx.try_recv() {
-            screen.extend(chunk);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    drop(stdin);
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(2)) {
-        screen.extend(chunk);
-    }
-    (status.code(), String::from_utf8_lossy(&screen).into_owned())
+    let steps: Vec<(&str, &str)> = answer.map(|a| ("[Y/n] ", a)).into_iter().collect();
+    crate::harness::on_pty(env, &[], args, &steps)
 }
 
 #[test]

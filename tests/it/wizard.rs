@@ -5,13 +5,8 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use crate::harness::{Env, NOW, TOKEN, bin, have};
-
-const DEADLINE: Duration = Duration::from_secs(20);
+use crate::harness::{Env, TOKEN, have, on_pty};
 
 /// Answers up to `requests` `GET /user` requests like GitHub does for a
 /// fine-grained token expiring on 2026-08-30, with no public email.
@@ -42,70 +37,6 @@ fn stand_in_github(requests: usize) -> String {
     format!("http://{address}")
 }
 
-/// Runs `bscred ARGS` on a pty and plays `dialogue`: for each step, waits
-/// (with a deadline) for `expect` to appear on screen, then types `answer`.
-fn converse(env: &Env, api: &str, args: &str, dialogue: &[(&str, &str)]) -> (Option<i32>, String) {
-    let command = format!("'{}' {args}", bin().display());
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .env("BSCRED_GITHUB_API_URL", api)
-        .current_dir(&env.work)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 512];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut screen = String::new();
-    let mut seen = 0;
-    for (expect, answer) in dialogue {
-        let start = Instant::now();
-        while !screen[seen..].contains(expect) {
-            match rx.recv_timeout(DEADLINE.saturating_sub(start.elapsed())) {
-                Ok(chunk) => screen.push_str(&String::from_utf8_lossy(&chunk)),
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("{expect:?} never appeared:\n{screen}");
-                }
-            }
-        }
-        seen = screen
-            .find(expect)
-            .map_or(seen, |i| i + expect.len())
-            .max(seen);
-        stdin.write_all(answer.as_bytes()).expect("type");
-    }
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(start.elapsed() < DEADLINE, "still running:\n{screen}");
-        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
-            screen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    drop(stdin);
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
-        screen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    (status.code(), screen)
-}
-
 #[test]
 fn the_wizard_sets_up_a_backstage_project_end_to_end() {
     if !have("script") {
@@ -120,9 +51,9 @@ fn the_wizard_sets_up_a_backstage_project_end_to_end() {
     .expect("write");
     let api = stand_in_github(1);
     let token_line = format!("{TOKEN}\r");
-    let (code, screen) = converse(
+    let (code, screen) = on_pty(
         &env,
-        &api,
+        &[("BSCRED_GITHUB_API_URL", &api)],
         "init",
         &[
             ("[auto/keychain/file]", "file\r"),

@@ -231,48 +231,7 @@ fn a_closed_stdout_ends_quietly() {
 /// types `input` once the prompt is on screen, and returns the screen.
 #[cfg(unix)]
 fn on_terminal(env: &Env, args: &str, input: &str) -> (Option<i32>, String) {
-    use std::io::{Read, Write};
-    use std::sync::mpsc;
-    use std::time::Duration;
-
-    let command = format!("{} {args}", crate::harness::bin().display());
-    let mut child = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", crate::harness::NOW)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    // Wait for the prompt (with a deadline), then type as a person would.
-    let mut screen = Vec::new();
-    while !String::from_utf8_lossy(&screen).contains(": ") {
-        let chunk = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the prompt appears");
-        screen.extend(chunk);
-    }
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input.as_bytes()).expect("type");
-    let status = child.wait().expect("wait");
-    drop(stdin);
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(2)) {
-        screen.extend(chunk);
-    }
-    (status.code(), String::from_utf8_lossy(&screen).into_owned())
+    crate::harness::on_pty(env, &[], args, &[(": ", input)])
 }
 
 #[cfg(unix)]
