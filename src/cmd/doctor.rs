@@ -90,7 +90,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     env_files(&root, &mut findings);
     app_configs(&root, &mut findings);
     home_files(&mut findings);
-    git_helpers(&root, &mut findings);
+    git_helpers(ctx, &root, &mut findings);
     bscred_files(ctx, &mut findings);
     expiries(ctx, &mut findings)?;
     backends(ctx, &mut findings);
@@ -181,7 +181,8 @@ fn env_files(root: &Path, findings: &mut Vec<Finding>) {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n == ".env" || n.starts_with(".env."))
+                // `.env`, `.env.local`, `.envrc` (direnv) and the like.
+                .is_some_and(|n| n.starts_with(".env"))
         })
         .collect();
     names.sort();
@@ -293,11 +294,21 @@ fn home_files(findings: &mut Vec<Finding>) {
     let Some(home) = std::env::var_os("HOME").map(PathBuf::from) else {
         return;
     };
-    let histories = [
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home.join(".local/share"));
+    let mut histories = vec![
         home.join(".bash_history"),
         home.join(".zsh_history"),
-        home.join(".local/share/fish/fish_history"),
+        data_home.join("fish/fish_history"),
     ];
+    // The running shell's own history file, wherever HISTFILE puts it.
+    if let Some(file) = std::env::var_os("HISTFILE").map(PathBuf::from)
+        && !histories.contains(&file)
+    {
+        histories.push(file);
+    }
     for path in histories {
         let Some(text) = read_small(&path) else {
             continue;
@@ -313,7 +324,9 @@ fn home_files(findings: &mut Vec<Finding>) {
     let credentials = home.join(".git-credentials");
     if let Some(text) = read_small(&credentials) {
         for (index, line) in text.lines().enumerate() {
-            if line.contains("github") && line.contains('@') {
+            // A token for any host (GitHub Enterprise too), or any
+            // credential for a GitHub host.
+            if !tokens_in(line).is_empty() || (line.contains("github") && line.contains('@')) {
                 findings.push(Finding::problem(
                     format!("{}:{}", credentials.display(), index + 1),
                     "a GitHub credential stored in plaintext by git's `store` helper",
@@ -324,20 +337,23 @@ fn home_files(findings: &mut Vec<Finding>) {
     }
 }
 
-fn git_helpers(root: &Path, findings: &mut Vec<Finding>) {
+fn git_helpers(ctx: &Context, root: &Path, findings: &mut Vec<Finding>) {
+    // The profile's GitHub host, as `git-credential install` uses it.
+    let host = crate::profile::Settings::read(&ctx.dirs, &ctx.profile)
+        .ok()
+        .flatten()
+        .and_then(|s| s.github_host)
+        .unwrap_or_else(|| "github.com".to_string());
     // No git, or a broken config: nothing to say about its helpers.
     let Ok(entries) = crate::git::helper_entries(root) else {
         return;
     };
-    for entry in crate::git::effective(&entries, "github.com") {
+    for entry in crate::git::effective(&entries, &host) {
         if crate::git::stores_credentials(&entry.value) {
             findings.push(Finding::problem(
                 format!("{} ({})", entry.origin, entry.key),
-                format!(
-                    "git would store github.com credentials with `{}`",
-                    entry.value
-                ),
-                "remove that helper for github.com, then `bscred git-credential install`",
+                format!("git would store {host} credentials with `{}`", entry.value),
+                format!("remove that helper for {host}, then `bscred git-credential install`"),
             ));
         }
     }
@@ -352,6 +368,8 @@ fn bscred_files(ctx: &Context, findings: &mut Vec<Finding>) {
             paths.extend(settings.identity.clone());
             paths.push(ctx.dirs.profile_store(&ctx.profile));
         }
+        paths.sort();
+        paths.dedup();
         for path in paths {
             let Ok(meta) = fs::metadata(&path) else {
                 continue;

@@ -10,6 +10,7 @@ mod cli_help;
 mod cli_reference;
 mod concurrency;
 mod exec;
+mod git_doctor;
 mod import;
 mod keychain;
 mod lifecycle;
