@@ -7,9 +7,10 @@
 #
 # What it does:
 #   1. Installs the tools the tests shell out to (zsh, fish, dash, age, git,
+#      script, python3, openssl,
 #      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
 #      missing. Uses sudo when not root. Then `npm ci` in tests/node (Node's
-#      dotenv, for the dotenv tests) when node_modules is missing or older
+#      dotenv and ical.js, to read back what bscred writes) when node_modules is missing or older
 #      than the lock file.
 #   2. Starts a private D-Bus session bus (no service activation, so nothing
 #      outside this script can be started on it) and a gnome-keyring daemon
@@ -119,7 +120,8 @@ now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 # --------------------------------------------------------- system packages
 install_missing() {
     local cmds=(zsh fish dash age age-keygen git gnome-keyring-daemon
-        secret-tool dbus-daemon dbus-send dbus-test-tool node)
+        secret-tool dbus-daemon dbus-send dbus-test-tool node script
+        python3 openssl)
     local missing=() c
     for c in "${cmds[@]}"; do
         command -v "$c" >/dev/null 2>&1 || missing+=("$c")
@@ -130,7 +132,7 @@ install_missing() {
         die "missing commands (${missing[*]}) and no apt-get to install them"
 
     local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11
-        dbus-tests)
+        dbus-tests bsdutils python3 openssl)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 
     local sudo=()
