@@ -122,6 +122,17 @@ impl Context {
         Ok(())
     }
 
+    /// How to call bscred for this profile in a hint: `bscred`, or
+    /// `bscred -p NAME` for any profile but the default (a hint followed
+    /// elsewhere must not act on another profile).
+    pub fn cli(&self) -> String {
+        if self.profile == ProfileName::default() {
+            "bscred".to_string()
+        } else {
+            format!("bscred -p {}", self.profile)
+        }
+    }
+
     /// Days before an expiry that reminders start: the project file's
     /// `warn_days`, else the user's config, else 14.
     pub fn warn_days(&self) -> Result<i64> {
@@ -148,9 +159,18 @@ impl Context {
             let Some(expires) = expires else { continue };
             let days = match window {
                 Some(days) => days,
-                None => *window.insert(self.warn_days()?),
+                // A broken config.toml must not stop `exec`: say so, and
+                // remind with the default window.
+                None => *window.insert(self.warn_days().unwrap_or_else(|e| {
+                    self.warn(format!(
+                        "{e}; reminding {} days ahead",
+                        crate::expiry::DEFAULT_WARN_DAYS
+                    ));
+                    crate::expiry::DEFAULT_WARN_DAYS
+                })),
             };
-            if let Some(line) = crate::expiry::reminder(name, expires, self.now, days) {
+            if let Some(line) = crate::expiry::reminder(name, expires, self.now, days, &self.cli())
+            {
                 eprintln!("bscred: {line}");
             }
         }

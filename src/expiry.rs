@@ -73,12 +73,35 @@ pub fn describe(expires: Option<Timestamp>, now: Timestamp) -> String {
 /// or the user's config says otherwise.
 pub const DEFAULT_WARN_DAYS: i64 = 14;
 
-/// The one-line reminder for `name` expiring at `expires`, when that is
-/// within `window` days of `now` or past (DESIGN "Reminders").
-pub fn reminder(name: &str, expires: Timestamp, now: Timestamp, window: i64) -> Option<String> {
+/// A reminder that a variable expires soon or has expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// `GITHUB_TOKEN expires in 5 days (2026-06-06)`.
+    pub what: String,
+    /// The command that renews it: `bscred rotate GITHUB_TOKEN`.
+    pub fix: String,
+    pub expired: bool,
+}
+
+impl std::fmt::Display for Reminder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; renew it with `{}`", self.what, self.fix)
+    }
+}
+
+/// The reminder for `name` expiring at `expires`, when that is within
+/// `window` days of `now` or past (DESIGN "Reminders"). `cli` is how to
+/// call bscred for this profile (`bscred`, or `bscred -p work`).
+pub fn reminder(
+    name: &str,
+    expires: Timestamp,
+    now: Timestamp,
+    window: i64,
+    cli: &str,
+) -> Option<Reminder> {
     let days = days_left(expires, now);
     let date = expires.strftime("%Y-%m-%d");
-    let fix = format!("renew it with `bscred rotate {name}`");
+    let fix = format!("{cli} rotate {name}");
     if expires <= now {
         let ago = days_left(now, expires);
         let when = match ago {
@@ -86,7 +109,11 @@ pub fn reminder(name: &str, expires: Timestamp, now: Timestamp, window: i64) -> 
             1 => "yesterday".to_string(),
             n => format!("{n} days ago"),
         };
-        return Some(format!("{name} expired {when} ({date}); {fix}"));
+        return Some(Reminder {
+            what: format!("{name} expired {when} ({date})"),
+            fix,
+            expired: true,
+        });
     }
     if days > window {
         return None;
@@ -96,7 +123,11 @@ pub fn reminder(name: &str, expires: Timestamp, now: Timestamp, window: i64) -> 
         1 => "tomorrow".to_string(),
         n => format!("in {n} days"),
     };
-    Some(format!("{name} expires {when} ({date}); {fix}"))
+    Some(Reminder {
+        what: format!("{name} expires {when} ({date})"),
+        fix,
+        expired: false,
+    })
 }
 
 #[cfg(test)]
@@ -146,20 +177,26 @@ mod tests {
     #[test]
     fn reminders_start_at_the_window_and_say_when_it_expired() {
         let now = ts("2026-06-01T12:00:00Z");
-        assert_eq!(reminder("T", ts("2026-06-16T00:00:00Z"), now, 14), None);
+        let reminder = |at, window| reminder("T", at, now, window, "bscred").map(|r| r.to_string());
+        assert_eq!(reminder(ts("2026-06-16T00:00:00Z"), 14), None);
         assert_eq!(
-            reminder("T", ts("2026-06-15T00:00:00Z"), now, 14).as_deref(),
+            reminder(ts("2026-06-15T00:00:00Z"), 14).as_deref(),
             Some("T expires in 14 days (2026-06-15); renew it with `bscred rotate T`")
         );
         assert_eq!(
-            reminder("T", ts("2026-06-02T00:00:00Z"), now, 14).as_deref(),
+            reminder(ts("2026-06-02T00:00:00Z"), 14).as_deref(),
             Some("T expires tomorrow (2026-06-02); renew it with `bscred rotate T`")
         );
         assert_eq!(
-            reminder("T", ts("2026-05-29T00:00:00Z"), now, 14).as_deref(),
+            reminder(ts("2026-05-29T00:00:00Z"), 14).as_deref(),
             Some("T expired 3 days ago (2026-05-29); renew it with `bscred rotate T`")
         );
-        assert_eq!(reminder("T", ts("2026-06-03T00:00:00Z"), now, 0), None);
+        assert_eq!(reminder(ts("2026-06-03T00:00:00Z"), 0), None);
+        let other = super::reminder("T", ts("2026-06-02T00:00:00Z"), now, 14, "bscred -p work");
+        assert_eq!(
+            other.map(|r| r.fix).as_deref(),
+            Some("bscred -p work rotate T")
+        );
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum ApiError {
     Unreachable { url: String, reason: String },
     #[error("GitHub's answer could not be read: {0}")]
     BadAnswer(String),
+    #[error("refusing to send the token over plain http to {0}")]
+    Insecure(String),
 }
 
 /// The API base for a host: `https://api.github.com` for github.com,
@@ -58,8 +60,31 @@ pub fn api_base(host: &str) -> String {
 /// Asks GitHub who `token` belongs to and when it expires.
 pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiError> {
     let url = format!("{base}/user");
+    // Plain http only to this machine (the tests' stand-in): anywhere else
+    // the token would cross the network in the clear.
+    if let Some(rest) = url.strip_prefix("http://") {
+        let loopback = ["127.0.0.1", "localhost", "[::1]"].iter().any(|host| {
+            rest.strip_prefix(host)
+                .is_some_and(|after| after.is_empty() || after.starts_with([':', '/']))
+        });
+        if !loopback {
+            return Err(ApiError::Insecure(base.to_string()));
+        }
+    }
+    // Whatever GitHub (or an impostor) sends back goes into messages only
+    // with the token taken out and control characters dropped.
+    let scrub = |text: &str| -> String {
+        text.replace(token, "[token]")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect()
+    };
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
+        // A redirect would drop the Authorization header and accept an
+        // unauthenticated answer as the token's.
+        .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(concat!("bscred/", env!("CARGO_PKG_VERSION")))
         .build();
@@ -111,13 +136,16 @@ pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiE
                 .read_to_string()
                 .ok()
                 .and_then(|body| serde_json::from_str::<Message>(&body).ok())
-                .map(|m| m.message);
+                .map(|m| scrub(&m.message));
             return Err(ApiError::Refused { status, detail });
         }
     }
     let expires_at = match header("github-authentication-token-expiration") {
         Some(text) => Some(parse_expiration(&text).ok_or_else(|| {
-            ApiError::BadAnswer(format!("the expiration header {text:?} is not a date"))
+            ApiError::BadAnswer(format!(
+                "the expiration header {:?} is not a date",
+                scrub(&text)
+            ))
         })?),
         None => None,
     };
@@ -184,6 +212,21 @@ mod tests {
             "2026-02-01T04:30:00Z".parse().ok()
         );
         assert_eq!(parse_expiration("next tuesday"), None);
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_machine() {
+        let now = Timestamp::UNIX_EPOCH;
+        for base in [
+            "http://example.com",
+            "http://127.0.0.1.evil.example",
+            "http://[::2]:80",
+        ] {
+            assert!(
+                matches!(verify(base, "t", now), Err(ApiError::Insecure(_))),
+                "{base}"
+            );
+        }
     }
 
     #[test]

@@ -42,13 +42,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let (mut expired, mut expiring) = (false, false);
     for (name, var) in &meta.variables {
         let Some(at) = var.expires_at else { continue };
-        if let Some(line) = expiry::reminder(name, at, ctx.now, window) {
-            if at <= ctx.now {
+        if let Some(reminder) = expiry::reminder(name, at, ctx.now, window, &ctx.cli()) {
+            if reminder.expired {
                 expired = true;
             } else {
                 expiring = true;
             }
-            lines.push(line);
+            lines.push(reminder.to_string());
         }
     }
     let mut text = lines.join("\n");

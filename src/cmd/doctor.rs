@@ -181,8 +181,14 @@ fn env_files(root: &Path, findings: &mut Vec<Finding>) {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                // `.env`, `.env.local`, `.envrc` (direnv) and the like.
-                .is_some_and(|n| n.starts_with(".env"))
+                // `.env`, `.env.local`, `.envrc` (direnv) and the like, but
+                // not the templates projects commit on purpose.
+                .is_some_and(|n| {
+                    n.starts_with(".env")
+                        && ![".example", ".sample", ".template", ".dist"]
+                            .iter()
+                            .any(|suffix| n.ends_with(suffix))
+                })
         })
         .collect();
     names.sort();
@@ -201,9 +207,16 @@ fn env_files(root: &Path, findings: &mut Vec<Finding>) {
         }
         for (index, line) in text.lines().enumerate() {
             let assignment = line.trim_start().trim_start_matches("export ").trim_start();
-            if let Some((name, _)) = assignment.split_once('=')
+            // A value, not a reference: `NAME=` and `NAME="$(bscred get …)"`
+            // hold nothing to move.
+            if let Some((name, value)) = assignment.split_once('=')
                 && MANAGED.contains(&name.trim())
                 && tokens_in(line).is_empty()
+                && !value.trim().trim_matches(['"', '\'']).is_empty()
+                && !value
+                    .trim()
+                    .trim_start_matches(['"', '\''])
+                    .starts_with('$')
             {
                 findings.push(Finding::problem(
                     format!("{shown}:{}", index + 1),
@@ -403,14 +416,11 @@ fn expiries(ctx: &Context, findings: &mut Vec<Finding>) -> Result<()> {
     for (name, var) in &meta.variables {
         match var.expires_at {
             Some(at) => {
-                if let Some(line) = expiry::reminder(name, at, ctx.now, window) {
-                    let (what, fix) = line.split_once("; ").unwrap_or((&line, ""));
+                if let Some(reminder) = expiry::reminder(name, at, ctx.now, window, &ctx.cli()) {
                     findings.push(Finding::problem(
                         format!("profile '{}'", ctx.profile),
-                        what.to_string(),
-                        fix.trim_start_matches("renew it with ")
-                            .trim_matches('`')
-                            .to_string(),
+                        reminder.what,
+                        reminder.fix,
                     ));
                 }
             }

@@ -49,6 +49,12 @@ pub struct Args {
     /// Store every imported value as plain
     #[arg(long)]
     plain: bool,
+
+    /// Names whose stored value wins over the file's (the `init` wizard has
+    /// just stored them): not imported, and their lines stay in the file
+    /// when the values differ.
+    #[arg(skip)]
+    keep: Vec<VarName>,
 }
 
 /// The file an import read, kept to rewrite it for `--remove`.
@@ -68,7 +74,14 @@ impl Args {
             overwrite: false,
             secret: false,
             plain: false,
+            keep: Vec::new(),
         }
+    }
+
+    /// The same, keeping the stored values of `names`.
+    pub(super) fn keeping(mut self, names: Vec<VarName>) -> Args {
+        self.keep = names;
+        self
     }
 }
 
@@ -118,10 +131,38 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         }
     }
     let mut counts = Counts::default();
+    let mut kept: Vec<VarName> = Vec::new();
     profile.update(ctx.now, &mut |doc| {
-        counts = merge(doc, &items, &args, ctx)?;
+        // Names the caller just stored keep their stored value; a
+        // different one in the file stays there for the user to look at.
+        kept = items
+            .iter()
+            .filter(|(name, value)| {
+                args.keep.contains(name)
+                    && doc
+                        .variables
+                        .get(name)
+                        .is_some_and(|v| !v.value.same_as(value))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        let wanted: Vec<(VarName, Secret)> = items
+            .iter()
+            .filter(|(name, _)| !kept.contains(name))
+            .cloned()
+            .collect();
+        counts = merge(doc, &wanted, &args, ctx)?;
         Ok(())
     })?;
+    for name in &kept {
+        ctx.warn(format!(
+            "{name} in {origin} differs from the value just stored, which stays; its line was left in the file: delete it once you no longer need the old value"
+        ));
+    }
+    let items: Vec<(VarName, Secret)> = items
+        .into_iter()
+        .filter(|(name, _)| !kept.contains(name))
+        .collect();
     ctx.note(format!(
         "imported {} variable(s) from {origin} into profile '{}' ({} new, {} updated, {} unchanged)",
         items.len(),
@@ -157,7 +198,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                         .to_string(),
             });
         }
-        remove_imported(ctx, &source)?;
+        remove_imported(ctx, &source, &kept)?;
     }
     Ok(Exit::Ok)
 }
@@ -314,7 +355,7 @@ fn merge(
 
 /// Rewrites the source without the imported lines, or deletes it when
 /// nothing else was in it. Refuses if the file changed since it was read.
-fn remove_imported(ctx: &Context, source: &Source) -> Result<()> {
+fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<()> {
     let path = &source.path;
     let now = Zeroizing::new(
         fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?,
@@ -331,11 +372,19 @@ fn remove_imported(ctx: &Context, source: &Source) -> Result<()> {
     }
     // Lines whose value may have lost something in parsing stay: deleting
     // them could destroy the only copy of what the user meant.
-    let entries: Vec<&dotenv::Entry> = source.entries.iter().filter(|e| e.exact).collect();
-    let kept = source.entries.len() - entries.len();
-    if kept > 0 {
+    let entries: Vec<&dotenv::Entry> = source
+        .entries
+        .iter()
+        .filter(|e| e.exact && !kept.iter().any(|k| k.as_str() == e.name))
+        .collect();
+    let unclear = source
+        .entries
+        .iter()
+        .filter(|e| !e.exact && !kept.iter().any(|k| k.as_str() == e.name))
+        .count();
+    if unclear > 0 {
         ctx.warn(format!(
-            "kept {kept} line(s) in {} whose value may not have been read as meant (see above); delete them yourself once `bscred get` shows the right value",
+            "kept {unclear} line(s) in {} whose value may not have been read as meant (see above); delete them yourself once `bscred get` shows the right value",
             path.display()
         ));
     }

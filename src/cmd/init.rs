@@ -58,8 +58,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .transpose()?;
 
     if let Some(settings) = Settings::read(&ctx.dirs, &ctx.profile)? {
-        already_initialised(ctx, settings, identity_arg)?;
+        already_initialised(ctx, settings.clone(), identity_arg)?;
         offer_project_file(ctx, &args)?;
+        // First-run answers given as flags still count (a piped token must
+        // never be dropped in silence); on a terminal without them, the
+        // profile is simply there already.
+        if args.wizard.any() {
+            let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+            super::wizard::run(ctx, &profile, &args.wizard)?;
+        }
         return Ok(Exit::Ok);
     }
 

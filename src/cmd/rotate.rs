@@ -95,6 +95,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
     let value = read_token(&args)?;
     let value = super::set::checked_token(ctx, &args.name, value, !args.stdin)?;
+    let current = profile.load(ctx.now)?;
+    if current
+        .variables
+        .get(&args.name)
+        .is_some_and(|var| var.value.same_as(&value))
+    {
+        // "Delete the old token" would then revoke the one just stored.
+        return Err(Error::usage(
+            format!(
+                "that is the token {} already holds; nothing changed",
+                args.name
+            ),
+            "generate a new token on the page above, then give bscred that one",
+        ));
+    }
     if !crate::token::looks_like_token(value.expose()) {
         ctx.warn(format!(
             "the new value of {} does not look like a GitHub token (ghp_…, github_pat_…)",

@@ -64,7 +64,7 @@ pub struct WizardArgs {
 impl WizardArgs {
     /// Whether any answer was given on the command line: then the wizard
     /// runs, asking a terminal only for what is missing.
-    fn any(&self) -> bool {
+    pub(super) fn any(&self) -> bool {
         self.token_stdin
             || self.no_verify
             || self.token_expires.is_some()
@@ -103,10 +103,8 @@ pub(super) fn run(ctx: &Context, profile: &Profile, args: &WizardArgs) -> Result
     if !terminal && !args.any() {
         return Ok(false);
     }
-    if !args.no_token {
-        token_steps(ctx, profile, args, terminal)?;
-    }
-    env_file_step(ctx, args, terminal)?;
+    let stored = token_steps(ctx, profile, args, terminal)?;
+    env_file_step(ctx, args, terminal, stored)?;
     ctx.note("done. Run your app with `bscred exec -- yarn dev` (or `yarn start`), and in app-config.yaml keep the token out of the file:");
     for line in [
         "  integrations:",
@@ -119,44 +117,40 @@ pub(super) fn run(ctx: &Context, profile: &Profile, args: &WizardArgs) -> Result
     Ok(true)
 }
 
-fn token_steps(ctx: &Context, profile: &Profile, args: &WizardArgs, terminal: bool) -> Result<()> {
-    let name: VarName = "GITHUB_TOKEN"
-        .parse()
-        .map_err(|_| Error::usage("bad name", ""))?;
-    let Some(token) = read_token(args, terminal)? else {
-        return Ok(());
+/// The token and the three Backstage variables; returns the names stored.
+fn token_steps(
+    ctx: &Context,
+    profile: &Profile,
+    args: &WizardArgs,
+    terminal: bool,
+) -> Result<Vec<VarName>> {
+    let name = var_name("GITHUB_TOKEN")?;
+    let token = match args.no_token {
+        true => None,
+        false => read_token(args, terminal)?,
     };
-    let token = super::set::checked_token(ctx, &name, token, terminal)?;
-
     let host = super::verify::host_of(&profile.settings.github_host);
-    let info = if args.no_verify {
-        None
-    } else {
-        match github::verify(&github::api_base(&host), token.expose(), ctx.now) {
-            Ok(info) => Some(info),
-            // Offline: a terminal may go on without GitHub; a script said
-            // what it wanted with its flags.
-            Err(e @ ApiError::Unreachable { .. }) if terminal => {
-                ctx.warn(e.to_string());
-                if !prompt::confirm("Store the token without checking it with GitHub? [Y/n] ")
-                    .map_err(Error::io("cannot read from the terminal"))?
-                {
-                    return Err(Error::GitHub(e));
-                }
-                None
-            }
-            Err(e) => return Err(Error::GitHub(e)),
+    let (token, info, expires_at) = match token {
+        None => (None, None, None),
+        Some(token) => {
+            let token = super::set::checked_token(ctx, &name, token, terminal)?;
+            let info = verify_or_go_on(ctx, args, terminal, &host, &token)?;
+            let expires_at = match &info {
+                Some(info) => info.expires_at,
+                None => offline_expiry(ctx, args, terminal)?,
+            };
+            (Some(token), info, expires_at)
         }
     };
-    let expires_at = match &info {
-        Some(info) => info.expires_at,
-        None => offline_expiry(ctx, args, terminal)?,
-    };
 
-    let mut values: Vec<(VarName, Secret, bool)> = vec![(name.clone(), token.clone(), true)];
+    let mut values: Vec<(VarName, Secret, bool)> = Vec::new();
+    if let Some(token) = &token {
+        values.push((name.clone(), token.clone(), true));
+    }
     let login = info.as_ref().map(|i| i.login.clone());
     let name_guess = info.as_ref().and_then(|i| i.name.clone());
     let email_guess = info.as_ref().and_then(|i| i.email.clone());
+    let mut missing = Vec::new();
     for (var, given, guess, question) in [
         ("GITHUB_USERNAME", &args.username, login, "GitHub username"),
         (
@@ -167,19 +161,25 @@ fn token_steps(ctx: &Context, profile: &Profile, args: &WizardArgs, terminal: bo
         ),
         ("USER_EMAIL", &args.email, email_guess, "Your email"),
     ] {
-        let value = match (given, terminal) {
+        // Flags always count; questions only follow a token.
+        let value = match (given, terminal && token.is_some()) {
             (Some(value), _) => Some(value.clone()),
             (None, true) => ask(question, guess.as_deref())?,
             (None, false) => guess,
         };
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
-            let secret = Secret::new(value).map_err(|e| Error::BadValue {
-                name: var.to_string(),
-                problem: e.to_string(),
-            })?;
-            let var: VarName = var.parse().map_err(|_| Error::usage("bad name", ""))?;
-            values.push((var, secret, false));
+        match value.filter(|v| !v.is_empty()) {
+            Some(value) => {
+                let secret = Secret::new(value).map_err(|e| Error::BadValue {
+                    name: var.to_string(),
+                    problem: e.to_string(),
+                })?;
+                values.push((var_name(var)?, secret, false));
+            }
+            None => missing.push(var),
         }
+    }
+    if values.is_empty() {
+        return Ok(Vec::new());
     }
 
     profile.update(ctx.now, &mut |doc| {
@@ -187,33 +187,73 @@ fn token_steps(ctx: &Context, profile: &Profile, args: &WizardArgs, terminal: bo
             let expires = if var == &name { expires_at } else { None };
             doc.upsert(var.clone(), value.clone(), *secret, expires, ctx.now);
         }
-        if let (Some(info), Some(var)) = (&info, doc.variables.get_mut(&name)) {
-            var.token = Some(super::verify::facts(&token, &host, info, ctx));
+        if let (Some(info), Some(token), Some(var)) = (&info, &token, doc.variables.get_mut(&name))
+        {
+            var.token = Some(super::verify::facts(token, &host, info, ctx));
         }
         Ok(())
     })?;
-    let stored: Vec<&str> = values.iter().map(|(n, _, _)| n.as_str()).collect();
+    let stored: Vec<VarName> = values.into_iter().map(|(n, _, _)| n).collect();
     ctx.note(format!(
         "stored {} in profile '{}'",
-        stored.join(", "),
+        stored
+            .iter()
+            .map(VarName::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         ctx.profile
     ));
-    match &info {
-        Some(info) => report(ctx, info),
-        None => ctx.note(match expires_at {
-            Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now)),
-            None => "no expiry on record for GITHUB_TOKEN; `bscred verify` records it once GitHub can be reached".to_string(),
-        }),
+    if token.is_some() {
+        match &info {
+            Some(info) => super::verify::report(ctx, &name, info),
+            None => ctx.note(match expires_at {
+                Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now)),
+                None => "no expiry on record for GITHUB_TOKEN; `bscred verify` records it once GitHub can be reached".to_string(),
+            }),
+        }
+        for var in missing {
+            ctx.warn(format!(
+                "{var} is not set (a Backstage app reads it): `{} set {var}`",
+                ctx.cli()
+            ));
+        }
     }
-    Ok(())
+    Ok(stored)
 }
 
-fn report(ctx: &Context, info: &TokenInfo) {
-    let name: VarName = match "GITHUB_TOKEN".parse() {
-        Ok(name) => name,
-        Err(_) => return,
-    };
-    super::verify::report(ctx, &name, info);
+/// Asks GitHub about the token; offline on a terminal, offers to go on.
+fn verify_or_go_on(
+    ctx: &Context,
+    args: &WizardArgs,
+    terminal: bool,
+    host: &str,
+    token: &Secret,
+) -> Result<Option<TokenInfo>> {
+    if args.no_verify {
+        return Ok(None);
+    }
+    match github::verify(&github::api_base(host), token.expose(), ctx.now) {
+        Ok(info) => Ok(Some(info)),
+        // Offline: a terminal may go on without GitHub; a script said what
+        // it wanted with its flags.
+        Err(e @ ApiError::Unreachable { .. }) if terminal => {
+            ctx.warn(e.to_string());
+            if prompt::confirm("Store the token without checking it with GitHub? [Y/n] ")
+                .map_err(Error::io("cannot read from the terminal"))?
+            {
+                Ok(None)
+            } else {
+                Err(Error::GitHub(e))
+            }
+        }
+        Err(e) => Err(Error::GitHub(e)),
+    }
+}
+
+fn var_name(name: &str) -> Result<VarName> {
+    name.parse().map_err(|e: crate::secret::BadName| {
+        Error::usage(e.to_string(), "a bscred bug: please report it")
+    })
 }
 
 fn read_token(args: &WizardArgs, terminal: bool) -> Result<Option<Secret>> {
@@ -223,6 +263,12 @@ fn read_token(args: &WizardArgs, terminal: bool) -> Result<Option<Secret>> {
     };
     if args.token_stdin {
         let bytes = prompt::read_stdin().map_err(Error::io("cannot read standard input"))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::usage(
+                "--token-stdin was given, but stdin holds no token",
+                "pipe the token: `gh auth token | bscred init --token-stdin`, or drop --token-stdin",
+            ));
+        }
         return Secret::from_bytes(bytes.to_vec()).map(Some).map_err(bad);
     }
     if !terminal {
@@ -269,8 +315,14 @@ fn offline_expiry(
     }
 }
 
-/// Offers to move a plaintext `.env` here into the profile.
-fn env_file_step(ctx: &Context, args: &WizardArgs, terminal: bool) -> Result<()> {
+/// Offers to move a plaintext `.env` here into the profile; the values just
+/// stored (`stored`) win over the file's.
+fn env_file_step(
+    ctx: &Context,
+    args: &WizardArgs,
+    terminal: bool,
+    stored: Vec<VarName>,
+) -> Result<()> {
     let path = PathBuf::from(".env");
     if args.no_import_env || !path.is_file() {
         return Ok(());
@@ -280,7 +332,10 @@ fn env_file_step(ctx: &Context, args: &WizardArgs, terminal: bool) -> Result<()>
             && prompt::confirm("There is a plaintext .env here. Move its variables into bscred and remove them from the file? [Y/n] ")
                 .map_err(Error::io("cannot read from the terminal"))?);
     if import {
-        super::import::run(ctx, super::import::Args::file_and_remove(path))?;
+        super::import::run(
+            ctx,
+            super::import::Args::file_and_remove(path).keeping(stored),
+        )?;
     }
     Ok(())
 }

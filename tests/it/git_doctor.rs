@@ -1246,3 +1246,33 @@ fn doctor_reports_a_token_in_git_credentials_for_any_host() {
     );
     assert_eq!(out.status.code(), Some(12));
 }
+
+#[test]
+fn doctor_leaves_templates_and_references_alone() {
+    let env = Env::initialised();
+    fs::write(
+        env.work.join(".env.example"),
+        "GITHUB_TOKEN=\nUSER_EMAIL=you@example.com\n",
+    )
+    .expect("write");
+    fs::write(
+        env.work.join(".envrc"),
+        "export GITHUB_TOKEN=\"$(bscred get GITHUB_TOKEN)\"\neval \"$(bscred env)\"\n",
+    )
+    .expect("write");
+    let out = env
+        .cmd()
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["doctor", "--json"])
+        .output()
+        .expect("runs");
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let problems: Vec<&serde_json::Value> = findings
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|f| f["kind"] == "problem")
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -1357,3 +1357,63 @@ fn remind_ics_sequence_grows_when_verify_changes_the_expiry() {
         "the date moved but SEQUENCE did not grow: {after:?} after {before:?}"
     );
 }
+
+#[test]
+fn a_reminder_for_another_profile_names_it_in_the_fix() {
+    let env = Env::new();
+    env.ok(&["-p", "work", "init", "--backend", "file"]);
+    let out = env
+        .cmd()
+        .args([
+            "-p",
+            "work",
+            "set",
+            "GITHUB_TOKEN",
+            "--stdin",
+            "--expires",
+            "2026-06-06",
+        ])
+        .write_stdin(TOKEN)
+        .output()
+        .expect("runs");
+    assert_success(&out);
+    let out = env.run(&["-p", "work", "get", "GITHUB_TOKEN"]);
+    assert_success(&out);
+    let lines = reminders(&stderr(&out)).join("\n");
+    assert!(
+        lines.contains("`bscred -p work rotate GITHUB_TOKEN`"),
+        "{lines}"
+    );
+    let out = env.run(&["-p", "work", "check"]);
+    assert_eq!(out.status.code(), Some(10));
+    assert!(
+        stdout(&out).contains("bscred -p work rotate GITHUB_TOKEN"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn rotate_refuses_the_token_already_stored() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    let before = env.files();
+    let out = run_at_stdin(
+        &env,
+        &unreachable_url(),
+        &["rotate", "--stdin", "--no-verify"],
+        TOKEN,
+    );
+    let text = assert_fails(&out, 2);
+    assert!(text.contains("already holds"), "{text}");
+    crate::harness::assert_unchanged(&env, &before);
+}
+
+#[test]
+fn verify_never_sends_the_token_over_plain_http_to_another_machine() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    let out = run_at(&env, "http://example.invalid", &["verify"]);
+    let text = assert_fails(&out, 5);
+    assert!(text.contains("plain http"), "{text}");
+}

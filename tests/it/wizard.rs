@@ -172,3 +172,99 @@ fn the_wizard_runs_without_a_terminal_from_flags() {
         .expect("token");
     assert_eq!(token["expires_at"], "2026-07-01T12:00:00Z");
 }
+
+/// The wizard's new token wins over an old one in `.env`: the old line stays
+/// (with a warning) while the other variables move in and their lines go.
+#[test]
+fn a_different_token_in_dotenv_does_not_stop_the_wizard() {
+    let env = Env::new();
+    let old = bscred::token::classic_for_tests("ghp_", "0ldT0k3n0ldT0k3n0ldT0k3n0ldT0k");
+    fs::write(
+        env.work.join(".env"),
+        format!("GITHUB_TOKEN={old}\nUSER_EMAIL=mona@example.com\n"),
+    )
+    .expect("write");
+    let api = stand_in_github(1);
+    let out = env
+        .cmd()
+        .env("BSCRED_GITHUB_API_URL", &api)
+        .args([
+            "init",
+            "--backend",
+            "file",
+            "--token-stdin",
+            "--import-env",
+            "--no-project-file",
+        ])
+        .write_stdin(TOKEN)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("GITHUB_TOKEN in .env differs"), "{stderr}");
+    assert!(
+        !stderr.contains(&old) && !stderr.contains(TOKEN),
+        "{stderr}"
+    );
+    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+    assert_eq!(env.get("USER_EMAIL"), "mona@example.com");
+    assert_eq!(
+        fs::read_to_string(env.work.join(".env")).expect("read"),
+        format!("GITHUB_TOKEN={old}\n")
+    );
+}
+
+#[test]
+fn first_run_flags_are_never_dropped_in_silence() {
+    // Without a token, the name flags still land.
+    let env = Env::new();
+    env.ok(&[
+        "init",
+        "--backend",
+        "file",
+        "--no-token",
+        "--username",
+        "octocat",
+        "--email",
+        "mona@example.com",
+    ]);
+    assert_eq!(env.get("GITHUB_USERNAME"), "octocat");
+    assert_eq!(env.get("USER_EMAIL"), "mona@example.com");
+
+    // On an initialised profile they still count.
+    let out = env
+        .cmd()
+        .args(["init", "--token-stdin", "--no-verify"])
+        .write_stdin(TOKEN)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+
+    // An empty --token-stdin stores nothing, and can simply be run again.
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["init", "--backend", "file", "--token-stdin", "--no-verify"])
+        .write_stdin("")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(env.run(&["get", "GITHUB_TOKEN"]).status.code(), Some(3));
+    let out = env
+        .cmd()
+        .args(["init", "--token-stdin", "--no-verify"])
+        .write_stdin(TOKEN)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+}
