@@ -155,6 +155,20 @@ fn mask(token: &str) -> String {
     format!("{prefix}…{tail}")
 }
 
+/// The entries of `root` whose file names `wanted` accepts, sorted.
+fn files_named(root: &Path, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&wanted))
+        .collect();
+    paths.sort();
+    paths
+}
+
 /// A path as the user would type it: `.env`, not `./.env`.
 fn shown(path: &Path) -> String {
     path.strip_prefix(".").unwrap_or(path).display().to_string()
@@ -172,26 +186,14 @@ fn read_small(path: &Path) -> Option<String> {
 }
 
 fn env_files(root: &Path, findings: &mut Vec<Finding>) {
-    let Ok(entries) = fs::read_dir(root) else {
-        return;
-    };
-    let mut names: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                // `.env`, `.env.local`, `.envrc` (direnv) and the like, but
-                // not the templates projects commit on purpose.
-                .is_some_and(|n| {
-                    n.starts_with(".env")
-                        && ![".example", ".sample", ".template", ".dist"]
-                            .iter()
-                            .any(|suffix| n.ends_with(suffix))
-                })
-        })
-        .collect();
-    names.sort();
+    // `.env`, `.env.local`, `.envrc` (direnv) and the like, but not the
+    // templates projects commit on purpose.
+    let names = files_named(root, |n| {
+        n.starts_with(".env")
+            && ![".example", ".sample", ".template", ".dist"]
+                .iter()
+                .any(|suffix| n.ends_with(suffix))
+    });
     for path in names {
         let Some(text) = read_small(&path) else {
             continue;
@@ -276,19 +278,9 @@ fn git_exposure(root: &Path, path: &Path, findings: &mut Vec<Finding>) {
 }
 
 fn app_configs(root: &Path, findings: &mut Vec<Finding>) {
-    let Ok(entries) = fs::read_dir(root) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with("app-config") && (n.ends_with(".yaml") || n.ends_with(".yml"))
-            })
-        })
-        .collect();
-    paths.sort();
+    let paths = files_named(root, |n| {
+        n.starts_with("app-config") && (n.ends_with(".yaml") || n.ends_with(".yml"))
+    });
     for path in paths {
         let Some(text) = read_small(&path) else {
             continue;
