@@ -75,11 +75,19 @@ pub fn visible(prompt: &str) -> io::Result<Zeroizing<String>> {
     Ok(line)
 }
 
-/// Asks a yes/no question on the terminal; Enter means yes.
+/// Asks a yes/no question on the terminal; Enter means yes, and Ctrl-D
+/// (end of input) means no: walking away must not delete anything.
 pub fn confirm(question: &str) -> io::Result<bool> {
-    let answer = visible(question)?;
+    let mut stderr = io::stderr();
+    stderr.write_all(question.as_bytes())?;
+    stderr.flush()?;
+    let mut line = Zeroizing::new(String::new());
+    if io::stdin().lock().read_line(&mut line)? == 0 {
+        stderr.write_all(b"\n")?;
+        return Ok(false);
+    }
     Ok(matches!(
-        answer.trim().to_ascii_lowercase().as_str(),
+        line.trim().to_ascii_lowercase().as_str(),
         "" | "y" | "yes"
     ))
 }

@@ -709,3 +709,16 @@ fn allow_and_deny_of_a_symlinked_project_file_key_the_path_commands_find() {
     assert_success(&out);
     assert!(stderr(&out).contains("not allowed yet"), "{}", stderr(&out));
 }
+
+/// Ctrl-D at a yes/no question is "no": walking away writes nothing.
+#[test]
+fn end_of_input_at_the_question_writes_nothing() {
+    if !have("script") {
+        return;
+    }
+    let env = Env::new();
+    fs::write(env.work.join("app-config.yaml"), "").expect("write");
+    let (code, screen) = on_terminal(&env, "init --backend file --no-token", Some("\u{4}"));
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!env.work.join(".bscred.toml").exists(), "{screen}");
+}
