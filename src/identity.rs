@@ -183,11 +183,39 @@ impl Identity {
 }
 
 /// Parses one recipient string (`age1…`).
-pub fn parse_recipient(text: &str) -> Result<x25519::Recipient, String> {
+/// Parses one recipient: an age X25519 key (`age1…`) or an SSH public key
+/// (`ssh-ed25519 …`, `ssh-rsa …`, as `~/.ssh/id_*.pub` and
+/// `https://github.com/USER.keys` give them; a trailing comment is fine).
+pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>, String> {
+    let text = text.trim();
     // Not quoted back: a secret key pasted where a public key belongs would
     // otherwise end up on screen.
-    x25519::Recipient::from_str(text.trim())
-        .map_err(|_| "a recipient is not an age X25519 public key (age1…)".to_string())
+    if text.starts_with("ssh-") {
+        return age::ssh::Recipient::from_str(text)
+            .map(|r| Box::new(r) as Box<dyn age::Recipient + Send>)
+            .map_err(|_| {
+                "a recipient is not a usable SSH public key (ssh-ed25519 or ssh-rsa)".to_string()
+            });
+    }
+    x25519::Recipient::from_str(text)
+        .map(|r| Box::new(r) as Box<dyn age::Recipient + Send>)
+        .map_err(|_| {
+            "a recipient is neither an age public key (age1…) nor an SSH public key".to_string()
+        })
+}
+
+/// A recipient as it is recorded: the key itself, without an SSH key's
+/// trailing comment (which may name a person, but does not encrypt).
+pub fn normalise_recipient(text: &str) -> String {
+    let text = text.trim();
+    if text.starts_with("ssh-") {
+        text.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        text.to_string()
+    }
 }
 
 #[cfg(test)]

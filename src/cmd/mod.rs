@@ -13,6 +13,7 @@ mod import;
 mod init;
 mod list;
 mod migrate;
+mod recipients;
 mod remind;
 mod rm;
 mod rotate;
@@ -43,6 +44,7 @@ pub enum Command {
     Doctor(doctor::Args),
     Check(check::Args),
     Migrate(migrate::Args),
+    Recipients(recipients::Args),
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
@@ -82,6 +84,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::Recipients(args) => recipients::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),

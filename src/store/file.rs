@@ -57,12 +57,13 @@ impl FileStore {
                 path: self.path.clone(),
                 reason: format!("its recipient list is invalid: {reason}"),
             })?;
-        let encryptor =
-            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-                .map_err(|e| Error::Refused {
-                    message: format!("cannot encrypt {}: {e}", self.path.display()),
-                    hint: "the profile needs at least one recipient".to_string(),
-                })?;
+        let encryptor = age::Encryptor::with_recipients(
+            recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+        )
+        .map_err(|e| Error::Refused {
+            message: format!("cannot encrypt {}: {e}", self.path.display()),
+            hint: "the profile needs at least one recipient".to_string(),
+        })?;
         let plain = doc.to_bytes();
         let mut out = Vec::with_capacity(plain.len() + 512);
         let written = encryptor.wrap_output(&mut out).and_then(|mut writer| {
@@ -235,6 +236,16 @@ impl Store for FileStore {
             self.write(&target, &doc)?;
         }
         // Still under the lock: no other writer can have replaced the file.
+        let fingerprint = self.fingerprint();
+        Ok(Snapshot { doc, fingerprint })
+    }
+
+    fn rewrite(&self) -> Result<Snapshot> {
+        let _lock = Lock::acquire(&self.lock)?;
+        let target = self.target()?;
+        private_fs::remove_stale_temps(&target);
+        let doc = self.load()?;
+        self.write(&target, &doc)?;
         let fingerprint = self.fingerprint();
         Ok(Snapshot { doc, fingerprint })
     }

@@ -44,6 +44,10 @@ pub trait Store: fmt::Debug {
     /// Read-modify-write under an exclusive lock; returns what was written.
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot>;
 
+    /// Writes the document again as it is, under the lock: the file backend
+    /// re-encrypts it to its current recipients.
+    fn rewrite(&self) -> Result<Snapshot>;
+
     /// A cheap token that changes whenever the stored data changes (size and
     /// modification time for a file), so the metadata cache can tell it is
     /// stale without decrypting anything. `None` when the backend cannot

@@ -18,6 +18,7 @@ const COMMANDS: [&str; 20] = [
     "rotate",
     "remind",
     "migrate",
+    "recipients",
     "git-credential",
     "doctor",
     "completions",

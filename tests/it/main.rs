@@ -15,6 +15,7 @@ mod import;
 mod keychain;
 mod lifecycle;
 mod project;
+mod recipients;
 mod shells;
 mod store_contract;
 mod wizard;

@@ -1,0 +1,206 @@
+//! `bscred recipients`: the public keys a file-backend profile is encrypted
+//! to — yours, and your teammates' (DESIGN "Team sharing").
+
+use std::path::PathBuf;
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::identity::{self, Identity};
+use crate::private_fs::Lock;
+use crate::profile::{Profile, Settings};
+use crate::store::Backend;
+
+/// List, add or remove the keys the profile's store is encrypted to
+///
+/// Anyone whose key is a recipient can decrypt the store with their own
+/// identity (`age -d -i KEY`), so a store file can be shared, e.g. in a
+/// repository, without sharing a passphrase. Keys are age public keys
+/// (age1…) or SSH public keys (ssh-ed25519, ssh-rsa), as
+/// `https://github.com/USER.keys` lists them. Every change re-encrypts the
+/// store.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Show the recipients (yours is marked)
+    List,
+    /// Add keys, from arguments or a file of lines (- for stdin)
+    Add {
+        /// Public keys (quote SSH keys: they contain spaces)
+        #[arg(value_name = "KEY")]
+        keys: Vec<String>,
+        /// A file of keys, one per line (# comments and blank lines skipped)
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Remove keys (the person keeps what they already saw: rotate it)
+    Rm {
+        #[arg(value_name = "KEY", required = true)]
+        keys: Vec<String>,
+    },
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    if profile.settings.backend != Backend::File {
+        return Err(Error::usage(
+            format!(
+                "profile '{}' uses the {} backend; recipients are for the file backend",
+                ctx.profile, profile.settings.backend
+            ),
+            "`bscred migrate --to file` first, to share the profile as an encrypted file",
+        ));
+    }
+    let mine = own_keys(&profile)?;
+    match args.action {
+        Action::List => {
+            let mut text = String::new();
+            for key in &profile.settings.recipients {
+                let you = if mine.contains(key) { "  (you)" } else { "" };
+                text.push_str(&format!("{key}{you}\n"));
+            }
+            super::print(text.as_bytes())?;
+        }
+        Action::Add { keys, file } => {
+            let mut wanted = keys;
+            if let Some(file) = file {
+                wanted.extend(read_key_lines(&file)?);
+            }
+            if wanted.is_empty() {
+                return Err(Error::usage(
+                    "no key given",
+                    "`bscred recipients add 'ssh-ed25519 AAAA…'`, or --file keys.txt (curl https://github.com/USER.keys > keys.txt)",
+                ));
+            }
+            let mut added = Vec::new();
+            let mut recipients = profile.settings.recipients.clone();
+            for key in wanted {
+                identity::parse_recipient(&key).map_err(|reason| {
+                    Error::usage(
+                        reason,
+                        "paste the whole public key line (age1… or ssh-ed25519 AAAA…)",
+                    )
+                })?;
+                let key = identity::normalise_recipient(&key);
+                if !recipients.contains(&key) {
+                    recipients.push(key.clone());
+                    added.push(key);
+                }
+            }
+            if added.is_empty() {
+                ctx.note("every key given is already a recipient; nothing changed");
+                return Ok(Exit::Ok);
+            }
+            reencrypt(ctx, &profile, recipients)?;
+            ctx.note(format!(
+                "added {} recipient(s) and re-encrypted {}; share the file (and .bscred.toml) with them",
+                added.len(),
+                profile.info().location
+            ));
+        }
+        Action::Rm { keys } => {
+            let gone: Vec<String> = keys
+                .iter()
+                .map(|k| identity::normalise_recipient(k))
+                .collect();
+            let unknown: Vec<&String> = gone
+                .iter()
+                .filter(|k| !profile.settings.recipients.contains(k))
+                .collect();
+            if !unknown.is_empty() {
+                return Err(Error::InputNotFound {
+                    what: format!("{} recipient(s) among those given", unknown.len()),
+                    hint: Some("`bscred recipients list` shows them".to_string()),
+                });
+            }
+            let recipients: Vec<String> = profile
+                .settings
+                .recipients
+                .iter()
+                .filter(|k| !gone.contains(k))
+                .cloned()
+                .collect();
+            if !recipients.iter().any(|k| mine.contains(k)) {
+                return Err(Error::Refused {
+                    message: "that would remove your own key: you could no longer read the store"
+                        .to_string(),
+                    hint: "keep your key; remove only other people's".to_string(),
+                });
+            }
+            let doc = reencrypt(ctx, &profile, recipients)?;
+            let secrets: Vec<String> = doc
+                .variables
+                .iter()
+                .filter(|(_, v)| v.secret)
+                .map(|(n, _)| n.to_string())
+                .collect();
+            ctx.note(format!(
+                "removed {} recipient(s) and re-encrypted {}",
+                gone.len(),
+                profile.info().location
+            ));
+            if !secrets.is_empty() {
+                ctx.warn(format!(
+                    "whoever held the removed key still knows the values they could read: rotate {} (e.g. `bscred rotate GITHUB_TOKEN`, `bscred set NAME`)",
+                    secrets.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// The public keys of the profile's own identity.
+fn own_keys(profile: &Profile) -> Result<Vec<String>> {
+    let source = profile
+        .settings
+        .identity_source()
+        .ok_or_else(|| Error::Config {
+            path: "profile settings".into(),
+            reason: "it names no identity".to_string(),
+        })?;
+    Ok(Identity::load_from(&source)?.recipients())
+}
+
+/// Re-encrypts the store to `recipients`, then records them, all under the
+/// profile's lock. Interrupted between the two, the store is encrypted to
+/// one of the two lists, and the next write settles it.
+fn reencrypt(
+    ctx: &Context,
+    profile: &Profile,
+    recipients: Vec<String>,
+) -> Result<crate::store::Document> {
+    let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile))?;
+    let settings = Settings {
+        recipients,
+        ..profile.settings.clone()
+    };
+    let updated = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+    let snapshot = updated.store().rewrite()?;
+    updated.settings.write(&ctx.dirs, &ctx.profile)?;
+    updated.load(ctx.now)?;
+    Ok(snapshot.doc)
+}
+
+/// Key lines from a file (or stdin): blank lines and `#` comments skipped.
+fn read_key_lines(path: &PathBuf) -> Result<Vec<String>> {
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(Error::io("cannot read standard input"))?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(Error::io(format!("cannot read {}", path.display())))?
+    };
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
