@@ -3,7 +3,7 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 20] = [
+const COMMANDS: [&str; 21] = [
     "init",
     "set",
     "get",
