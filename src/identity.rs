@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use age::secrecy::ExposeSecret;
+use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
 use jiff::Timestamp;
 use zeroize::Zeroizing;
@@ -43,7 +43,9 @@ impl IdentitySource {
 /// An unlocked identity: the secret keys of one identity.
 pub struct Identity {
     source: IdentitySource,
-    keys: Vec<x25519::Identity>,
+    keys: Vec<Box<dyn age::Identity>>,
+    /// The public keys matching `keys`, as recipients are written.
+    public: Vec<String>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -51,6 +53,7 @@ impl std::fmt::Debug for Identity {
         f.debug_struct("Identity")
             .field("source", &self.source)
             .field("keys", &self.keys.len())
+            .field("public", &self.public)
             .finish()
     }
 }
@@ -85,7 +88,8 @@ impl Identity {
         }
         Ok(Identity {
             source: source.clone(),
-            keys: vec![key],
+            public: vec![key.to_public().to_string()],
+            keys: vec![Box::new(key)],
         })
     }
 
@@ -137,7 +141,12 @@ impl Identity {
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| bad("it is not a text file of age secret keys".into()))?;
-        let mut keys = Vec::new();
+        if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
+            || text.contains("-----BEGIN RSA PRIVATE KEY-----")
+        {
+            return Identity::parse_ssh(source, bytes);
+        }
+        let mut keys: Vec<x25519::Identity> = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -159,7 +168,45 @@ impl Identity {
         }
         Ok(Identity {
             source: source.clone(),
-            keys,
+            public: keys.iter().map(|k| k.to_public().to_string()).collect(),
+            keys: keys
+                .into_iter()
+                .map(|k| Box::new(k) as Box<dyn age::Identity>)
+                .collect(),
+        })
+    }
+
+    /// An SSH private key (`~/.ssh/id_ed25519`, `id_rsa`), as age uses
+    /// them: the data is encrypted to the matching `ssh-…` public key, read
+    /// from the `.pub` file beside it; a key with a passphrase asks for it
+    /// on the terminal when it is needed.
+    fn parse_ssh(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
+        let bad = |reason: String| Error::Identity {
+            origin: source.describe(),
+            reason,
+        };
+        let IdentitySource::File(path) = source else {
+            return Err(bad("SSH keys are read from files only".into()));
+        };
+        let key = age::ssh::Identity::from_buffer(bytes, Some(path.display().to_string()))
+            .map_err(|_| bad("it is not an SSH private key age can use".into()))?;
+        if let age::ssh::Identity::Unsupported(_) = key {
+            return Err(bad(
+                "this kind of SSH key is not supported: use an ed25519 or RSA key".into(),
+            ));
+        }
+        let public_path = PathBuf::from(format!("{}.pub", path.display()));
+        let public = fs::read_to_string(&public_path).map_err(|_| {
+            bad(format!(
+                "its public key {} is missing (`ssh-keygen -y -f KEY > KEY.pub` recreates it)",
+                public_path.display()
+            ))
+        })?;
+        parse_recipient(&public).map_err(bad)?;
+        Ok(Identity {
+            source: source.clone(),
+            public: vec![normalise_recipient(&public)],
+            keys: vec![Box::new(key.with_callbacks(TerminalPassphrase))],
         })
     }
 
@@ -170,19 +217,41 @@ impl Identity {
 
     /// The public keys matching this identity, as `age1…` strings.
     pub fn recipients(&self) -> Vec<String> {
-        self.keys
-            .iter()
-            .map(|k| k.to_public().to_string())
-            .collect()
+        self.public.clone()
     }
 
     /// The keys in the form the age library decrypts with.
     pub fn age_identities(&self) -> impl Iterator<Item = &dyn age::Identity> {
-        self.keys.iter().map(|k| k as &dyn age::Identity)
+        self.keys.iter().map(|k| k.as_ref())
     }
 }
 
 /// Parses one recipient string (`age1…`).
+/// Asks for an SSH key's passphrase on the terminal (`/dev/tty`), so it
+/// works under `eval $(bscred env)`.
+#[derive(Debug, Clone, Copy)]
+struct TerminalPassphrase;
+
+impl age::Callbacks for TerminalPassphrase {
+    fn display_message(&self, message: &str) {
+        eprintln!("bscred: {message}");
+    }
+
+    fn confirm(&self, _message: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
+        None
+    }
+
+    fn request_public_string(&self, _description: &str) -> Option<String> {
+        None
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        crate::prompt::hidden(&format!("{description}: "))
+            .ok()
+            .map(|typed| SecretString::from(typed.to_string()))
+    }
+}
+
 /// Parses one recipient: an age X25519 key (`age1…`) or an SSH public key
 /// (`ssh-ed25519 …`, `ssh-rsa …`, as `~/.ssh/id_*.pub` and
 /// `https://github.com/USER.keys` give them; a trailing comment is fine).

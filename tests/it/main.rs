@@ -17,6 +17,7 @@ mod lifecycle;
 mod project;
 mod recipients;
 mod shells;
+mod ssh_identity;
 mod store_contract;
 mod wizard;
 mod workflow;

@@ -1,0 +1,145 @@
+//! SSH keys as identities: `init --identity ~/.ssh/id_ed25519` (or RSA),
+//! with and without a passphrase, read both by bscred and by the Go `age`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::harness::{Env, TOKEN, have, on_pty};
+
+/// Makes an SSH key pair of `kind` in the test's HOME.
+fn ssh_key(env: &Env, kind: &str, passphrase: &str) -> PathBuf {
+    let path = env.home.join(format!("id_{kind}"));
+    let mut args = vec![
+        "-q",
+        "-t",
+        kind,
+        "-N",
+        passphrase,
+        "-C",
+        "dev@example",
+        "-f",
+    ];
+    if kind == "rsa" {
+        args.extend(["-b", "2048"]);
+        // -f must stay last before the path.
+        args.retain(|a| *a != "-f");
+        args.push("-f");
+    }
+    let status = Command::new("ssh-keygen")
+        .args(&args)
+        .arg(&path)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success());
+    path
+}
+
+fn age_reads(key: &Path, store: &Path) -> bool {
+    Command::new("age")
+        .args(["-d", "-i"])
+        .arg(key)
+        .arg(store)
+        .output()
+        .expect("age runs")
+        .status
+        .success()
+}
+
+#[test]
+fn ed25519_and_rsa_keys_without_a_passphrase_are_identities() {
+    if !(have("ssh-keygen") && have("age")) {
+        return;
+    }
+    for kind in ["ed25519", "rsa"] {
+        let env = Env::new();
+        let key = ssh_key(&env, kind, "");
+        env.ok(&[
+            "init",
+            "--backend",
+            "file",
+            "--identity",
+            key.to_str().expect("path"),
+        ]);
+        env.set("GITHUB_TOKEN", TOKEN);
+        assert_eq!(env.get("GITHUB_TOKEN"), TOKEN, "{kind}");
+        assert!(
+            age_reads(&key, &env.store_path()),
+            "{kind}: age cannot read it"
+        );
+        // No age identity of bscred's own was made.
+        assert!(!env.identity_path().exists(), "{kind}");
+        let settings =
+            std::fs::read_to_string(env.bscred_home.join("config/profiles/default.toml"))
+                .expect("settings");
+        assert!(
+            settings.contains(&format!(
+                "ssh-{}",
+                if kind == "rsa" { "rsa" } else { "ed25519" }
+            )),
+            "{settings}"
+        );
+    }
+}
+
+#[test]
+fn a_passphrase_protected_ssh_key_asks_on_the_terminal() {
+    if !(have("ssh-keygen") && have("script") && have("age")) {
+        return;
+    }
+    let env = Env::new();
+    let key = ssh_key(&env, "ed25519", "correct horse");
+    let args = format!(
+        "init --backend file --no-token --identity '{}'",
+        key.display()
+    );
+    // init reads the new store back, which needs the key.
+    let (code, screen) = on_pty(&env, &[], &args, &[("passphrase", "correct horse\r")]);
+    assert_eq!(code, Some(0), "{screen}");
+    let (code, screen) = on_pty(
+        &env,
+        &[],
+        "set GITHUB_TOKEN",
+        &[
+            // The value is asked first; the key is needed only to write.
+            ("input hidden", &format!("{TOKEN}\r")),
+            ("passphrase", "correct horse\r"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        !screen.contains("correct horse") && !screen.contains(TOKEN),
+        "{screen}"
+    );
+    let (code, screen) = on_pty(
+        &env,
+        &[],
+        "get GITHUB_TOKEN",
+        &[("passphrase", "correct horse\r")],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains(TOKEN), "{screen}");
+    // A wrong passphrase: exit 4, nothing shown.
+    let (code, screen) = on_pty(&env, &[], "get GITHUB_TOKEN", &[("passphrase", "wrong\r")]);
+    assert_eq!(code, Some(4), "{screen}");
+    assert!(!screen.contains(TOKEN), "{screen}");
+}
+
+#[test]
+fn an_ssh_key_without_its_public_half_is_refused_clearly() {
+    if !have("ssh-keygen") {
+        return;
+    }
+    let env = Env::new();
+    let key = ssh_key(&env, "ed25519", "");
+    std::fs::remove_file(key.with_extension("pub")).expect("rm .pub");
+    let out = env.run(&[
+        "init",
+        "--backend",
+        "file",
+        "--identity",
+        key.to_str().expect("path"),
+    ]);
+    let text = crate::harness::assert_fails(&out, 4);
+    assert!(text.contains(".pub"), "{text}");
+    assert!(text.contains("ssh-keygen -y"), "{text}");
+}
