@@ -44,8 +44,17 @@ impl IdentitySource {
 pub struct Identity {
     source: IdentitySource,
     keys: Vec<Box<dyn age::Identity>>,
-    /// The public keys matching `keys`, as recipients are written.
-    public: Vec<String>,
+    /// Where the public keys matching `keys` come from.
+    public: PublicKeys,
+}
+
+/// The public halves of an identity's keys, as recipients are written.
+enum PublicKeys {
+    /// Computed from the X25519 keys when asked: a scalar multiplication
+    /// per key that decrypting (the `exec` path) never needs.
+    X25519(Vec<x25519::Identity>),
+    /// Read with the key (an SSH key's `.pub`).
+    Known(Vec<String>),
 }
 
 impl std::fmt::Debug for Identity {
@@ -53,7 +62,7 @@ impl std::fmt::Debug for Identity {
         f.debug_struct("Identity")
             .field("source", &self.source)
             .field("keys", &self.keys.len())
-            .field("public", &self.public)
+            .field("public", &self.recipients())
             .finish()
     }
 }
@@ -88,7 +97,7 @@ impl Identity {
         }
         Ok(Identity {
             source: source.clone(),
-            public: vec![key.to_public().to_string()],
+            public: PublicKeys::X25519(vec![key.clone()]),
             keys: vec![Box::new(key)],
         })
     }
@@ -168,7 +177,7 @@ impl Identity {
         }
         Ok(Identity {
             source: source.clone(),
-            public: keys.iter().map(|k| k.to_public().to_string()).collect(),
+            public: PublicKeys::X25519(keys.clone()),
             keys: keys
                 .into_iter()
                 .map(|k| Box::new(k) as Box<dyn age::Identity>)
@@ -205,7 +214,7 @@ impl Identity {
         parse_recipient(&public).map_err(bad)?;
         Ok(Identity {
             source: source.clone(),
-            public: vec![normalise_recipient(&public)],
+            public: PublicKeys::Known(vec![normalise_recipient(&public)]),
             keys: vec![Box::new(key.with_callbacks(TerminalPassphrase))],
         })
     }
@@ -217,7 +226,10 @@ impl Identity {
 
     /// The public keys matching this identity, as `age1…` strings.
     pub fn recipients(&self) -> Vec<String> {
-        self.public.clone()
+        match &self.public {
+            PublicKeys::X25519(keys) => keys.iter().map(|k| k.to_public().to_string()).collect(),
+            PublicKeys::Known(keys) => keys.clone(),
+        }
     }
 
     /// The keys in the form the age library decrypts with.
