@@ -32,11 +32,12 @@ pub struct Cli {
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile to use [env: BSCRED_PROFILE] [default: the `profile` in the
-    /// nearest allowed .bscred.toml, else "default"]
+    /// nearest allowed .bscred.toml, else "default"]; `env` and `exec` take
+    /// several (-p personal -p team), merged in order, later winning
     // The variables BSCRED_PROFILE and BSCRED_BACKEND are read in
     // `Context::new`, not by clap, so that an empty one counts as unset.
-    #[arg(short, long, global = true, value_name = "NAME")]
-    pub profile: Option<ProfileName>,
+    #[arg(short, long, global = true, value_name = "NAME", action = ArgAction::Append)]
+    pub profile: Vec<ProfileName>,
 
     /// Backend for `init` and `migrate` [env: BSCRED_BACKEND] [default: auto]
     ///

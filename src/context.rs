@@ -23,6 +23,9 @@ pub const NOW_VAR: &str = "BSCRED_TEST_NOW";
 pub struct Context {
     pub dirs: Dirs,
     pub profile: ProfileName,
+    /// Further profiles, for `env` and `exec` only, merged after `profile`
+    /// in order (`-p a -p b`, or `profiles = [..]` in the project file).
+    pub also: Vec<ProfileName>,
     /// Where the profile name came from, for messages.
     pub profile_source: ProfileSource,
     /// The backend named by `--backend` or `BSCRED_BACKEND`, if any.
@@ -52,9 +55,11 @@ impl Context {
     pub fn new(global: &GlobalArgs, announce: bool) -> Result<Context> {
         let dirs = Dirs::resolve(|name| std::env::var_os(name))?;
         let project = allowed_project(&dirs, announce && !global.quiet)?;
-        let chosen = match &global.profile {
-            Some(name) => Some(name.clone()),
-            None => from_env("BSCRED_PROFILE", |v| v.parse::<ProfileName>())?,
+        let chosen: Vec<ProfileName> = match global.profile.as_slice() {
+            [] => from_env("BSCRED_PROFILE", |v| v.parse::<ProfileName>())?
+                .into_iter()
+                .collect(),
+            names => names.to_vec(),
         };
         let backend = match global.backend {
             Some(backend) => Some(backend),
@@ -63,21 +68,27 @@ impl Context {
                     .map_err(|_| format!("{v:?} is not one of auto, keychain, file"))
             })?,
         };
-        let (profile, profile_source) = match (&chosen, &project) {
-            (Some(name), _) => (name.clone(), ProfileSource::Option),
+        let (profile, also, profile_source) = match (chosen.split_first(), &project) {
+            (Some((first, rest)), _) => (first.clone(), rest.to_vec(), ProfileSource::Option),
             (
                 None,
                 Some(Project {
                     profile: Some(name),
+                    also,
                     path,
                     ..
                 }),
-            ) => (name.clone(), ProfileSource::ProjectFile(path.clone())),
-            (None, _) => (ProfileName::default(), ProfileSource::Default),
+            ) => (
+                name.clone(),
+                also.clone(),
+                ProfileSource::ProjectFile(path.clone()),
+            ),
+            (None, _) => (ProfileName::default(), Vec::new(), ProfileSource::Default),
         };
         Ok(Context {
             dirs,
             profile,
+            also,
             profile_source,
             backend,
             quiet: global.quiet,
@@ -89,7 +100,13 @@ impl Context {
     /// Opens the current profile, refusing a `--backend` that contradicts
     /// the one recorded at `init` (never a silent switch to an empty store).
     pub fn open_profile(&self) -> Result<Profile> {
-        let profile = Profile::open(&self.dirs, &self.profile).map_err(|e| match e {
+        self.open(&self.profile)
+    }
+
+    /// Opens the profile `name` (one of `profile` and `also`), as
+    /// `open_profile` does.
+    pub fn open(&self, name: &ProfileName) -> Result<Profile> {
+        let profile = Profile::open(&self.dirs, name).map_err(|e| match e {
             Error::NotInitialised { profile, .. } => Error::NotInitialised {
                 profile,
                 chosen_by: match &self.profile_source {

@@ -37,6 +37,9 @@ pub struct Project {
     pub path: PathBuf,
     /// The profile the project uses, if it names one.
     pub profile: Option<ProfileName>,
+    /// Further profiles `env` and `exec` merge after `profile` (`profiles =
+    /// ["personal", "team"]` names both).
+    pub also: Vec<ProfileName>,
     /// Variables `env` and `exec` refuse to run without.
     pub required: Vec<VarName>,
     /// Days before an expiry that reminders start, for this project.
@@ -51,6 +54,8 @@ struct Raw {
     #[serde(default = "first_version")]
     version: u32,
     profile: Option<String>,
+    /// Several profiles for `env` and `exec`, merged in order.
+    profiles: Option<Vec<String>>,
     #[serde(default)]
     required: Vec<String>,
     warn_days: Option<u32>,
@@ -136,11 +141,22 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
             raw.version
         )));
     }
-    let profile = raw
-        .profile
-        .map(|p| p.parse::<ProfileName>())
-        .transpose()
-        .map_err(bad)?;
+    let named = |p: String| p.parse::<ProfileName>().map_err(bad);
+    let (profile, also) = match (raw.profile, raw.profiles) {
+        (Some(_), Some(_)) => {
+            return Err(bad("it sets both `profile` and `profiles`; keep one".into()));
+        }
+        (Some(one), None) => (Some(named(one)?), Vec::new()),
+        (None, Some(list)) => {
+            let mut list = list
+                .into_iter()
+                .map(named)
+                .collect::<Result<Vec<_>>>()?
+                .into_iter();
+            (list.next(), list.collect())
+        }
+        (None, None) => (None, Vec::new()),
+    };
     let required = raw
         .required
         .iter()
@@ -152,6 +168,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
     Ok(Project {
         path: path.to_path_buf(),
         profile,
+        also,
         required,
         warn_days: raw.warn_days,
         unknown_keys: raw.other.into_keys().collect(),

@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let doc = ctx.open_profile()?.load(ctx.now)?;
+    let doc = merged(ctx)?;
     let vars = selected(ctx, &doc, &args.only)?;
     let values: Vec<(&VarName, &Secret)> = vars.iter().map(|(n, v)| (*n, &v.value)).collect();
     let code =
@@ -42,6 +42,29 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     ctx.remind(vars.iter().map(|(n, v)| (n.as_str(), v.expires_at)))?;
     super::print(code.as_bytes())?;
     Ok(Exit::Ok)
+}
+
+/// The profile's document, or, with several profiles (`-p a -p b`, or
+/// `profiles` in the project file), their variables merged in order: a name
+/// in a later profile wins, with a warning when the values differ.
+pub(super) fn merged(ctx: &Context) -> Result<Document> {
+    let mut doc = ctx.open_profile()?.load(ctx.now)?;
+    for name in &ctx.also {
+        let later = ctx.open(name)?.load(ctx.now)?;
+        for (var, value) in later.variables {
+            if doc
+                .variables
+                .get(&var)
+                .is_some_and(|earlier| !earlier.value.same_as(&value.value))
+            {
+                ctx.warn(format!(
+                    "{var} is set differently in several profiles; the value from '{name}' wins"
+                ));
+            }
+            doc.variables.insert(var, value);
+        }
+    }
+    Ok(doc)
 }
 
 /// The variables `env` and `exec` hand out: all of them, or those named by

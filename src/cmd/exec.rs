@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
 /// Everything that can fail before the command starts.
 fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
-    let doc = ctx.open_profile()?.load(ctx.now)?;
+    let doc = super::env::merged(ctx)?;
     let vars = super::env::selected(ctx, &doc, &args.only)?;
     ctx.remind(vars.iter().map(|(n, v)| (n.as_str(), v.expires_at)))?;
     let mut command = Command::new(&args.command[0]);

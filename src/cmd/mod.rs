@@ -70,6 +70,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         other => other?,
     };
+    if !ctx.also.is_empty() && !matches!(cli.command, Command::Env(_) | Command::Exec(_)) {
+        return Err(Error::usage(
+            "only `env` and `exec` take several profiles",
+            format!("name one profile with -p (this one: {})", ctx.profile),
+        ));
+    }
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Set(args) => set::run(&ctx, args),

@@ -14,6 +14,7 @@ mod git_doctor;
 mod import;
 mod keychain;
 mod lifecycle;
+mod profiles;
 mod project;
 mod recipients;
 mod shells;

@@ -1,0 +1,102 @@
+//! Several profiles at once: the personal token plus the team's OAuth
+//! secret in one `bscred exec -- yarn dev`.
+
+use std::fs;
+
+use crate::harness::{Env, TOKEN, assert_fails, assert_success};
+
+fn two_profiles() -> Env {
+    let env = Env::initialised();
+    env.ok(&["-p", "team", "init", "--backend", "file"]);
+    env.set("GITHUB_TOKEN", TOKEN);
+    env.ok(&["set", "SHARED", "personal"]);
+    for (name, value) in [
+        ("AUTH_GITHUB_CLIENT_SECRET", "team-secret"),
+        ("SHARED", "team"),
+    ] {
+        let out = env
+            .cmd()
+            .args(["-p", "team", "set", name, "--stdin", "--plain"])
+            .write_stdin(value)
+            .output()
+            .expect("runs");
+        assert_success(&out);
+    }
+    env
+}
+
+#[test]
+fn exec_merges_profiles_in_order_and_warns_when_values_differ() {
+    let env = two_profiles();
+    let script = r#"printf '%s|%s|%s' "$GITHUB_TOKEN" "$AUTH_GITHUB_CLIENT_SECRET" "$SHARED""#;
+    let out = env.run(&[
+        "-p", "default", "-p", "team", "exec", "--", "sh", "-c", script,
+    ]);
+    assert_success(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{TOKEN}|team-secret|team")
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SHARED is set differently"), "{stderr}");
+    assert!(stderr.contains("'team' wins"), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+
+    // The other order: the personal value wins.
+    let out = env.run(&[
+        "-p", "team", "-p", "default", "exec", "--", "sh", "-c", script,
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("|personal"));
+
+    // env merges the same way.
+    let out = env.run(&["-p", "default", "-p", "team", "env", "--shell", "json"]);
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["AUTH_GITHUB_CLIENT_SECRET"], "team-secret");
+    assert_eq!(json["GITHUB_TOKEN"], TOKEN);
+}
+
+#[test]
+fn a_project_file_can_list_profiles() {
+    let env = two_profiles();
+    fs::write(
+        env.work.join(".bscred.toml"),
+        "profiles = [\"default\", \"team\"]\nrequired = [\"GITHUB_TOKEN\", \"AUTH_GITHUB_CLIENT_SECRET\"]\n",
+    )
+    .expect("write");
+    env.ok(&["allow"]);
+    let out = env.run(&[
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$AUTH_GITHUB_CLIENT_SECRET\"",
+    ]);
+    assert_success(&out);
+    assert_eq!(out.stdout, b"team-secret");
+    // `profile` and `profiles` together are a mistake, said when allowing.
+    fs::write(
+        env.work.join(".bscred.toml"),
+        "profile = \"a\"\nprofiles = [\"b\"]\n",
+    )
+    .expect("write");
+    let text = assert_fails(&env.run(&["allow"]), 1);
+    assert!(text.contains("both"), "{text}");
+}
+
+#[test]
+fn other_commands_take_one_profile() {
+    let env = two_profiles();
+    let before = env.files();
+    for args in [
+        &["-p", "default", "-p", "team", "get", "SHARED"][..],
+        &["-p", "default", "-p", "team", "set", "X", "1"],
+    ] {
+        let text = assert_fails(&env.run(args), 2);
+        assert!(text.contains("only `env` and `exec`"), "{text}");
+    }
+    crate::harness::assert_unchanged(&env, &before);
+    // An uninitialised second profile: env says which.
+    let text = assert_fails(&env.run(&["-p", "default", "-p", "nope", "env"]), 3);
+    assert!(text.contains("'nope'"), "{text}");
+}
