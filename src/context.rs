@@ -143,11 +143,7 @@ impl Context {
     /// `bscred -p NAME` for any profile but the default (a hint followed
     /// elsewhere must not act on another profile).
     pub fn cli(&self) -> String {
-        if self.profile == ProfileName::default() {
-            "bscred".to_string()
-        } else {
-            format!("bscred -p {}", self.profile)
-        }
+        cli_for(&self.profile)
     }
 
     /// Days before an expiry that reminders start: the project file's
@@ -162,17 +158,28 @@ impl Context {
             .map_or(crate::expiry::DEFAULT_WARN_DAYS, i64::from))
     }
 
-    /// Prints the expiry reminders for `vars` on stderr, one line each
-    /// (silenced by `-q`). Only variables with an expiry on record count.
+    /// Prints the expiry reminders for `vars` of this profile on stderr,
+    /// one line each (silenced by `-q`). Only variables with an expiry on
+    /// record count.
     pub fn remind<'a>(
         &self,
         vars: impl IntoIterator<Item = (&'a str, Option<Timestamp>)>,
+    ) -> Result<()> {
+        let profile = &self.profile;
+        self.remind_from(vars.into_iter().map(|(name, at)| (name, at, profile)))
+    }
+
+    /// `remind` for variables gathered from several profiles: each fix
+    /// hint names the profile that holds the variable.
+    pub fn remind_from<'a>(
+        &self,
+        vars: impl IntoIterator<Item = (&'a str, Option<Timestamp>, &'a ProfileName)>,
     ) -> Result<()> {
         if self.quiet {
             return Ok(());
         }
         let mut window = None;
-        for (name, expires) in vars {
+        for (name, expires, profile) in vars {
             let Some(expires) = expires else { continue };
             let days = match window {
                 Some(days) => days,
@@ -186,7 +193,8 @@ impl Context {
                     crate::expiry::DEFAULT_WARN_DAYS
                 })),
             };
-            if let Some(line) = crate::expiry::reminder(name, expires, self.now, days, &self.cli())
+            if let Some(line) =
+                crate::expiry::reminder(name, expires, self.now, days, &cli_for(profile))
             {
                 eprintln!("bscred: {line}");
             }
@@ -284,5 +292,15 @@ fn clock() -> Result<Timestamp> {
             .parse()
             .map_err(|_| Error::usage(format!("{NOW_VAR} is not an RFC 3339 time"), "unset it")),
         Err(_) => Ok(Timestamp::now()),
+    }
+}
+
+/// How to call bscred for `profile` in a hint: `bscred`, or `bscred -p NAME`
+/// for any profile but the default.
+fn cli_for(profile: &ProfileName) -> String {
+    if *profile == ProfileName::default() {
+        "bscred".to_string()
+    } else {
+        format!("bscred -p {profile}")
     }
 }

@@ -1,7 +1,10 @@
 //! `bscred env`: print shell code that exports the profile's variables.
 
+use std::collections::BTreeMap;
+
 use crate::context::{Context, ProfileSource};
 use crate::error::{Error, Exit, Result};
+use crate::profile::ProfileName;
 use crate::secret::{Secret, VarName};
 use crate::shell::{self, Shell};
 use crate::store::{Document, Variable};
@@ -31,24 +34,44 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let doc = merged(ctx)?;
-    let vars = selected(ctx, &doc, &args.only)?;
+    let merged = merged(ctx)?;
+    let vars = selected(ctx, &merged.doc, &args.only)?;
     let values: Vec<(&VarName, &Secret)> = vars.iter().map(|(n, v)| (*n, &v.value)).collect();
     let code =
         shell::render(args.shell.unwrap_or(Shell::Bash), &values).map_err(|e| Error::Refused {
             message: e.to_string(),
             hint: "use --shell json, or leave it out with --only".to_string(),
         })?;
-    ctx.remind(vars.iter().map(|(n, v)| (n.as_str(), v.expires_at)))?;
+    merged.remind(ctx, &vars)?;
     super::print(code.as_bytes())?;
     Ok(Exit::Ok)
+}
+
+/// The variables of the profiles `env` and `exec` read, and which profile
+/// each came from.
+pub(super) struct Merged {
+    pub doc: Document,
+    /// Variables that came from a profile after the first.
+    from_later: BTreeMap<VarName, ProfileName>,
+}
+
+impl Merged {
+    /// Prints the expiry reminders for `vars`, each naming the profile that
+    /// holds the variable.
+    pub fn remind(&self, ctx: &Context, vars: &[(&VarName, &Variable)]) -> Result<()> {
+        ctx.remind_from(vars.iter().map(|(name, var)| {
+            let profile = self.from_later.get(*name).unwrap_or(&ctx.profile);
+            (name.as_str(), var.expires_at, profile)
+        }))
+    }
 }
 
 /// The profile's document, or, with several profiles (`-p a -p b`, or
 /// `profiles` in the project file), their variables merged in order: a name
 /// in a later profile wins, with a warning when the values differ.
-pub(super) fn merged(ctx: &Context) -> Result<Document> {
+pub(super) fn merged(ctx: &Context) -> Result<Merged> {
     let mut doc = ctx.open_profile()?.load(ctx.now)?;
+    let mut from_later = BTreeMap::new();
     for name in &ctx.also {
         let later = ctx.open(name)?.load(ctx.now)?;
         for (var, value) in later.variables {
@@ -61,10 +84,11 @@ pub(super) fn merged(ctx: &Context) -> Result<Document> {
                     "{var} is set differently in several profiles; the value from '{name}' wins"
                 ));
             }
+            from_later.insert(var.clone(), name.clone());
             doc.variables.insert(var, value);
         }
     }
-    Ok(doc)
+    Ok(Merged { doc, from_later })
 }
 
 /// The variables `env` and `exec` hand out: all of them, or those named by

@@ -38,9 +38,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
 /// Everything that can fail before the command starts.
 fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
-    let doc = super::env::merged(ctx)?;
-    let vars = super::env::selected(ctx, &doc, &args.only)?;
-    ctx.remind(vars.iter().map(|(n, v)| (n.as_str(), v.expires_at)))?;
+    let merged = super::env::merged(ctx)?;
+    let vars = super::env::selected(ctx, &merged.doc, &args.only)?;
+    merged.remind(ctx, &vars)?;
     let mut command = Command::new(&args.command[0]);
     command.args(&args.command[1..]);
     for (name, var) in vars {

@@ -100,3 +100,38 @@ fn other_commands_take_one_profile() {
     let text = assert_fails(&env.run(&["-p", "default", "-p", "nope", "env"]), 3);
     assert!(text.contains("'nope'"), "{text}");
 }
+
+#[test]
+fn a_reminder_names_the_profile_that_holds_the_expiring_variable() {
+    let env = two_profiles();
+    let out = env
+        .cmd()
+        .args([
+            "-p",
+            "team",
+            "set",
+            "AUTH_GITHUB_CLIENT_SECRET",
+            "--stdin",
+            "--plain",
+            "--expires",
+            "2026-06-05",
+        ])
+        .write_stdin("team-secret")
+        .output()
+        .expect("runs");
+    assert_success(&out);
+    let out = env.run(&["-p", "default", "-p", "team", "exec", "--", "true"]);
+    assert_success(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`bscred -p team rotate AUTH_GITHUB_CLIENT_SECRET`"),
+        "{stderr}"
+    );
+    // The same variable read on its own from its profile says the same.
+    let out = env.run(&["-p", "team", "env"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bscred -p team rotate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
