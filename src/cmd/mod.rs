@@ -13,6 +13,7 @@ mod import;
 mod init;
 mod list;
 mod migrate;
+mod profiles;
 mod recipients;
 mod remind;
 mod rm;
@@ -45,6 +46,7 @@ pub enum Command {
     Check(check::Args),
     Migrate(migrate::Args),
     Recipients(recipients::Args),
+    Profiles(profiles::Args),
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
@@ -91,6 +93,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Recipients(args) => recipients::run(&ctx, args),
+        Command::Profiles(args) => profiles::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),

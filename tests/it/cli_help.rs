@@ -3,7 +3,7 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 21] = [
+const COMMANDS: [&str; 22] = [
     "init",
     "set",
     "get",
@@ -19,6 +19,7 @@ const COMMANDS: [&str; 21] = [
     "remind",
     "migrate",
     "recipients",
+    "profiles",
     "git-credential",
     "doctor",
     "completions",

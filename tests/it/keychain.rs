@@ -875,6 +875,12 @@ fn no_session_bus_is_exit_4_naming_the_bus() {
         let (out, _) = cli.run_timed(&["exec", "--", "true"], b"");
         let (error, _) = failure(&out, 125);
         assert!(error.contains("D-Bus session bus"), "{case}: {error}");
+        // Listing profiles reads no keychain item.
+        let (out, _) = cli.run_timed(&["profiles", "--json"], b"");
+        assert_success(&out);
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(listed[0]["backend"], "keychain", "{case}");
+        assert_eq!(listed[0]["variables"], 1, "{case}");
     }
 }
 

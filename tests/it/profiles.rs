@@ -135,3 +135,68 @@ fn a_reminder_names_the_profile_that_holds_the_expiring_variable() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn profiles_lists_every_profile_without_decrypting() {
+    let env = Env::new();
+    let out = env.run(&["profiles"]);
+    assert_success(&out);
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bscred init"));
+
+    let env = two_profiles();
+    let out = env
+        .cmd()
+        .args([
+            "-p",
+            "team",
+            "set",
+            "DEPLOY_KEY",
+            "--stdin",
+            "--expires",
+            "2026-06-05",
+        ])
+        .write_stdin("k")
+        .output()
+        .expect("runs");
+    assert_success(&out);
+    // The identity away: nothing can be decrypted, yet profiles works.
+    let identity = env.identity_path();
+    let away = identity.with_extension("away");
+    fs::rename(&identity, &away).expect("move identity away");
+    let text = env.ok(&["-p", "team", "profiles"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].starts_with("  default "), "{text}");
+    assert!(lines[2].starts_with("* team "), "{text}");
+    assert!(lines[2].contains("2026-06-05 (in 4 days)"), "{text}");
+    assert!(lines[2].contains("team.age"), "{text}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["profiles", "list", "--json"])).expect("json");
+    assert_eq!(json[0]["name"], "default");
+    assert_eq!(json[0]["current"], true);
+    assert_eq!(json[0]["variables"], 2);
+    assert_eq!(json[0]["next_expiry"], serde_json::Value::Null);
+    assert_eq!(json[1]["name"], "team");
+    assert_eq!(json[1]["backend"], "file");
+    assert_eq!(json[1]["variables"], 3);
+    assert_eq!(json[1]["next_expiry"], "2026-06-05T00:00:00Z");
+    fs::rename(&away, &identity).expect("restore identity");
+
+    // A broken profile is named on stderr; the others are still listed.
+    let settings = env.bscred_home.join("config/profiles/team.toml");
+    fs::write(&settings, "backend = 42\n").expect("break it");
+    let out = env.run(&["profiles"]);
+    assert_success(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("default") && !stdout.contains("team"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("profile 'team' skipped"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

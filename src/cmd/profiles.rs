@@ -1,0 +1,136 @@
+//! `bscred profiles`: every profile on this machine, with its backend, store
+//! and nearest expiry, from settings and the metadata cache alone.
+
+use std::io::ErrorKind;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::error::{Error, Exit, Result};
+use crate::expiry;
+use crate::paths::Dirs;
+use crate::profile::{Profile, ProfileName};
+
+/// List the profiles, with their backend, store and next expiry
+///
+/// Reads only settings and the non-secret metadata cache: needs no identity
+/// or unlock. The profile this directory would use is marked with `*`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bscred profiles\n  \
+    bscred -p team init                # add one\n  \
+    bscred -p personal -p team exec -- yarn dev")]
+pub struct Args {
+    #[command(subcommand)]
+    action: Option<Action>,
+
+    /// Print JSON for scripts
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// List the profiles (the default)
+    List,
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    current: bool,
+    backend: String,
+    store: String,
+    /// How many variables the metadata cache records.
+    variables: usize,
+    /// The soonest expiry on record.
+    next_expiry: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    let Action::List = args.action.unwrap_or(Action::List);
+    let json = args.json;
+    let mut rows = Vec::new();
+    let mut next = Vec::new();
+    for name in names(&ctx.dirs)? {
+        // One broken profile must not hide the others.
+        let profile = match Profile::open(&ctx.dirs, &name) {
+            Ok(profile) => profile,
+            Err(e) => {
+                ctx.warn(format!("profile '{name}' skipped: {e}"));
+                continue;
+            }
+        };
+        let info = profile.info();
+        let meta = profile.cached_metadata();
+        let soonest: Option<Timestamp> = meta
+            .iter()
+            .flat_map(|m| m.variables.values())
+            .filter_map(|v| v.expires_at)
+            .min();
+        next.push(soonest);
+        rows.push(Row {
+            current: name == ctx.profile,
+            name: name.to_string(),
+            backend: info.backend.to_string(),
+            store: info.location,
+            variables: meta.map_or(0, |m| m.variables.len()),
+            next_expiry: soonest.map(|t| t.to_string()),
+        });
+    }
+    if json {
+        return super::print_json(&rows).map(|()| Exit::Ok);
+    }
+    if rows.is_empty() {
+        ctx.note("no profiles yet; create one with `bscred init`");
+        return Ok(Exit::Ok);
+    }
+    let table: Vec<[String; 5]> = rows
+        .iter()
+        .zip(next)
+        .map(|(row, soonest)| {
+            let mark = if row.current { "* " } else { "  " };
+            [
+                format!("{mark}{}", row.name),
+                row.backend.clone(),
+                row.variables.to_string(),
+                soonest.map_or_else(|| "-".to_string(), |t| expiry::describe(Some(t), ctx.now)),
+                row.store.clone(),
+            ]
+        })
+        .collect();
+    let text = super::table(
+        ["  NAME", "BACKEND", "VARS", "NEXT EXPIRY", "STORE"],
+        &table,
+    );
+    super::print(text.as_bytes())?;
+    Ok(Exit::Ok)
+}
+
+/// The profiles `init` created, by name: one settings file each.
+fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
+    let dir = dirs.profile_settings(&ProfileName::default());
+    let dir = dir.parent().expect("a settings file is inside a directory");
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::io(format!("cannot read {}", dir.display()))(e));
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io(format!("cannot read {}", dir.display())))?;
+        let file = entry.file_name();
+        let Some(stem) = file.to_str().and_then(|f| f.strip_suffix(".toml")) else {
+            continue;
+        };
+        // Stale temporaries and other strays are not profiles.
+        if let Ok(name) = stem.parse::<ProfileName>() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
