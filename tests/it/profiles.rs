@@ -10,19 +10,26 @@ fn two_profiles() -> Env {
     env.ok(&["-p", "team", "init", "--backend", "file"]);
     env.set("GITHUB_TOKEN", TOKEN);
     env.ok(&["set", "SHARED", "personal"]);
-    for (name, value) in [
-        ("AUTH_GITHUB_CLIENT_SECRET", "team-secret"),
-        ("SHARED", "team"),
-    ] {
-        let out = env
-            .cmd()
-            .args(["-p", "team", "set", name, "--stdin", "--plain"])
-            .write_stdin(value)
-            .output()
-            .expect("runs");
-        assert_success(&out);
-    }
+    team_set(
+        &env,
+        "AUTH_GITHUB_CLIENT_SECRET",
+        "team-secret",
+        &["--plain"],
+    );
+    team_set(&env, "SHARED", "team", &["--plain"]);
     env
+}
+
+/// `bscred -p team set NAME --stdin FLAGS…` with `value` on stdin.
+fn team_set(env: &Env, name: &str, value: &str, flags: &[&str]) {
+    let out = env
+        .cmd()
+        .args(["-p", "team", "set", name, "--stdin"])
+        .args(flags)
+        .write_stdin(value)
+        .output()
+        .expect("runs");
+    assert_success(&out);
 }
 
 #[test]
@@ -104,22 +111,12 @@ fn other_commands_take_one_profile() {
 #[test]
 fn a_reminder_names_the_profile_that_holds_the_expiring_variable() {
     let env = two_profiles();
-    let out = env
-        .cmd()
-        .args([
-            "-p",
-            "team",
-            "set",
-            "AUTH_GITHUB_CLIENT_SECRET",
-            "--stdin",
-            "--plain",
-            "--expires",
-            "2026-06-05",
-        ])
-        .write_stdin("team-secret")
-        .output()
-        .expect("runs");
-    assert_success(&out);
+    team_set(
+        &env,
+        "AUTH_GITHUB_CLIENT_SECRET",
+        "team-secret",
+        &["--plain", "--expires", "2026-06-05"],
+    );
     let out = env.run(&["-p", "default", "-p", "team", "exec", "--", "true"]);
     assert_success(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -145,21 +142,7 @@ fn profiles_lists_every_profile_without_decrypting() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("bscred init"));
 
     let env = two_profiles();
-    let out = env
-        .cmd()
-        .args([
-            "-p",
-            "team",
-            "set",
-            "DEPLOY_KEY",
-            "--stdin",
-            "--expires",
-            "2026-06-05",
-        ])
-        .write_stdin("k")
-        .output()
-        .expect("runs");
-    assert_success(&out);
+    team_set(&env, "DEPLOY_KEY", "k", &["--expires", "2026-06-05"]);
     // The identity away: nothing can be decrypted, yet profiles works.
     let identity = env.identity_path();
     let away = identity.with_extension("away");
