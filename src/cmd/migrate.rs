@@ -173,8 +173,9 @@ fn default_identity(ctx: &Context) -> Result<Identity> {
     }
 }
 
-/// Deletes the old copy; says what it did.
-fn remove_source(source: &Profile) -> Result<String> {
+/// Deletes a profile's store (only the link, for a linked file); says what
+/// it did.
+pub(super) fn remove_source(source: &Profile) -> Result<String> {
     match source.settings.backend {
         Backend::Keychain => {
             let account = source.settings.item.as_deref().unwrap_or_default();

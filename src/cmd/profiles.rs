@@ -1,7 +1,8 @@
 //! `bscred profiles`: every profile on this machine, with its backend, store
-//! and nearest expiry, from settings and the metadata cache alone.
+//! and nearest expiry, from settings and the metadata cache alone; and
+//! removing one.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, IsTerminal};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -9,8 +10,11 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
+use crate::identity::IdentitySource;
 use crate::paths::Dirs;
+use crate::private_fs::Lock;
 use crate::profile::{Profile, ProfileName};
+use crate::prompt;
 
 /// List the profiles, with their backend, store and next expiry
 ///
@@ -34,6 +38,14 @@ pub struct Args {
 enum Action {
     /// List the profiles (the default)
     List,
+    /// Delete a profile: its store, metadata and settings (the identity stays)
+    Rm {
+        #[arg(value_name = "NAME")]
+        name: ProfileName,
+        /// Do not ask; needed when standard input is not a terminal
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -49,8 +61,13 @@ struct Row {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let Action::List = args.action.unwrap_or(Action::List);
-    let json = args.json;
+    match args.action.unwrap_or(Action::List) {
+        Action::List => list(ctx, args.json),
+        Action::Rm { name, yes } => remove(ctx, &name, yes),
+    }
+}
+
+fn list(ctx: &Context, json: bool) -> Result<Exit> {
     let mut rows = Vec::new();
     let mut next = Vec::new();
     for name in names(&ctx.dirs)? {
@@ -106,6 +123,65 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     );
     super::print(text.as_bytes())?;
     Ok(Exit::Ok)
+}
+
+/// Deletes the profile `name` once confirmed. The store goes first and the
+/// settings last, so an interrupted removal leaves a profile that a second
+/// `profiles rm` finishes, never settings pointing at nothing.
+fn remove(ctx: &Context, name: &ProfileName, yes: bool) -> Result<Exit> {
+    let profile = ctx.open(name)?;
+    let location = profile.info().location;
+    let count = profile.cached_metadata().map(|m| m.variables.len());
+    if !yes {
+        confirm_removal(name, count, &location)?;
+    }
+    let _lock = Lock::acquire(&ctx.dirs.lock(name))?;
+    let store = if profile.store().exists()? {
+        super::migrate::remove_source(&profile)?
+    } else {
+        format!("its store {location} was already gone")
+    };
+    for path in [ctx.dirs.metadata(name), ctx.dirs.profile_settings(name)] {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != ErrorKind::NotFound => {
+                return Err(Error::io(format!("cannot remove {}", path.display()))(e));
+            }
+            _ => {}
+        }
+    }
+    let identity = match profile.settings.identity_source() {
+        Some(IdentitySource::File(path)) => {
+            format!("; the identity {} is kept", path.display())
+        }
+        Some(IdentitySource::Keychain(_)) => "; its identity stays in the keychain".to_string(),
+        None => String::new(),
+    };
+    ctx.note(format!("removed profile '{name}': {store}{identity}"));
+    Ok(Exit::Ok)
+}
+
+/// Asks on the terminal for the profile's name before deleting it; refuses
+/// when nobody is there to ask.
+fn confirm_removal(name: &ProfileName, count: Option<usize>, location: &str) -> Result<()> {
+    let refuse = |why: &str| Error::Refused {
+        message: format!("profile '{name}' was not removed: {why}"),
+        hint: format!("run it on a terminal, or add --yes: `bscred profiles rm {name} --yes`"),
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(refuse("standard input is not a terminal to confirm on"));
+    }
+    let what = count.map_or_else(
+        || "its variables".to_string(),
+        |n| format!("its {n} variable{}", if n == 1 { "" } else { "s" }),
+    );
+    let question = format!(
+        "This deletes profile '{name}' and {what} ({location}); it cannot be undone.\nType the profile name to confirm: "
+    );
+    let answer = prompt::visible(&question).map_err(Error::io("cannot read the confirmation"))?;
+    if answer.trim() != name.as_str() {
+        return Err(refuse("the name typed did not match"));
+    }
+    Ok(())
 }
 
 /// The profiles `init` created, by name: one settings file each.

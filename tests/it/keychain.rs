@@ -754,7 +754,13 @@ fn a_keychain_profile_round_trips_through_every_command() {
     assert!(hint.contains("migrate --to file"), "{hint}");
     harness::assert_unchanged(&env, &files);
     assert_eq!(lookup(&bus, &account), item);
-    assert_eq!(cleanup.accounts(), vec![account]);
+    assert_eq!(cleanup.accounts(), vec![account.clone()]);
+
+    // profiles rm deletes the item with the profile.
+    assert_success(&cli.run(&["profiles", "rm", &profile, "--yes"]));
+    assert_eq!(lookup(&bus, &account), None);
+    assert!(cleanup.accounts().is_empty());
+    assert_fails(&cli.run(&["get", "GITHUB_TOKEN"]), 3);
 }
 
 #[test]

@@ -183,3 +183,60 @@ fn profiles_lists_every_profile_without_decrypting() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn profiles_rm_deletes_one_profile_only_when_confirmed() {
+    let env = two_profiles();
+    let store = env.bscred_home.join("data/profiles/team.age");
+    let before = env.files();
+
+    // No terminal to ask on and no --yes: nothing is touched.
+    let text = assert_fails(&env.run(&["profiles", "rm", "team"]), 1);
+    assert!(text.contains("--yes"), "{text}");
+    crate::harness::assert_unchanged(&env, &before);
+
+    // A wrong name typed at the prompt keeps it too.
+    let (code, screen) = crate::harness::on_pty(
+        &env,
+        &[],
+        "profiles rm team",
+        &[("Type the profile name", "default\n")],
+    );
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(screen.contains("its 2 variables"), "{screen}");
+    crate::harness::assert_unchanged(&env, &before);
+
+    // The right name deletes it: store, metadata and settings, nothing else.
+    let (code, screen) = crate::harness::on_pty(
+        &env,
+        &[],
+        "profiles rm team",
+        &[("Type the profile name", "team\n")],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("the identity"), "{screen}");
+    assert!(!store.exists());
+    assert!(!env.bscred_home.join("config/profiles/team.toml").exists());
+    assert!(!env.bscred_home.join("state/metadata/team.json").exists());
+    assert!(env.identity_path().exists());
+    assert_fails(&env.run(&["-p", "team", "get", "SHARED"]), 3);
+    assert_eq!(env.ok(&["get", "SHARED"]), "personal\n");
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["profiles", "--json"])).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    // An interrupted removal (store gone, settings left) is finished by
+    // running it again.
+    env.ok(&["-p", "team", "init", "--backend", "file"]);
+    fs::remove_file(&store).expect("remove store");
+    let out = env.run(&["profiles", "rm", "team", "--yes"]);
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already gone"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!env.bscred_home.join("config/profiles/team.toml").exists());
+    // An unknown profile is exit 3.
+    assert_fails(&env.run(&["profiles", "rm", "nope", "--yes"]), 3);
+}
