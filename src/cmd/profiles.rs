@@ -13,8 +13,9 @@ use crate::expiry;
 use crate::identity::IdentitySource;
 use crate::paths::Dirs;
 use crate::private_fs::Lock;
-use crate::profile::{Profile, ProfileName};
+use crate::profile::{Profile, ProfileName, Settings};
 use crate::prompt;
+use crate::store::Backend;
 
 /// List the profiles, with their backend, store and next expiry
 ///
@@ -46,6 +47,13 @@ enum Action {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Give a file-backend profile another name, store and all
+    Rename {
+        #[arg(value_name = "OLD")]
+        old: ProfileName,
+        #[arg(value_name = "NEW")]
+        new: ProfileName,
+    },
 }
 
 #[derive(Serialize)]
@@ -64,6 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     match args.action.unwrap_or(Action::List) {
         Action::List => list(ctx, args.json),
         Action::Rm { name, yes } => remove(ctx, &name, yes),
+        Action::Rename { old, new } => rename(ctx, &old, &new),
     }
 }
 
@@ -158,6 +167,91 @@ fn remove(ctx: &Context, name: &ProfileName, yes: bool) -> Result<Exit> {
     };
     ctx.note(format!("removed profile '{name}': {store}{identity}"));
     Ok(Exit::Ok)
+}
+
+/// Renames a file-backend profile: the store file moves first, then the
+/// settings. A second run finishes an interrupted one; an existing profile
+/// or store under the new name is never overwritten.
+fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
+    if old == new {
+        return Err(Error::usage(
+            format!("profile '{old}' already has that name"),
+            "name a different NEW",
+        ));
+    }
+    let profile = ctx.open(old)?;
+    if profile.settings.backend != Backend::File {
+        return Err(Error::Refused {
+            message: format!(
+                "profile '{old}' uses the {} backend; rename moves file-backend profiles",
+                profile.settings.backend
+            ),
+            hint: format!(
+                "move it through a file: `bscred -p {old} migrate --to file`, `bscred profiles rename {old} {new}`, then `bscred -p {new} migrate --to keychain`"
+            ),
+        });
+    }
+    // Both names locked, in a fixed order so two renames cannot deadlock.
+    let (first, second) = if old < new { (old, new) } else { (new, old) };
+    let _first = Lock::acquire(&ctx.dirs.lock(first))?;
+    let _second = Lock::acquire(&ctx.dirs.lock(second))?;
+    let taken = || Error::Refused {
+        message: format!("a profile named '{new}' already exists"),
+        hint: format!("pick another name, or remove it first with `bscred profiles rm {new}`"),
+    };
+    // Settings under the new name equal to the old ones may be what an
+    // interrupted rename left (or a profile sharing the identity: its store
+    // then stops the move below); other settings are another profile.
+    let theirs = Settings::read(&ctx.dirs, new)?;
+    if theirs.as_ref().is_some_and(|t| *t != profile.settings) {
+        return Err(taken());
+    }
+    let from = ctx.dirs.profile_store(old);
+    let to = ctx.dirs.profile_store(new);
+    let present = |path: &std::path::Path| std::fs::symlink_metadata(path).is_ok();
+    match (present(&from), present(&to)) {
+        (true, true) if theirs.is_some() => return Err(taken()),
+        (true, true) => {
+            return Err(Error::Refused {
+                message: format!("a store already exists at {}", to.display()),
+                hint: "move it away first; bscred never overwrites a store".to_string(),
+            });
+        }
+        (true, false) => move_file(&from, &to)?,
+        // Moved by an interrupted rename.
+        (false, true) => {}
+        (false, false) => {
+            return Err(Error::StoreMissing {
+                profile: old.to_string(),
+                location: from.display().to_string(),
+            });
+        }
+    }
+    profile.settings.write(&ctx.dirs, new)?;
+    let metadata = ctx.dirs.metadata(old);
+    if metadata.exists() {
+        move_file(&metadata, &ctx.dirs.metadata(new))?;
+    }
+    let settings = ctx.dirs.profile_settings(old);
+    std::fs::remove_file(&settings)
+        .map_err(Error::io(format!("cannot remove {}", settings.display())))?;
+    ctx.note(format!(
+        "renamed profile '{old}' to '{new}' (store {}); a .bscred.toml or BSCRED_PROFILE naming '{old}' must now name '{new}'",
+        to.display()
+    ));
+    Ok(Exit::Ok)
+}
+
+/// Moves `from` to `to` within bscred's directories (a link stays a link).
+fn move_file(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        crate::private_fs::ensure_dir(dir)?;
+    }
+    std::fs::rename(from, to).map_err(Error::io(format!(
+        "cannot move {} to {}",
+        from.display(),
+        to.display()
+    )))
 }
 
 /// Asks on the terminal for the profile's name before deleting it; refuses

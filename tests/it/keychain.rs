@@ -756,6 +756,12 @@ fn a_keychain_profile_round_trips_through_every_command() {
     assert_eq!(lookup(&bus, &account), item);
     assert_eq!(cleanup.accounts(), vec![account.clone()]);
 
+    // rename moves file profiles only, and says how to move this one.
+    let (error, hint) = failure(&cli.run(&["profiles", "rename", &profile, "renamed"]), 1);
+    assert!(error.contains("keychain backend"), "{error}");
+    assert!(hint.contains("migrate --to file"), "{hint}");
+    harness::assert_unchanged(&env, &files);
+
     // profiles rm deletes the item with the profile.
     assert_success(&cli.run(&["profiles", "rm", &profile, "--yes"]));
     assert_eq!(lookup(&bus, &account), None);

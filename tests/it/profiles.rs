@@ -240,3 +240,51 @@ fn profiles_rm_deletes_one_profile_only_when_confirmed() {
     // An unknown profile is exit 3.
     assert_fails(&env.run(&["profiles", "rm", "nope", "--yes"]), 3);
 }
+
+#[test]
+fn profiles_rename_moves_a_file_profile_and_finishes_an_interrupted_one() {
+    let env = two_profiles();
+    let home = env.bscred_home.clone();
+    let store = |name: &str| home.join(format!("data/profiles/{name}.age"));
+    let settings = |name: &str| home.join(format!("config/profiles/{name}.toml"));
+
+    // Names that are taken, the same, or unknown change nothing.
+    let before = env.files();
+    let text = assert_fails(&env.run(&["profiles", "rename", "team", "default"]), 1);
+    assert!(text.contains("'default' already exists"), "{text}");
+    assert_fails(&env.run(&["profiles", "rename", "team", "team"]), 2);
+    assert_fails(&env.run(&["profiles", "rename", "nope", "other"]), 3);
+    fs::write(store("stray"), b"not ours").expect("write");
+    let text = assert_fails(&env.run(&["profiles", "rename", "team", "stray"]), 1);
+    assert!(text.contains("never overwrites"), "{text}");
+    fs::remove_file(store("stray")).expect("remove");
+    crate::harness::assert_unchanged(&env, &before);
+
+    let out = env.run(&["profiles", "rename", "team", "work"]);
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must now name 'work'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!store("team").exists() && !settings("team").exists());
+    assert_eq!(env.ok(&["-p", "work", "get", "SHARED"]), "team\n");
+    assert_fails(&env.run(&["-p", "team", "get", "SHARED"]), 3);
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["profiles", "--json"])).expect("json");
+    assert_eq!(listed[1]["name"], "work");
+    assert_eq!(listed[1]["variables"], 2);
+
+    // Interrupted after the store moved, and after the settings were
+    // written: a second run finishes either.
+    for write_settings in [false, true] {
+        fs::rename(store("work"), store("ops")).expect("move store");
+        if write_settings {
+            fs::copy(settings("work"), settings("ops")).expect("copy settings");
+        }
+        env.ok(&["profiles", "rename", "work", "ops"]);
+        assert!(!settings("work").exists());
+        assert_eq!(env.ok(&["-p", "ops", "get", "SHARED"]), "team\n");
+        env.ok(&["profiles", "rename", "ops", "work"]);
+    }
+}
