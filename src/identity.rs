@@ -109,30 +109,50 @@ impl Identity {
 
     /// Reads an identity from where it lives.
     pub fn load_from(source: &IdentitySource) -> Result<Identity> {
-        let missing = || Error::IdentityMissing {
-            origin: source.describe(),
-        };
-        let bytes = match source {
-            IdentitySource::File(path) => {
-                let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        missing()
-                    } else {
-                        Error::io(format!("cannot read identity file {}", path.display()))(e)
-                    }
-                })?);
-                private_fs::check_private(path)?;
-                bytes
-            }
-            IdentitySource::Keychain(account) => {
-                let keychain =
-                    Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
-                keychain.get(account)?.ok_or_else(missing)?
-            }
-        };
+        let bytes = read_raw(source)?;
         Identity::parse(source, &bytes)
     }
 
+    /// An identity from the text of an identity file (age secret keys), as
+    /// `import` checks one before saving it at `source`.
+    pub fn from_text(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
+        Identity::parse(source, bytes)
+    }
+
+    /// Whether this is an SSH key (whose backup is the key file itself).
+    pub fn is_ssh(&self) -> bool {
+        matches!(self.public, PublicKeys::Known(_))
+    }
+}
+
+/// The bytes of an identity where it lives, unparsed; a file must be
+/// private to its owner.
+pub fn read_raw(source: &IdentitySource) -> Result<Zeroizing<Vec<u8>>> {
+    let missing = || Error::IdentityMissing {
+        origin: source.describe(),
+    };
+    let bytes = match source {
+        IdentitySource::File(path) => {
+            let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    missing()
+                } else {
+                    Error::io(format!("cannot read identity file {}", path.display()))(e)
+                }
+            })?);
+            private_fs::check_private(path)?;
+            bytes
+        }
+        IdentitySource::Keychain(account) => {
+            let keychain =
+                Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
+            keychain.get(account)?.ok_or_else(missing)?
+        }
+    };
+    Ok(bytes)
+}
+
+impl Identity {
     fn parse(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
         let bad = |reason: String| Error::Identity {
             origin: source.describe(),

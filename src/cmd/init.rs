@@ -168,7 +168,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
         let source = IdentitySource::Keychain(identity_account(&ctx.profile));
         let identity = Identity::generate(&source, ctx.now)?;
         ctx.note(format!(
-            "created an age identity in the {} (public key {}); the store can live anywhere, even in a repository, while the key stays in the keychain",
+            "created an age identity in the {} (public key {}); the store can live anywhere, even in a repository, while the key stays in the keychain; back it up with `bscred identity export --passphrase FILE`",
             source.describe(),
             identity.recipients().join(", ")
         ));
@@ -193,7 +193,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
     }
     let identity = Identity::generate(&IdentitySource::File(path.clone()), ctx.now)?;
     ctx.note(format!(
-        "created identity {} (public key {}); back it up: without it the store cannot be read",
+        "created identity {} (public key {}); without it the store cannot be read: back it up with `bscred identity export --passphrase FILE`",
         path.display(),
         identity.recipients().join(", ")
     ));

@@ -9,6 +9,7 @@ mod env;
 mod exec;
 mod get;
 mod git_credential;
+mod identity;
 mod import;
 mod init;
 mod list;
@@ -47,6 +48,7 @@ pub enum Command {
     Migrate(migrate::Args),
     Recipients(recipients::Args),
     Profiles(profiles::Args),
+    Identity(identity::Args),
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
@@ -94,6 +96,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::Recipients(args) => recipients::run(&ctx, args),
         Command::Profiles(args) => profiles::run(&ctx, args),
+        Command::Identity(args) => identity::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),

@@ -3,7 +3,7 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 22] = [
+const COMMANDS: [&str; 23] = [
     "init",
     "set",
     "get",
@@ -20,6 +20,7 @@ const COMMANDS: [&str; 22] = [
     "migrate",
     "recipients",
     "profiles",
+    "identity",
     "git-credential",
     "doctor",
     "completions",

@@ -1311,6 +1311,11 @@ fn identity_in_the_keychain_opens_the_file_store() {
     ]);
     assert_age_decrypts(&key, &cli.store_file(), &expected);
 
+    // `identity export` backs up the key from the keychain, byte for byte.
+    let backup = dir.path().join("backup.txt");
+    assert_success(&cli.run(&["identity", "export", backup.to_str().expect("utf-8")]));
+    assert_eq!(fs::read_to_string(&backup).expect("backup"), text);
+
     // Without the keychain the store cannot be opened: the key is only there.
     let (out, elapsed) = cli
         .without("DBUS_SESSION_BUS_ADDRESS")

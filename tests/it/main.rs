@@ -11,6 +11,7 @@ mod cli_reference;
 mod concurrency;
 mod exec;
 mod git_doctor;
+mod identity_backup;
 mod import;
 mod keychain;
 mod lifecycle;
