@@ -125,6 +125,26 @@ impl Identity {
     }
 }
 
+/// A replacement for the identity whose file text is `old`: the new key's
+/// public half, the text to hold while stores are re-encrypted (the new key
+/// and the old ones, so every store opens throughout), and the final text.
+pub fn rotation(old: &[u8], now: Timestamp) -> (String, Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
+    let key = x25519::Identity::generate();
+    let public = key.to_public().to_string();
+    let fresh = Zeroizing::new(format!(
+        "# created: {}\n# public key: {public}\n{}\n",
+        now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        key.to_string().expose_secret()
+    ));
+    let mut both = Zeroizing::new(fresh.as_bytes().to_vec());
+    both.extend_from_slice(b"# the previous identity, until every store is re-encrypted:\n");
+    both.extend_from_slice(old);
+    if !old.ends_with(b"\n") {
+        both.push(b'\n');
+    }
+    (public, both, Zeroizing::new(fresh.as_bytes().to_vec()))
+}
+
 /// The bytes of an identity where it lives, unparsed; a file must be
 /// private to its owner.
 pub fn read_raw(source: &IdentitySource) -> Result<Zeroizing<Vec<u8>>> {

@@ -1,5 +1,5 @@
 //! `bscred identity`: back up the age identity that opens a profile's store,
-//! and bring a backup back. Losing the identity loses every store
+//! bring a backup back, or give it a new key. Losing the identity loses every store
 //! encrypted only to it.
 
 use std::io::{Read, Write};
@@ -11,10 +11,10 @@ use zeroize::Zeroizing;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{self, Identity, IdentitySource};
-use crate::private_fs;
+use crate::private_fs::{self, Lock};
 use crate::prompt;
 
-/// Back up or restore the age identity that decrypts your stores
+/// Back up, restore or rotate the age identity that decrypts your stores
 ///
 /// Anyone holding the identity can read every store encrypted to it, and
 /// without it (or a teammate's key among the recipients) those stores
@@ -49,12 +49,18 @@ enum Action {
         #[arg(long, value_name = "PATH")]
         to: Option<PathBuf>,
     },
+    /// Replace the identity file's key with a new one and re-encrypt every
+    /// profile that uses it (copies encrypted before, such as backups and
+    /// git history, then open only with the old key: export it first if
+    /// you need them)
+    Rotate,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     match args.action {
         Action::Export { file, passphrase } => export(ctx, &file, passphrase),
         Action::Import { file, to } => import(ctx, &file, to),
+        Action::Rotate => rotate(ctx),
     }
 }
 
@@ -140,6 +146,86 @@ fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
         identity.recipients().join(", "),
         dest.display(),
         dest.display()
+    ));
+    Ok(Exit::Ok)
+}
+
+/// Gives the profile's identity file a new key. The file first holds the
+/// new key and the old, then each profile using it is re-encrypted to the
+/// new key, then the old key is dropped: interrupted anywhere, every store
+/// still opens, and running it again finishes the job.
+fn rotate(ctx: &Context) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let path = match profile.settings.identity_source() {
+        Some(IdentitySource::File(path)) => path,
+        Some(IdentitySource::Keychain(_)) => {
+            return Err(Error::usage(
+                format!(
+                    "the identity of profile '{}' is in the keychain",
+                    ctx.profile
+                ),
+                "rotating a keychain-held identity is not supported yet; `bscred identity export` backs it up",
+            ));
+        }
+        None => {
+            return Err(Error::usage(
+                format!(
+                    "profile '{}' uses the keychain backend, which has no identity",
+                    ctx.profile
+                ),
+                "identities belong to file-backend profiles",
+            ));
+        }
+    };
+    let source = IdentitySource::File(path.clone());
+    let text = identity::read_raw(&source)?;
+    let old = Identity::from_text(&source, &text)?;
+    if old.is_ssh() {
+        return Err(Error::usage(
+            format!("the identity of profile '{}' is an SSH key", ctx.profile),
+            "make a new key with ssh-keygen, `bscred recipients add` its .pub, then point the profile at it",
+        ));
+    }
+    let old_keys = old.recipients();
+    // Every profile opened by this file, each locked for the whole rotation.
+    let mut users = Vec::new();
+    for name in super::profiles::names(&ctx.dirs)? {
+        let user = match ctx.open(&name) {
+            Ok(user) => user,
+            Err(e) => {
+                ctx.warn(format!("profile '{name}' skipped: {e}"));
+                continue;
+            }
+        };
+        if user.settings.identity.as_deref() == Some(path.as_path()) {
+            users.push(user);
+        }
+    }
+    let _locks = users
+        .iter()
+        .map(|user| Lock::acquire(&ctx.dirs.lock(&user.name)))
+        .collect::<Result<Vec<_>>>()?;
+    let (public, both, fresh) = identity::rotation(&text, ctx.now);
+    private_fs::write_atomic(&path, &both)?;
+    let mut names = Vec::new();
+    for user in &users {
+        let mut recipients: Vec<String> = user
+            .settings
+            .recipients
+            .iter()
+            .filter(|key| !old_keys.contains(key))
+            .cloned()
+            .collect();
+        recipients.insert(0, public.clone());
+        super::recipients::reencrypt(ctx, user, recipients)?;
+        names.push(format!("'{}'", user.name));
+    }
+    private_fs::write_atomic(&path, &fresh)?;
+    ctx.note(format!(
+        "{} now holds a new key (public key {public}); re-encrypted profile{} {}. Copies encrypted before (backups, git history) open only with the old key, which is gone; teammates need do nothing.",
+        path.display(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
     ));
     Ok(Exit::Ok)
 }

@@ -279,7 +279,7 @@ fn confirm_removal(name: &ProfileName, count: Option<usize>, location: &str) -> 
 }
 
 /// The profiles `init` created, by name: one settings file each.
-fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
+pub(super) fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
     let dir = dirs.profile_settings(&ProfileName::default());
     let dir = dir.parent().expect("a settings file is inside a directory");
     let entries = match std::fs::read_dir(dir) {

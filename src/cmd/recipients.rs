@@ -169,19 +169,20 @@ fn own_keys(profile: &Profile) -> Result<Vec<String>> {
 /// Re-encrypts the store to `recipients`, then records them, all under the
 /// profile's lock. Interrupted between the two, the store is encrypted to
 /// one of the two lists, and the next write settles it.
-fn reencrypt(
+pub(super) fn reencrypt(
     ctx: &Context,
     profile: &Profile,
     recipients: Vec<String>,
 ) -> Result<crate::store::Document> {
-    let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile))?;
+    let name = &profile.name;
+    let _lock = Lock::acquire(&ctx.dirs.lock(name))?;
     let settings = Settings {
         recipients,
         ..profile.settings.clone()
     };
-    let updated = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+    let updated = Profile::with_settings(&ctx.dirs, name, settings)?;
     let snapshot = updated.store().rewrite()?;
-    updated.settings.write(&ctx.dirs, &ctx.profile)?;
+    updated.settings.write(&ctx.dirs, name)?;
     updated.load(ctx.now)?;
     Ok(snapshot.doc)
 }

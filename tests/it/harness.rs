@@ -312,3 +312,15 @@ pub fn on_pty(
     }
     (status.code(), screen)
 }
+
+/// Whether the Go age CLI decrypts `store` with the identity `key`.
+pub fn age_reads(key: &Path, store: &Path) -> bool {
+    std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(key)
+        .arg(store)
+        .output()
+        .expect("age runs")
+        .status
+        .success()
+}

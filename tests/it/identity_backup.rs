@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, assert_fails, assert_success, have, on_pty};
+use crate::harness::{Env, TOKEN, age_reads, assert_fails, assert_success, have, on_pty};
 
 #[test]
 fn a_plain_export_is_a_private_identity_the_go_age_cli_reads() {
@@ -152,4 +152,95 @@ fn init_points_at_the_backup_once_when_it_creates_an_identity() {
     assert_success(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("identity export"), "{stderr}");
+}
+
+#[test]
+fn rotate_gives_every_profile_of_the_identity_the_new_key_and_keeps_teammates() {
+    if !(have("age") && have("age-keygen")) {
+        return;
+    }
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    env.ok(&["-p", "team", "init", "--backend", "file"]);
+    env.ok(&["-p", "team", "set", "SHARED", "team"]);
+    let keygen = |path: &std::path::Path| {
+        let out = Command::new("age-keygen")
+            .arg("-o")
+            .arg(path)
+            .output()
+            .expect("age-keygen");
+        assert_success(&out);
+    };
+    // A teammate's key on the team profile stays a recipient.
+    let mate = env.home.join("mate.txt");
+    keygen(&mate);
+    let mate_public = fs::read_to_string(&mate)
+        .expect("mate key")
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .expect("public key line");
+    env.ok(&["-p", "team", "recipients", "add", &mate_public]);
+    // A profile with an identity of its own is left alone.
+    let own = env.home.join("own.txt");
+    keygen(&own);
+    env.ok(&[
+        "-p",
+        "other",
+        "init",
+        "--backend",
+        "file",
+        "--identity",
+        own.to_str().expect("utf-8"),
+    ]);
+    env.ok(&["-p", "other", "set", "X", "1"]);
+    let other_store = env.bscred_home.join("data/profiles/other.age");
+    let other_before = fs::read(&other_store).expect("other store");
+
+    let old_key = env.home.join("old.txt");
+    fs::copy(env.identity_path(), &old_key).expect("keep the old key for the test");
+    let team_store = env.bscred_home.join("data/profiles/team.age");
+
+    let out = env.run(&["identity", "rotate"]);
+    assert_success(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("'default', 'team'"), "{stderr}");
+    assert!(!stderr.contains("AGE-SECRET-KEY"), "{stderr}");
+
+    // The new key opens both stores, the old one neither; values intact.
+    let identity = fs::read_to_string(env.identity_path()).expect("identity");
+    assert_eq!(identity.matches("AGE-SECRET-KEY-1").count(), 1);
+    assert_ne!(identity, fs::read_to_string(&old_key).expect("old"));
+    for store in [env.store_path(), team_store.clone()] {
+        assert!(
+            age_reads(&env.identity_path(), &store),
+            "{}",
+            store.display()
+        );
+        assert!(!age_reads(&old_key, &store), "{}", store.display());
+    }
+    assert_eq!(env.ok(&["get", "GITHUB_TOKEN"]), format!("{TOKEN}\n"));
+    assert_eq!(env.ok(&["-p", "team", "get", "SHARED"]), "team\n");
+    assert!(age_reads(&mate, &team_store));
+    assert!(
+        env.ok(&["-p", "team", "recipients", "list"])
+            .contains(&mate_public)
+    );
+    assert_eq!(fs::read(&other_store).expect("other store"), other_before);
+    assert_eq!(env.ok(&["-p", "other", "get", "X"]), "1\n");
+
+    // Interrupted while the file held both keys: running it again settles
+    // on one new key that opens everything.
+    let old_text = fs::read_to_string(&old_key).expect("old");
+    fs::write(env.identity_path(), format!("{identity}{old_text}")).expect("both keys");
+    env.ok(&["identity", "rotate"]);
+    let settled = fs::read_to_string(env.identity_path()).expect("identity");
+    assert_eq!(settled.matches("AGE-SECRET-KEY-1").count(), 1);
+    for store in [env.store_path(), team_store] {
+        assert!(
+            age_reads(&env.identity_path(), &store),
+            "{}",
+            store.display()
+        );
+    }
+    assert_eq!(env.ok(&["-p", "team", "get", "SHARED"]), "team\n");
 }

@@ -5,19 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, assert_fails, assert_unchanged, have};
-
-/// Whether `identity` decrypts `store` with the Go age CLI.
-fn age_reads(identity: &std::path::Path, store: &std::path::Path) -> bool {
-    Command::new("age")
-        .args(["-d", "-i"])
-        .arg(identity)
-        .arg(store)
-        .output()
-        .expect("age runs")
-        .status
-        .success()
-}
+use crate::harness::{Env, TOKEN, age_reads, assert_fails, assert_unchanged, have};
 
 #[test]
 fn a_teammate_added_reads_the_store_and_a_removed_one_reads_no_new_version() {

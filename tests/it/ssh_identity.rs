@@ -1,10 +1,10 @@
 //! SSH keys as identities: `init --identity ~/.ssh/id_ed25519` (or RSA),
 //! with and without a passphrase, read both by bscred and by the Go `age`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, have, on_pty};
+use crate::harness::{Env, TOKEN, age_reads, have, on_pty};
 
 /// Makes an SSH key pair of `kind` in the test's HOME.
 fn ssh_key(env: &Env, kind: &str, passphrase: &str) -> PathBuf {
@@ -32,17 +32,6 @@ fn ssh_key(env: &Env, kind: &str, passphrase: &str) -> PathBuf {
         .expect("ssh-keygen runs");
     assert!(status.success());
     path
-}
-
-fn age_reads(key: &Path, store: &Path) -> bool {
-    Command::new("age")
-        .args(["-d", "-i"])
-        .arg(key)
-        .arg(store)
-        .output()
-        .expect("age runs")
-        .status
-        .success()
 }
 
 #[test]
