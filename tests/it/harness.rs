@@ -239,16 +239,27 @@ pub fn on_pty(
     args: &str,
     steps: &[(&str, &str)],
 ) -> (Option<i32>, String) {
+    let command = format!("'{}' {args}", bin().display());
+    command_on_pty(env, extra, &command, steps)
+}
+
+/// `on_pty` for any shell command line, such as another tool's prompt.
+#[cfg(unix)]
+pub fn command_on_pty(
+    env: &Env,
+    extra: &[(&str, &str)],
+    command: &str,
+    steps: &[(&str, &str)],
+) -> (Option<i32>, String) {
     use std::io::{Read, Write};
     use std::process::Stdio;
     use std::sync::mpsc;
     use std::time::{Duration, Instant};
 
     const DEADLINE: Duration = Duration::from_secs(20);
-    let command = format!("'{}' {args}", bin().display());
     let mut script = std::process::Command::new("script");
     script
-        .args(["-qec", &command, "/dev/null"])
+        .args(["-qec", command, "/dev/null"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &env.home)

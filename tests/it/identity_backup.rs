@@ -73,6 +73,22 @@ fn a_passphrase_backup_round_trips_and_a_wrong_passphrase_restores_nothing() {
     let armored = fs::read_to_string(&backup).expect("backup");
     assert!(armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
     assert!(!armored.contains("AGE-SECRET-KEY"));
+    // The Go age CLI opens it with the passphrase, typed at its prompt.
+    if have("age") {
+        let plain = env.home.join("from-age.txt");
+        let command = format!("age -d -o '{}' '{}'", plain.display(), backup.display());
+        let (code, screen) = crate::harness::command_on_pty(
+            &env,
+            &[],
+            &command,
+            &[("passphrase", "correct horse\r")],
+        );
+        assert_eq!(code, Some(0), "{screen}");
+        assert_eq!(
+            fs::read(&plain).expect("decrypted by age"),
+            fs::read(env.identity_path()).expect("identity")
+        );
+    }
 
     // On a new machine: a wrong passphrase restores nothing, the right one
     // restores a key that opens the old store.
