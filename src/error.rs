@@ -177,6 +177,22 @@ impl Error {
         move |source| Error::Io { context, source }
     }
 
+    /// Reading the file `path` the user named failed: not found is exit 3
+    /// (with no hint), anything else an I/O error.
+    pub fn reading(path: &std::path::Path) -> impl FnOnce(io::Error) -> Error {
+        let what = path.display().to_string();
+        move |source| {
+            if source.kind() == io::ErrorKind::NotFound {
+                Error::InputNotFound { what, hint: None }
+            } else {
+                Error::Io {
+                    context: format!("cannot read {what}"),
+                    source,
+                }
+            }
+        }
+    }
+
     /// `exec` could not start `program`: 127 when it does not exist, 126 when
     /// it exists but cannot be executed.
     pub fn spawn(program: &std::ffi::OsStr, error: &io::Error) -> Error {

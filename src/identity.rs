@@ -113,67 +113,14 @@ impl Identity {
         Identity::parse(source, &bytes)
     }
 
-    /// An identity from the text of an identity file (age secret keys), as
-    /// `import` checks one before saving it at `source`.
-    pub fn from_text(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
-        Identity::parse(source, bytes)
-    }
-
     /// Whether this is an SSH key (whose backup is the key file itself).
     pub fn is_ssh(&self) -> bool {
         matches!(self.public, PublicKeys::Known(_))
     }
-}
 
-/// A replacement for the identity whose file text is `old`: the new key's
-/// public half, the text to hold while stores are re-encrypted (the new key
-/// and the old ones, so every store opens throughout), and the final text.
-pub fn rotation(old: &[u8], now: Timestamp) -> (String, Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
-    let key = x25519::Identity::generate();
-    let public = key.to_public().to_string();
-    let fresh = Zeroizing::new(format!(
-        "# created: {}\n# public key: {public}\n{}\n",
-        now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        key.to_string().expose_secret()
-    ));
-    let mut both = Zeroizing::new(fresh.as_bytes().to_vec());
-    both.extend_from_slice(b"# the previous identity, until every store is re-encrypted:\n");
-    both.extend_from_slice(old);
-    if !old.ends_with(b"\n") {
-        both.push(b'\n');
-    }
-    (public, both, Zeroizing::new(fresh.as_bytes().to_vec()))
-}
-
-/// The bytes of an identity where it lives, unparsed; a file must be
-/// private to its owner.
-pub fn read_raw(source: &IdentitySource) -> Result<Zeroizing<Vec<u8>>> {
-    let missing = || Error::IdentityMissing {
-        origin: source.describe(),
-    };
-    let bytes = match source {
-        IdentitySource::File(path) => {
-            let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    missing()
-                } else {
-                    Error::io(format!("cannot read identity file {}", path.display()))(e)
-                }
-            })?);
-            private_fs::check_private(path)?;
-            bytes
-        }
-        IdentitySource::Keychain(account) => {
-            let keychain =
-                Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
-            keychain.get(account)?.ok_or_else(missing)?
-        }
-    };
-    Ok(bytes)
-}
-
-impl Identity {
-    fn parse(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
+    /// An identity from the text of an identity file (age secret keys or an
+    /// SSH private key); `source` is where it lives or will live.
+    pub fn parse(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
         let bad = |reason: String| Error::Identity {
             origin: source.describe(),
             reason,
@@ -278,7 +225,53 @@ impl Identity {
     }
 }
 
-/// Parses one recipient string (`age1…`).
+/// A replacement for the identity whose file text is `old`: the new key's
+/// public half, the text to hold while stores are re-encrypted (the new key
+/// and the old ones, so every store opens throughout), and the final text.
+pub fn rotation(old: &[u8], now: Timestamp) -> (String, Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
+    let key = x25519::Identity::generate();
+    let public = key.to_public().to_string();
+    let fresh = Zeroizing::new(format!(
+        "# created: {}\n# public key: {public}\n{}\n",
+        now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        key.to_string().expose_secret()
+    ));
+    let mut both = Zeroizing::new(fresh.as_bytes().to_vec());
+    both.extend_from_slice(b"# the previous identity, until every store is re-encrypted:\n");
+    both.extend_from_slice(old);
+    if !old.ends_with(b"\n") {
+        both.push(b'\n');
+    }
+    (public, both, Zeroizing::new(fresh.as_bytes().to_vec()))
+}
+
+/// The bytes of an identity where it lives, unparsed; a file must be
+/// private to its owner.
+pub fn read_raw(source: &IdentitySource) -> Result<Zeroizing<Vec<u8>>> {
+    let missing = || Error::IdentityMissing {
+        origin: source.describe(),
+    };
+    let bytes = match source {
+        IdentitySource::File(path) => {
+            let bytes = Zeroizing::new(fs::read(path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    missing()
+                } else {
+                    Error::io(format!("cannot read identity file {}", path.display()))(e)
+                }
+            })?);
+            private_fs::check_private(path)?;
+            bytes
+        }
+        IdentitySource::Keychain(account) => {
+            let keychain =
+                Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
+            keychain.get(account)?.ok_or_else(missing)?
+        }
+    };
+    Ok(bytes)
+}
+
 /// Asks for an SSH key's passphrase on the terminal (`/dev/tty`), so it
 /// works under `eval $(bscred env)`.
 #[derive(Debug, Clone, Copy)]

@@ -76,7 +76,7 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
         ));
     };
     let text = identity::read_raw(&source)?;
-    let identity = Identity::from_text(&source, &text)?;
+    let identity = Identity::parse(&source, &text)?;
     if identity.is_ssh() {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),
@@ -109,23 +109,14 @@ fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
     let mut raw = Zeroizing::new(Vec::new());
     std::fs::File::open(file)
         .and_then(|mut f| f.read_to_end(&mut raw))
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::InputNotFound {
-                    what: file.display().to_string(),
-                    hint: None,
-                }
-            } else {
-                Error::io(format!("cannot read {}", file.display()))(e)
-            }
-        })?;
+        .map_err(Error::reading(file))?;
     let text = if is_age_file(&raw) {
         decrypt_with_passphrase(file, &raw)?
     } else {
         raw
     };
     let source = IdentitySource::File(dest.clone());
-    let identity = Identity::from_text(&source, &text)?;
+    let identity = Identity::parse(&source, &text)?;
     if identity.is_ssh() {
         return Err(Error::usage(
             "that is an SSH key, not an age identity",
@@ -179,7 +170,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     };
     let source = IdentitySource::File(path.clone());
     let text = identity::read_raw(&source)?;
-    let old = Identity::from_text(&source, &text)?;
+    let old = Identity::parse(&source, &text)?;
     if old.is_ssh() {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),

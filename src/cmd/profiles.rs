@@ -65,7 +65,7 @@ struct Row {
     /// How many variables the metadata cache records.
     variables: usize,
     /// The soonest expiry on record.
-    next_expiry: Option<String>,
+    next_expiry: Option<Timestamp>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
@@ -78,7 +78,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
 fn list(ctx: &Context, json: bool) -> Result<Exit> {
     let mut rows = Vec::new();
-    let mut next = Vec::new();
     for name in names(&ctx.dirs)? {
         // One broken profile must not hide the others.
         let profile = match Profile::open(&ctx.dirs, &name) {
@@ -90,19 +89,18 @@ fn list(ctx: &Context, json: bool) -> Result<Exit> {
         };
         let info = profile.info();
         let meta = profile.cached_metadata();
-        let soonest: Option<Timestamp> = meta
+        let next_expiry = meta
             .iter()
             .flat_map(|m| m.variables.values())
             .filter_map(|v| v.expires_at)
             .min();
-        next.push(soonest);
         rows.push(Row {
             current: name == ctx.profile,
             name: name.to_string(),
             backend: info.backend.to_string(),
             store: info.location,
             variables: meta.map_or(0, |m| m.variables.len()),
-            next_expiry: soonest.map(|t| t.to_string()),
+            next_expiry,
         });
     }
     if json {
@@ -114,14 +112,13 @@ fn list(ctx: &Context, json: bool) -> Result<Exit> {
     }
     let table: Vec<[String; 5]> = rows
         .iter()
-        .zip(next)
-        .map(|(row, soonest)| {
+        .map(|row| {
             let mark = if row.current { "* " } else { "  " };
             [
                 format!("{mark}{}", row.name),
                 row.backend.clone(),
                 row.variables.to_string(),
-                soonest.map_or_else(|| "-".to_string(), |t| expiry::describe(Some(t), ctx.now)),
+                expiry::describe(row.next_expiry, ctx.now),
                 row.store.clone(),
             ]
         })

@@ -195,8 +195,7 @@ fn read_key_lines(path: &PathBuf) -> Result<Vec<String>> {
             .map_err(Error::io("cannot read standard input"))?;
         text
     } else {
-        std::fs::read_to_string(path)
-            .map_err(Error::io(format!("cannot read {}", path.display())))?
+        std::fs::read_to_string(path).map_err(Error::reading(path))?
     };
     Ok(text
         .lines()

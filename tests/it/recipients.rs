@@ -125,5 +125,11 @@ fn recipients_refuse_what_would_lock_you_out_or_is_no_key() {
         ]),
         3,
     );
+    // A key file that is not there is "not found", naming it.
+    let text = assert_fails(
+        &env.run(&["recipients", "add", "--file", "no-such-keys.txt"]),
+        3,
+    );
+    assert!(text.contains("no-such-keys.txt"), "{text}");
     assert_unchanged(&env, &before);
 }
