@@ -39,6 +39,14 @@ const VALUES: [(&str, &str); 4] = [
     ("ODD_CHARS", "$(touch /tmp/x) `id` * ? [a] ~ # ; & | < >"),
 ];
 
+/// `VALUES` as the map `Cli::values` returns.
+fn all_values() -> BTreeMap<String, String> {
+    VALUES
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
 // ------------------------------------------------------------------ bscred
 
 /// `bscred` for one profile in a harness `Env`, with exactly the sealed
@@ -142,6 +150,13 @@ impl<'a> Cli<'a> {
         let input = format!("{value}\n");
         let (out, _) = self.run_timed(&["set", name, "--stdin"], input.as_bytes());
         assert_success(&out);
+    }
+
+    /// Stores every one of `VALUES`.
+    fn set_values(&self) {
+        for (name, value) in VALUES {
+            self.set(name, value);
+        }
     }
 
     /// `get -n NAME`.
@@ -677,9 +692,7 @@ fn a_keychain_profile_round_trips_through_every_command() {
     };
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
-    for (name, value) in VALUES {
-        cli.set(name, value);
-    }
+    cli.set_values();
     for (name, value) in VALUES {
         assert_eq!(cli.get(name), value, "{name}");
     }
@@ -702,10 +715,7 @@ fn a_keychain_profile_round_trips_through_every_command() {
     assert_eq!(listed, expected);
     assert!(!list.to_string().contains(TOKEN), "list leaked the token");
 
-    let all: BTreeMap<String, String> = VALUES
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    let all = all_values();
     assert_eq!(cli.values(), all);
 
     // The metadata cache never holds a value.
@@ -784,9 +794,7 @@ fn a_value_survives_a_keyring_daemon_restart() {
         first_address = session.bus.address().to_os_string();
         let cli = Cli::new(&env, "restart", Some(session.bus.address()));
         assert_success(&cli.run(&["init", "--backend", "keychain"]));
-        for (name, value) in VALUES {
-            cli.set(name, value);
-        }
+        cli.set_values();
         assert_eq!(cli.get("GITHUB_TOKEN"), TOKEN);
         // Both daemons stop here.
     }
@@ -800,10 +808,7 @@ fn a_value_survives_a_keyring_daemon_restart() {
     let session = Session::start(root.path(), &keyring_dir, "run2", &password);
     assert_ne!(session.bus.address(), first_address);
     let cli = Cli::new(&env, "restart", Some(session.bus.address()));
-    let expected: BTreeMap<String, String> = VALUES
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    let expected = all_values();
     assert_eq!(cli.values(), expected);
     assert_eq!(cli.get("GITHUB_TOKEN"), TOKEN);
     // And it is still writable.
@@ -1096,13 +1101,8 @@ fn migrate_both_ways_keeps_every_value_and_removes_the_old_copy() {
     };
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
-    for (name, value) in VALUES {
-        cli.set(name, value);
-    }
-    let expected: BTreeMap<String, String> = VALUES
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    cli.set_values();
+    let expected = all_values();
     let first = cli.setting("item").expect("item");
 
     // To the file: every value, the item gone, `age` reads the copy.
@@ -1166,13 +1166,8 @@ fn interrupted_migrations_lose_nothing() {
     };
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
-    for (name, value) in VALUES {
-        cli.set(name, value);
-    }
-    let expected: BTreeMap<String, String> = VALUES
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    cli.set_values();
+    let expected = all_values();
     let (mut killed, mut switched_anyway, mut resumed) = (0, 0, 0);
 
     for round in 0..ROUNDS {
