@@ -1362,9 +1362,8 @@ fn remind_ics_sequence_grows_when_verify_changes_the_expiry() {
 fn a_reminder_for_another_profile_names_it_in_the_fix() {
     let env = Env::new();
     env.ok(&["-p", "work", "init", "--backend", "file"]);
-    let out = env
-        .cmd()
-        .args([
+    let out = env.run_stdin(
+        &[
             "-p",
             "work",
             "set",
@@ -1372,10 +1371,9 @@ fn a_reminder_for_another_profile_names_it_in_the_fix() {
             "--stdin",
             "--expires",
             "2026-06-06",
-        ])
-        .write_stdin(TOKEN)
-        .output()
-        .expect("runs");
+        ],
+        TOKEN.as_bytes(),
+    );
     assert_success(&out);
     let out = env.run(&["-p", "work", "get", "GITHUB_TOKEN"]);
     assert_success(&out);

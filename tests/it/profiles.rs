@@ -22,14 +22,9 @@ fn two_profiles() -> Env {
 
 /// `bscred -p team set NAME --stdin FLAGS…` with `value` on stdin.
 fn team_set(env: &Env, name: &str, value: &str, flags: &[&str]) {
-    let out = env
-        .cmd()
-        .args(["-p", "team", "set", name, "--stdin"])
-        .args(flags)
-        .write_stdin(value)
-        .output()
-        .expect("runs");
-    assert_success(&out);
+    let mut args = vec!["-p", "team", "set", name, "--stdin"];
+    args.extend(flags);
+    assert_success(&env.run_stdin(&args, value.as_bytes()));
 }
 
 #[test]

@@ -425,12 +425,7 @@ fn a_project_file_that_is_not_a_regular_file_is_ignored_with_a_notice() {
         let notice = stderr(&out);
         assert!(notice.contains("not a regular file"), "{what}: {notice}");
         // The command keeps its stdin.
-        let out = env
-            .cmd()
-            .args(["exec", "--", "cat"])
-            .write_stdin("precious input\n")
-            .output()
-            .expect("runs");
+        let out = env.run_stdin(&["exec", "--", "cat"], b"precious input\n");
         assert_success(&out);
         assert_eq!(out.stdout, b"precious input\n", "{what}");
         if path.is_dir() && !path.is_symlink() {

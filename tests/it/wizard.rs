@@ -232,12 +232,7 @@ fn first_run_flags_are_never_dropped_in_silence() {
     assert_eq!(env.get("USER_EMAIL"), "mona@example.com");
 
     // On an initialised profile they still count.
-    let out = env
-        .cmd()
-        .args(["init", "--token-stdin", "--no-verify"])
-        .write_stdin(TOKEN)
-        .output()
-        .expect("runs");
+    let out = env.run_stdin(&["init", "--token-stdin", "--no-verify"], TOKEN.as_bytes());
     assert!(
         out.status.success(),
         "{}",
@@ -247,20 +242,13 @@ fn first_run_flags_are_never_dropped_in_silence() {
 
     // An empty --token-stdin stores nothing, and can simply be run again.
     let env = Env::new();
-    let out = env
-        .cmd()
-        .args(["init", "--backend", "file", "--token-stdin", "--no-verify"])
-        .write_stdin("")
-        .output()
-        .expect("runs");
+    let out = env.run_stdin(
+        &["init", "--backend", "file", "--token-stdin", "--no-verify"],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(env.run(&["get", "GITHUB_TOKEN"]).status.code(), Some(3));
-    let out = env
-        .cmd()
-        .args(["init", "--token-stdin", "--no-verify"])
-        .write_stdin(TOKEN)
-        .output()
-        .expect("runs");
+    let out = env.run_stdin(&["init", "--token-stdin", "--no-verify"], TOKEN.as_bytes());
     assert!(
         out.status.success(),
         "{}",
