@@ -17,14 +17,7 @@ const SET_DEADLINE: Duration = Duration::from_secs(10);
 /// `bscred` as a std `Command` with exactly the environment `Env::cmd` sets,
 /// so children can be spawned, left running and killed.
 fn bscred(env: &Env) -> Command {
-    let mut cmd = Command::new(harness::bin());
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", harness::NOW)
-        .current_dir(&env.work);
-    cmd
+    env.sealed(harness::bin())
 }
 
 /// Starts `bscred set NAME --stdin` with `value` already written and stdin

@@ -14,7 +14,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, bin, have};
+use crate::harness::{Env, TOKEN, assert_fails, assert_success, bin, have};
 
 /// How long a started command may take to say it is ready, or to exit.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -95,20 +95,12 @@ fn bscred_std(env: &Env) -> Command {
         .filter(|(_, number)| ignored_here(*number))
         .map(|(name, _)| name)
         .collect();
-    let mut cmd = if ignored.is_empty() {
-        Command::new(bin())
-    } else {
-        let mut cmd = Command::new("env");
-        cmd.arg(format!("--default-signal={}", ignored.join(",")))
-            .arg(bin());
-        cmd
-    };
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .current_dir(&env.work);
+    if ignored.is_empty() {
+        return env.sealed(bin());
+    }
+    let mut cmd = env.sealed("env");
+    cmd.arg(format!("--default-signal={}", ignored.join(",")))
+        .arg(bin());
     cmd
 }
 
@@ -542,14 +534,9 @@ fn the_command_gets_stdin_and_the_terminal() {
         "'{}' exec -- sh -c '[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-on-the-tty'",
         bin().display()
     );
-    let mut child = Command::new("script")
+    let mut child = env
+        .sealed("script")
         .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .current_dir(&env.work)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

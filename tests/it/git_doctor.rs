@@ -18,7 +18,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::harness::{Env, NOW, TOKEN, assert_success, bin, have};
+use crate::harness::{Env, TOKEN, assert_success, bin, have};
 
 /// An expiry git accepts: git compares `password_expiry_utc` with the real
 /// clock, not with bscred's fixed NOW, and drops a credential whose expiry
@@ -62,13 +62,8 @@ fn git_command(env: &Env, dir: &Path) -> Command {
 /// `program` in `dir` with a cleared environment: PATH, the test's HOME,
 /// BSCRED_HOME, the fixed clock, and what keeps git hermetic.
 fn sealed(program: &str, env: &Env, dir: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
+    let mut cmd = env.sealed(program);
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_TERMINAL_PROMPT", "0")
         .current_dir(dir);
     cmd

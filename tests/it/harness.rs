@@ -51,7 +51,13 @@ impl Env {
     /// `bscred` with a cleared environment: PATH, HOME, BSCRED_HOME and the
     /// fixed clock only.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::new(bin());
+        Command::from_std(self.sealed(bin()))
+    }
+
+    /// `program` with the sealed environment of `cmd`, as a std `Command`
+    /// (for other tools, or a run to time, keep or kill).
+    pub fn sealed(&self, program: impl AsRef<OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
@@ -257,15 +263,9 @@ pub fn command_on_pty(
     use std::time::{Duration, Instant};
 
     const DEADLINE: Duration = Duration::from_secs(20);
-    let mut script = std::process::Command::new("script");
+    let mut script = env.sealed("script");
     script
         .args(["-qec", command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .current_dir(&env.work)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped());
     for (name, value) in extra {

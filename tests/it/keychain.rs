@@ -16,7 +16,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, Env, NOW, TOKEN, assert_fails, assert_success, have};
+use crate::harness::{self, Env, TOKEN, assert_fails, assert_success, have};
 
 /// How long one bscred run may take before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -95,14 +95,8 @@ impl<'a> Cli<'a> {
     }
 
     fn command(&self) -> Command {
-        let mut cmd = Command::new(harness::bin());
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.env.home)
-            .env("BSCRED_HOME", &self.env.bscred_home)
-            .env("BSCRED_TEST_NOW", NOW)
-            .env("BSCRED_PROFILE", &self.profile)
-            .current_dir(&self.env.work);
+        let mut cmd = self.env.sealed(harness::bin());
+        cmd.env("BSCRED_PROFILE", &self.profile);
         for (name, value) in &self.vars {
             cmd.env(name, value);
         }

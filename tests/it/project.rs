@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged, bin, have};
+use crate::harness::{Env, TOKEN, assert_fails, assert_success, assert_unchanged, bin, have};
 
 /// The four variables a Backstage app reads, as `init` requires them.
 const BACKSTAGE: [&str; 4] = [
@@ -471,16 +471,10 @@ fn quiet_silences_the_not_allowed_notice() {
 
 /// `bscred ARGS` under umask 022, in the work dir, stdin closed.
 fn with_umask_022(env: &Env, args: &[&str]) -> Output {
-    Command::new("sh")
+    env.sealed("sh")
         .args(["-c", "umask 022; exec \"$@\"", "sh"])
         .arg(bin())
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .current_dir(&env.work)
         .stdin(Stdio::null())
         .output()
         .expect("sh runs")

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseResult, TestRunner};
 use tempfile::TempDir;
 
-use crate::harness::{Env, NOW, TOKEN, assert_success, bin, have};
+use crate::harness::{Env, TOKEN, assert_success, bin, have};
 
 // ------------------------------------------------------------- generators
 
@@ -563,14 +563,8 @@ fn shell_in(env: &Env, program: &str) -> Command {
         &std::env::var_os("PATH").unwrap_or_default(),
     )))
     .expect("PATH");
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        .env("PATH", path)
-        .env("HOME", &env.home)
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("BSCRED_TEST_NOW", NOW)
-        .current_dir(&env.work)
-        .stdin(Stdio::null());
+    let mut cmd = env.sealed(program);
+    cmd.env("PATH", path).stdin(Stdio::null());
     cmd
 }
 

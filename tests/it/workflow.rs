@@ -207,11 +207,8 @@ fn quiet_silences_notes_but_not_errors() {
 fn a_closed_stdout_ends_quietly() {
     let env = Env::initialised();
     env.ok(&["set", "A", "1"]);
-    let mut child = std::process::Command::new(crate::harness::bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("BSCRED_HOME", &env.bscred_home)
-        .env("HOME", &env.home)
+    let mut child = env
+        .sealed(crate::harness::bin())
         .args(["list"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
