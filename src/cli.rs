@@ -48,6 +48,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, value_name = "BACKEND")]
     pub backend: Option<BackendChoice>,
 
+    /// Read the passphrase of a passphrase-protected identity from this
+    /// file (its first line; the file must be 0600) instead of asking on the
+    /// terminal; for scripts. `init --passphrase` takes the new one from it
+    #[arg(long, global = true, value_name = "PATH")]
+    pub passphrase_file: Option<std::path::PathBuf>,
+
     /// No warnings, reminders or progress notes on stderr (errors still print)
     // FalseyValueParser: BSCRED_QUIET=1 (or true, yes) quiets; 0, false, no
     // or empty does not, as users of such variables expect.

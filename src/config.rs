@@ -15,6 +15,9 @@ pub struct UserConfig {
     /// Days before an expiry that reminders start (default 14); a project's
     /// `.bscred.toml` may say otherwise for its profile.
     pub warn_days: Option<u32>,
+    /// Minutes an unlocked passphrase-protected identity stays in the
+    /// session cache (default 15); 0 turns the cache off.
+    pub unlock_minutes: Option<u32>,
 }
 
 impl UserConfig {

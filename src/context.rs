@@ -54,6 +54,7 @@ impl Context {
     /// stderr (`allow` and `deny` pass false: they are the answer to it).
     pub fn new(global: &GlobalArgs, announce: bool) -> Result<Context> {
         let dirs = Dirs::resolve(|name| std::env::var_os(name))?;
+        crate::unlock::configure(&dirs, global.passphrase_file.clone(), global.quiet);
         let project = allowed_project(&dirs, announce && !global.quiet)?;
         let chosen: Vec<ProfileName> = match global.profile.as_slice() {
             [] => from_env("BSCRED_PROFILE", |v| v.parse::<ProfileName>())?

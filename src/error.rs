@@ -108,6 +108,10 @@ pub enum Error {
     /// An identity file that other users can read is refused.
     #[error("identity file {path} can be read by other users (mode {mode:04o})")]
     IdentityExposed { path: PathBuf, mode: u32 },
+    /// A passphrase-protected identity could not be unlocked: no way to
+    /// ask for the passphrase, a wrong one, an unreadable passphrase file.
+    #[error("{message}")]
+    Locked { message: String, hint: String },
     /// The identity file a profile records is gone.
     #[error("the identity {origin} does not exist")]
     IdentityMissing { origin: String },
@@ -240,6 +244,7 @@ impl Error {
             | Error::TooNew { .. }
             | Error::IdentityExposed { .. }
             | Error::IdentityMissing { .. }
+            | Error::Locked { .. }
             | Error::BackendUnavailable { .. }
             | Error::Keychain(_)
             | Error::Identity { .. } => Exit::Unavailable,
@@ -327,7 +332,7 @@ impl Error {
                 "an identity file holds AGE-SECRET-KEY-1… lines, as `age-keygen` writes them".to_string(),
             ),
             Error::Config { .. } => Some("fix or remove the file, then try again".to_string()),
-            Error::Refused { hint, .. } => Some(hint.clone()),
+            Error::Refused { hint, .. } | Error::Locked { hint, .. } => Some(hint.clone()),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the ownership and permissions of bscred's directories".to_string())
             }
@@ -457,6 +462,13 @@ mod tests {
                 4,
             ),
             (Error::IdentityExposed { path, mode: 0o644 }, 4),
+            (
+                Error::Locked {
+                    message: "m".into(),
+                    hint: "h".into(),
+                },
+                4,
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(error.exit().code(), code, "{error:?}");

@@ -2,9 +2,9 @@
 //! by `init` or named with `init --identity`, and the recipients (public
 //! keys) a store is encrypted to.
 //!
-//! This version reads native X25519 identities (`AGE-SECRET-KEY-1…`, what
-//! `age-keygen` writes). Passphrase-protected and SSH identities are planned;
-//! the recipient list is already a list so teammates' keys can join it.
+//! An identity is native X25519 keys (`AGE-SECRET-KEY-1…`, what
+//! `age-keygen` writes), the same text encrypted with a passphrase (what
+//! `age -p` writes; `unlock.rs` opens it), or an SSH private key.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::keychain::{Keychain, SERVICE};
 use crate::private_fs;
+use crate::unlock;
 
 /// Where a profile's identity lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,8 @@ pub struct Identity {
     keys: Vec<Box<dyn age::Identity>>,
     /// Where the public keys matching `keys` come from.
     public: PublicKeys,
+    /// Whether the file is passphrase-protected.
+    protected: bool,
 }
 
 /// The public halves of an identity's keys, as recipients are written.
@@ -63,14 +66,20 @@ impl std::fmt::Debug for Identity {
             .field("source", &self.source)
             .field("keys", &self.keys.len())
             .field("public", &self.recipients())
+            .field("protected", &self.protected)
             .finish()
     }
 }
 
 impl Identity {
     /// Creates a new identity and stores it at `source`: a file (0600, never
-    /// overwriting) or a keychain item (never replacing one).
-    pub fn generate(source: &IdentitySource, now: Timestamp) -> Result<Identity> {
+    /// overwriting; encrypted when a `passphrase` is given) or a keychain
+    /// item (never replacing one).
+    pub fn generate(
+        source: &IdentitySource,
+        now: Timestamp,
+        passphrase: Option<&SecretString>,
+    ) -> Result<Identity> {
         let key = x25519::Identity::generate();
         // The same text as an identity file, so `bscred` and `age -i` read
         // either the same way.
@@ -81,7 +90,22 @@ impl Identity {
             key.to_string().expose_secret()
         ));
         match source {
-            IdentitySource::File(path) => private_fs::write_new(path, text.as_bytes())?,
+            IdentitySource::File(path) => match passphrase {
+                Some(passphrase) => {
+                    let sealed = unlock::encrypt(text.as_bytes(), passphrase)?;
+                    private_fs::write_new(path, &sealed)?;
+                    // Just typed: the commands that follow `init` (the
+                    // wizard's first `set`) need not ask again.
+                    unlock::remember(&sealed, text.as_bytes())?;
+                }
+                None => private_fs::write_new(path, text.as_bytes())?,
+            },
+            IdentitySource::Keychain(_) if passphrase.is_some() => {
+                return Err(Error::usage(
+                    "an identity in the keychain takes no passphrase",
+                    "the keychain protects it; drop --passphrase",
+                ));
+            }
             IdentitySource::Keychain(account) => {
                 let keychain =
                     Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
@@ -99,6 +123,7 @@ impl Identity {
             source: source.clone(),
             public: PublicKeys::X25519(vec![key.clone()]),
             keys: vec![Box::new(key)],
+            protected: passphrase.is_some(),
         })
     }
 
@@ -118,6 +143,11 @@ impl Identity {
         matches!(self.public, PublicKeys::Known(_))
     }
 
+    /// Whether the identity file is encrypted with a passphrase.
+    pub fn is_protected(&self) -> bool {
+        self.protected
+    }
+
     /// An identity from the text of an identity file (age secret keys or an
     /// SSH private key); `source` is where it lives or will live.
     pub fn parse(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
@@ -126,20 +156,21 @@ impl Identity {
             reason,
         };
         // An identity file encrypted with `age -p` starts with an age header
-        // (binary or armored); say so rather than "not UTF-8".
-        if bytes.starts_with(b"age-encryption.org/")
-            || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
-        {
-            return Err(bad(
-                "it is encrypted (age -p); passphrase-protected identities are not supported yet"
-                    .into(),
-            ));
+        // (binary or armored); inside is an ordinary identity file.
+        if unlock::is_encrypted(bytes) {
+            let plain = unlock::open(&source.describe(), bytes)?;
+            if unlock::is_encrypted(&plain) || is_ssh_key(&plain) {
+                return Err(bad(
+                    "it decrypts to something other than age secret keys".into()
+                ));
+            }
+            let mut identity = Identity::parse(source, &plain)?;
+            identity.protected = true;
+            return Ok(identity);
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| bad("it is not a text file of age secret keys".into()))?;
-        if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
-            || text.contains("-----BEGIN RSA PRIVATE KEY-----")
-        {
+        if is_ssh_key(bytes) {
             return Identity::parse_ssh(source, bytes);
         }
         let mut keys: Vec<x25519::Identity> = Vec::new();
@@ -169,6 +200,7 @@ impl Identity {
                 .into_iter()
                 .map(|k| Box::new(k) as Box<dyn age::Identity>)
                 .collect(),
+            protected: false,
         })
     }
 
@@ -203,6 +235,7 @@ impl Identity {
             source: source.clone(),
             public: PublicKeys::Known(vec![normalise_recipient(&public)]),
             keys: vec![Box::new(key.with_callbacks(TerminalPassphrase))],
+            protected: false,
         })
     }
 
@@ -223,6 +256,12 @@ impl Identity {
     pub fn age_identities(&self) -> impl Iterator<Item = &dyn age::Identity> {
         self.keys.iter().map(|k| k.as_ref())
     }
+}
+
+/// Whether `bytes` is the text of an SSH private key file.
+fn is_ssh_key(bytes: &[u8]) -> bool {
+    let has = |marker: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
+    has(b"-----BEGIN OPENSSH PRIVATE KEY-----") || has(b"-----BEGIN RSA PRIVATE KEY-----")
 }
 
 /// A replacement for the identity whose file text is `old`: the new key's
@@ -340,8 +379,12 @@ mod tests {
     fn generated_identity_loads_back_with_the_same_recipient() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id.txt");
-        let made = Identity::generate(&IdentitySource::File(path.clone()), Timestamp::UNIX_EPOCH)
-            .expect("generate");
+        let made = Identity::generate(
+            &IdentitySource::File(path.clone()),
+            Timestamp::UNIX_EPOCH,
+            None,
+        )
+        .expect("generate");
         let loaded = Identity::load(&path).expect("load");
         assert_eq!(made.recipients(), loaded.recipients());
         let text = fs::read_to_string(&path).expect("read");
@@ -352,11 +395,20 @@ mod tests {
     fn generate_never_overwrites() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id.txt");
-        Identity::generate(&IdentitySource::File(path.clone()), Timestamp::UNIX_EPOCH)
-            .expect("generate");
+        Identity::generate(
+            &IdentitySource::File(path.clone()),
+            Timestamp::UNIX_EPOCH,
+            None,
+        )
+        .expect("generate");
         let before = fs::read(&path).expect("read");
         assert!(
-            Identity::generate(&IdentitySource::File(path.clone()), Timestamp::UNIX_EPOCH).is_err()
+            Identity::generate(
+                &IdentitySource::File(path.clone()),
+                Timestamp::UNIX_EPOCH,
+                None
+            )
+            .is_err()
         );
         assert_eq!(fs::read(&path).expect("read"), before);
     }
@@ -372,14 +424,17 @@ mod tests {
     }
 
     #[test]
-    fn passphrase_encrypted_identity_is_named_as_such() {
+    fn damaged_passphrase_identity_is_refused_without_asking() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id.age");
         private_fs::write_atomic(&path, b"age-encryption.org/v1\n-> scrypt x 18\n\xff\x00")
             .expect("write");
         let error = Identity::load(&path).expect_err("refused");
         assert_eq!(error.exit().code(), 4);
-        assert!(error.to_string().contains("passphrase"), "{error}");
+        assert!(
+            error.to_string().contains("not a valid age file"),
+            "{error}"
+        );
     }
 
     #[test]

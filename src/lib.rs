@@ -27,6 +27,8 @@ pub mod profile;
 pub mod project;
 pub mod prompt;
 pub mod secret;
+pub mod session_cache;
 pub mod shell;
 pub mod store;
 pub mod token;
+pub mod unlock;

@@ -2,17 +2,17 @@
 //! bring a backup back, or give it a new key. Losing the identity loses every store
 //! encrypted only to it.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{self, Identity, IdentitySource};
 use crate::private_fs::{self, Lock};
-use crate::prompt;
+use crate::profile::Profile;
+use crate::unlock;
 
 /// Back up, restore or rotate the age identity that decrypts your stores
 ///
@@ -75,8 +75,9 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
             "the keychain holds its values; back up the keychain itself",
         ));
     };
-    let text = identity::read_raw(&source)?;
-    let identity = Identity::parse(&source, &text)?;
+    let raw = identity::read_raw(&source)?;
+    // Unlocking a protected one proves the copy is usable.
+    let identity = Identity::parse(&source, &raw)?;
     if identity.is_ssh() {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),
@@ -84,17 +85,24 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
         ));
     }
     refuse_existing(file)?;
-    let bytes = if passphrase {
-        encrypt_with_passphrase(&text)?
+    let (bytes, how) = if identity.is_protected() {
+        (
+            raw,
+            "still encrypted with the identity's passphrase; `bscred identity import` or `age -d` reads it",
+        )
+    } else if passphrase {
+        let passphrase = unlock::new_passphrase(unlock::configured_file(), "the backup")?;
+        (
+            unlock::encrypt(&raw, &passphrase)?,
+            "encrypted with your passphrase; `bscred identity import` or `age -d` reads it",
+        )
     } else {
-        text
+        (
+            raw,
+            "in plaintext: anyone with this file can read your stores",
+        )
     };
     private_fs::write_new(file, &bytes)?;
-    let how = if passphrase {
-        "encrypted with your passphrase; `bscred identity import` or `age -d` reads it"
-    } else {
-        "in plaintext: anyone with this file can read your stores"
-    };
     ctx.note(format!(
         "wrote the identity of profile '{}' (public key {}) to {}, {how}",
         ctx.profile,
@@ -104,36 +112,45 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// Saves a backup as an identity file, as it is: a passphrase-encrypted
+/// one stays protected by its passphrase (checked by unlocking it).
 fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
     let dest = to.unwrap_or_else(|| ctx.dirs.default_identity());
     let mut raw = Zeroizing::new(Vec::new());
     std::fs::File::open(file)
         .and_then(|mut f| f.read_to_end(&mut raw))
         .map_err(Error::reading(file))?;
-    let text = if is_age_file(&raw) {
-        decrypt_with_passphrase(file, &raw)?
-    } else {
-        raw
-    };
-    let source = IdentitySource::File(dest.clone());
-    let identity = Identity::parse(&source, &text)?;
+    if dest.exists() {
+        let present = identity::read_raw(&IdentitySource::File(dest.clone()))?;
+        // Compared without unlocking anything: the same bytes, or the
+        // same keys in two plain files.
+        let same = *present == *raw
+            || (!unlock::is_encrypted(&present)
+                && !unlock::is_encrypted(&raw)
+                && Identity::load(&dest)?.recipients()
+                    == Identity::parse(&IdentitySource::File(file.to_path_buf()), &raw)?
+                        .recipients());
+        if same {
+            ctx.note(format!("{} already holds this identity", dest.display()));
+            return Ok(Exit::Ok);
+        }
+        refuse_existing(&dest)?;
+    }
+    let identity = Identity::parse(&IdentitySource::File(file.to_path_buf()), &raw)?;
     if identity.is_ssh() {
         return Err(Error::usage(
             "that is an SSH key, not an age identity",
             "use it where it is: `bscred init --identity KEY`",
         ));
     }
-    if dest.exists() {
-        let present = Identity::load(&dest)?;
-        if present.recipients() == identity.recipients() {
-            ctx.note(format!("{} already holds this identity", dest.display()));
-            return Ok(Exit::Ok);
-        }
-        refuse_existing(&dest)?;
-    }
-    private_fs::write_new(&dest, &text)?;
+    private_fs::write_new(&dest, &raw)?;
+    let protection = if identity.is_protected() {
+        ", protected by the backup's passphrase"
+    } else {
+        ""
+    };
     ctx.note(format!(
-        "saved the identity (public key {}) to {}; a profile uses it with `bscred init --identity {}`",
+        "saved the identity (public key {}) to {}{protection}; a profile uses it with `bscred init --identity {}`",
         identity.recipients().join(", "),
         dest.display(),
         dest.display()
@@ -146,30 +163,18 @@ fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
 /// new key, then the old key is dropped: interrupted anywhere, every store
 /// still opens, and running it again finishes the job.
 fn rotate(ctx: &Context) -> Result<Exit> {
-    let profile = ctx.open_profile()?;
-    let path = match profile.settings.identity_source() {
-        Some(IdentitySource::File(path)) => path,
-        Some(IdentitySource::Keychain(_)) => {
-            return Err(Error::usage(
-                format!(
-                    "the identity of profile '{}' is in the keychain",
-                    ctx.profile
-                ),
-                "rotating a keychain-held identity is not supported yet; `bscred identity export` backs it up",
-            ));
-        }
-        None => {
-            return Err(Error::usage(
-                format!(
-                    "profile '{}' uses the keychain backend, which has no identity",
-                    ctx.profile
-                ),
-                "identities belong to file-backend profiles",
-            ));
-        }
-    };
+    let path = identity_file(
+        ctx,
+        "rotating a keychain-held identity is not supported yet; `bscred identity export` backs it up",
+    )?;
     let source = IdentitySource::File(path.clone());
-    let text = identity::read_raw(&source)?;
+    let raw = identity::read_raw(&source)?;
+    let (text, passphrase) = if unlock::is_encrypted(&raw) {
+        let (text, passphrase) = unlock::open_with_passphrase(&source.describe(), &raw)?;
+        (text, Some(passphrase))
+    } else {
+        (raw.clone(), None)
+    };
     let old = Identity::parse(&source, &text)?;
     if old.is_ssh() {
         return Err(Error::usage(
@@ -178,25 +183,21 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         ));
     }
     let old_keys = old.recipients();
-    // Every profile opened by this file, each locked for the whole rotation.
-    let mut users = Vec::new();
-    for name in super::profiles::names(&ctx.dirs)? {
-        let user = match ctx.open(&name) {
-            Ok(user) => user,
-            Err(e) => {
-                ctx.warn(format!("profile '{name}' skipped: {e}"));
-                continue;
-            }
+    let (users, _locks) = users_of(ctx, &path)?;
+    let (public, both_text, fresh_text) = identity::rotation(&text, ctx.now);
+    // A protected identity stays protected, with the same passphrase; the
+    // session cache learns each version, so re-encrypting every profile
+    // (which decrypts it first) does not ask again.
+    let seal = |plain: &Zeroizing<Vec<u8>>| -> Result<Zeroizing<Vec<u8>>> {
+        let Some(passphrase) = &passphrase else {
+            return Ok(plain.clone());
         };
-        if user.settings.identity.as_deref() == Some(path.as_path()) {
-            users.push(user);
-        }
-    }
-    let _locks = users
-        .iter()
-        .map(|user| Lock::acquire(&ctx.dirs.lock(&user.name)))
-        .collect::<Result<Vec<_>>>()?;
-    let (public, both, fresh) = identity::rotation(&text, ctx.now);
+        let sealed = unlock::encrypt(plain, passphrase)?;
+        unlock::remember(&sealed, plain)?;
+        Ok(sealed)
+    };
+    let (both, fresh) = (seal(&both_text)?, seal(&fresh_text)?);
+    unlock::forget(&raw);
     private_fs::write_atomic(&path, &both)?;
     let mut names = Vec::new();
     for user in &users {
@@ -212,6 +213,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         names.push(format!("'{}'", user.name));
     }
     private_fs::write_atomic(&path, &fresh)?;
+    unlock::forget(&both);
     ctx.note(format!(
         "{} now holds a new key (public key {public}); re-encrypted profile{} {}. Copies encrypted before (backups, git history) open only with the old key, which is gone; teammates need do nothing.",
         path.display(),
@@ -219,6 +221,53 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         names.join(", ")
     ));
     Ok(Exit::Ok)
+}
+
+/// The identity file of the current profile, refusing the other places an
+/// identity can be; `keychain_hint` says what to do for a keychain-held one.
+pub(super) fn identity_file(ctx: &Context, keychain_hint: &str) -> Result<PathBuf> {
+    let profile = ctx.open_profile()?;
+    match profile.settings.identity_source() {
+        Some(IdentitySource::File(path)) => Ok(path),
+        Some(IdentitySource::Keychain(_)) => Err(Error::usage(
+            format!(
+                "the identity of profile '{}' is in the keychain",
+                ctx.profile
+            ),
+            keychain_hint,
+        )),
+        None => Err(Error::usage(
+            format!(
+                "profile '{}' uses the keychain backend, which has no identity",
+                ctx.profile
+            ),
+            "identities belong to file-backend profiles",
+        )),
+    }
+}
+
+/// Every profile whose identity is the file at `path`, each locked until
+/// the locks are dropped: nothing may encrypt to or decrypt with the file
+/// while it changes.
+pub(super) fn users_of(ctx: &Context, path: &Path) -> Result<(Vec<Profile>, Vec<Lock>)> {
+    let mut users = Vec::new();
+    for name in super::profiles::names(&ctx.dirs)? {
+        let user = match ctx.open(&name) {
+            Ok(user) => user,
+            Err(e) => {
+                ctx.warn(format!("profile '{name}' skipped: {e}"));
+                continue;
+            }
+        };
+        if user.settings.identity.as_deref() == Some(path) {
+            users.push(user);
+        }
+    }
+    let locks = users
+        .iter()
+        .map(|user| Lock::acquire(&ctx.dirs.lock(&user.name)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((users, locks))
 }
 
 /// Refuses to replace a file: an identity or backup there may be the only
@@ -231,75 +280,4 @@ fn refuse_existing(path: &Path) -> Result<()> {
         });
     }
     Ok(())
-}
-
-fn is_age_file(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"age-encryption.org/")
-        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
-}
-
-/// Asks twice for a new passphrase and encrypts `plain` to it, armored.
-fn encrypt_with_passphrase(plain: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let ask = |question: &str| {
-        prompt::hidden(question).map_err(Error::io("cannot read a passphrase from the terminal"))
-    };
-    let first = ask("Passphrase for the backup (input hidden): ")?;
-    if first.is_empty() {
-        return Err(Error::Refused {
-            message: "the passphrase is empty".to_string(),
-            hint: "choose a passphrase, or export without --passphrase".to_string(),
-        });
-    }
-    if *ask("The same passphrase again: ")? != *first {
-        return Err(Error::Refused {
-            message: "the two passphrases differ".to_string(),
-            hint: "run it again and type the same passphrase twice".to_string(),
-        });
-    }
-    let recipient = age::scrypt::Recipient::new(SecretString::from(first.to_string()));
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _))
-        .map_err(|e| Error::io("cannot encrypt the backup")(std::io::Error::other(e)))?;
-    let mut out = Zeroizing::new(Vec::new());
-    let written = age::armor::ArmoredWriter::wrap_output(&mut *out, age::armor::Format::AsciiArmor)
-        .and_then(|armor| {
-            let mut writer = encryptor.wrap_output(armor)?;
-            writer.write_all(plain)?;
-            writer.finish()?.finish()
-        });
-    written.map_err(Error::io("cannot encrypt the backup"))?;
-    Ok(out)
-}
-
-/// Decrypts a passphrase-encrypted backup, asking for the passphrase.
-fn decrypt_with_passphrase(file: &Path, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let fail = |reason: &str| Error::Decrypt {
-        path: file.to_path_buf(),
-        reason: reason.to_string(),
-    };
-    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes))
-        .map_err(|_| fail("it is not a valid age file"))?;
-    if !decryptor.is_scrypt() {
-        return Err(fail(
-            "it is encrypted to keys, not a passphrase; decrypt it with `age -d -i KEY` first",
-        ));
-    }
-    let passphrase = prompt::hidden(&format!(
-        "Passphrase for {} (input hidden): ",
-        file.display()
-    ))
-    .map_err(Error::io("cannot read a passphrase from the terminal"))?;
-    let key = age::scrypt::Identity::new(SecretString::from(passphrase.to_string()));
-    let mut reader = decryptor
-        .decrypt(std::iter::once(&key as &dyn age::Identity))
-        .map_err(|e| match e {
-            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-                fail("the passphrase is wrong")
-            }
-            other => fail(&other.to_string()),
-        })?;
-    let mut plain = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut plain)
-        .map_err(|_| fail("it was truncated or tampered with"))?;
-    Ok(plain)
 }

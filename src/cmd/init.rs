@@ -12,6 +12,7 @@ use crate::profile::{Profile, Settings, identity_account, profile_account};
 use crate::project;
 use crate::prompt;
 use crate::store::Backend;
+use crate::unlock;
 
 /// Create a profile's storage: a keychain item, or an age identity and file
 ///
@@ -33,6 +34,13 @@ pub struct Args {
     /// stays in the keychain
     #[arg(long)]
     identity_in_keychain: bool,
+
+    /// File backend: protect the new identity file with a passphrase (age
+    /// scrypt, as `age -p` writes it), asked on the terminal or read from
+    /// --passphrase-file. Writing values never needs it; reading asks once
+    /// per session (see `bscred unlock`)
+    #[arg(long, conflicts_with = "identity_in_keychain")]
+    passphrase: bool,
 
     /// Write (and allow) a .bscred.toml here that names this profile and
     /// requires GITHUB_TOKEN, GITHUB_USERNAME, USER_DISPLAY_NAME and
@@ -71,7 +79,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
 
     let choice = match ctx.backend {
-        None if args.identity.is_none() && !args.identity_in_keychain => {
+        None if args.identity.is_none() && !args.identity_in_keychain && !args.passphrase => {
             super::wizard::ask_backend(&args.wizard)?
         }
         given => given,
@@ -117,9 +125,9 @@ fn choose_backend(choice: Option<BackendChoice>, args: &Args) -> Result<(Backend
     match choice {
         Some(BackendChoice::File) => Ok((Backend::File, String::new())),
         Some(BackendChoice::Keychain) => {
-            if args.identity.is_some() || args.identity_in_keychain {
+            if args.identity.is_some() || args.identity_in_keychain || args.passphrase {
                 return Err(Error::usage(
-                    "--identity and --identity-in-keychain are for the file backend",
+                    "--identity, --identity-in-keychain and --passphrase are for the file backend",
                     "drop them, or use --backend file",
                 ));
             }
@@ -127,7 +135,7 @@ fn choose_backend(choice: Option<BackendChoice>, args: &Args) -> Result<(Backend
             Ok((Backend::Keychain, String::new()))
         }
         None | Some(BackendChoice::Auto) => {
-            if args.identity.is_some() || args.identity_in_keychain {
+            if args.identity.is_some() || args.identity_in_keychain || args.passphrase {
                 return Ok((Backend::File, String::new()));
             }
             match keychain()?.probe() {
@@ -151,7 +159,7 @@ fn choose_backend(choice: Option<BackendChoice>, args: &Args) -> Result<(Backend
 /// in the keychain, or the user's default identity file (created if need be).
 fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) -> Result<Identity> {
     if let Some(path) = named {
-        return Identity::load(path);
+        return existing(path, args);
     }
     if args.identity_in_keychain {
         if ctx.dirs.profile_store(&ctx.profile).exists() {
@@ -166,7 +174,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
             });
         }
         let source = IdentitySource::Keychain(identity_account(&ctx.profile));
-        let identity = Identity::generate(&source, ctx.now)?;
+        let identity = Identity::generate(&source, ctx.now, None)?;
         ctx.note(format!(
             "created an age identity in the {} (public key {}); the store can live anywhere, even in a repository, while the key stays in the keychain; back it up with `bscred identity export --passphrase FILE`",
             source.describe(),
@@ -176,7 +184,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
     }
     let path = ctx.dirs.default_identity();
     if path.exists() {
-        let identity = Identity::load(&path)?;
+        let identity = existing(&path, args)?;
         ctx.note(format!("using your existing identity {}", path.display()));
         return Ok(identity);
     }
@@ -191,12 +199,51 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
             hint: "name the identity that opens it: `bscred init --identity PATH`".to_string(),
         });
     }
-    let identity = Identity::generate(&IdentitySource::File(path.clone()), ctx.now)?;
+    let passphrase = if args.passphrase {
+        Some(unlock::new_passphrase(
+            unlock::configured_file(),
+            "the new identity",
+        )?)
+    } else {
+        None
+    };
+    let identity = Identity::generate(
+        &IdentitySource::File(path.clone()),
+        ctx.now,
+        passphrase.as_ref(),
+    )?;
+    let (protection, backup) = if args.passphrase {
+        (
+            "protected by your passphrase",
+            "keep a copy (it stays encrypted): `bscred identity export FILE`",
+        )
+    } else {
+        (
+            "a plain 0600 file",
+            "back it up with `bscred identity export --passphrase FILE`",
+        )
+    };
     ctx.note(format!(
-        "created identity {} (public key {}); without it the store cannot be read: back it up with `bscred identity export --passphrase FILE`",
+        "created identity {} (public key {}), {protection}; without it the store cannot be read: {backup}",
         path.display(),
         identity.recipients().join(", ")
     ));
+    Ok(identity)
+}
+
+/// An identity file that exists already, used as it is: `--passphrase`
+/// must not quietly leave an unprotected key in place.
+fn existing(path: &std::path::Path, args: &Args) -> Result<Identity> {
+    let identity = Identity::load(path)?;
+    if args.passphrase && !identity.is_protected() {
+        return Err(Error::Refused {
+            message: format!(
+                "the identity {} exists and has no passphrase",
+                path.display()
+            ),
+            hint: "initialise without --passphrase, then protect the file with `bscred passphrase change`".to_string(),
+        });
+    }
     Ok(identity)
 }
 

@@ -164,7 +164,7 @@ fn default_identity(ctx: &Context) -> Result<Identity> {
     if path.exists() {
         Identity::load(&path)
     } else {
-        let identity = Identity::generate(&IdentitySource::File(path.clone()), ctx.now)?;
+        let identity = Identity::generate(&IdentitySource::File(path.clone()), ctx.now, None)?;
         ctx.note(format!(
             "created identity {}; back it up: without it the store cannot be read",
             path.display()

@@ -13,7 +13,9 @@ mod identity;
 mod import;
 mod init;
 mod list;
+mod lock;
 mod migrate;
+mod passphrase;
 mod profiles;
 mod recipients;
 mod remind;
@@ -49,6 +51,9 @@ pub enum Command {
     Recipients(recipients::Args),
     Profiles(profiles::Args),
     Identity(identity::Args),
+    Passphrase(passphrase::Args),
+    Unlock(lock::UnlockArgs),
+    Lock(lock::LockArgs),
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
@@ -97,6 +102,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Recipients(args) => recipients::run(&ctx, args),
         Command::Profiles(args) => profiles::run(&ctx, args),
         Command::Identity(args) => identity::run(&ctx, args),
+        Command::Passphrase(args) => passphrase::run(&ctx, args),
+        Command::Unlock(args) => lock::unlock(&ctx, args),
+        Command::Lock(args) => lock::lock(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),

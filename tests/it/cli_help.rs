@@ -3,7 +3,7 @@
 
 use crate::harness::Env;
 
-const COMMANDS: [&str; 23] = [
+const COMMANDS: [&str; 26] = [
     "init",
     "set",
     "get",
@@ -21,6 +21,9 @@ const COMMANDS: [&str; 23] = [
     "recipients",
     "profiles",
     "identity",
+    "passphrase",
+    "unlock",
+    "lock",
     "git-credential",
     "doctor",
     "completions",

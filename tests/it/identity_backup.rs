@@ -53,7 +53,7 @@ fn a_passphrase_backup_round_trips_and_a_wrong_passphrase_restores_nothing() {
         &env,
         &[],
         &export,
-        &[("Passphrase for the backup", "one\r"), ("again", "two\r")],
+        &[("passphrase for the backup", "one\r"), ("again", "two\r")],
     );
     assert_eq!(code, Some(1), "{screen}");
     assert!(screen.contains("differ"), "{screen}");
@@ -64,7 +64,7 @@ fn a_passphrase_backup_round_trips_and_a_wrong_passphrase_restores_nothing() {
         &[],
         &export,
         &[
-            ("Passphrase for the backup", "correct horse\r"),
+            ("passphrase for the backup", "correct horse\r"),
             ("again", "correct horse\r"),
         ],
     );
@@ -90,40 +90,68 @@ fn a_passphrase_backup_round_trips_and_a_wrong_passphrase_restores_nothing() {
         );
     }
 
-    // On a new machine: a wrong passphrase restores nothing, the right one
-    // restores a key that opens the old store.
+    // On a new machine: a wrong passphrase (three tries at the prompt)
+    // restores nothing; the right one restores the backup as it is, still
+    // protected, and it opens the old store.
     let restored = env.home.join("restored.txt");
     let import = format!(
         "identity import '{}' --to '{}'",
         backup.display(),
         restored.display()
     );
-    let (code, screen) = on_pty(&env, &[], &import, &[("Passphrase for", "wrong\r")]);
+    let wrong = [("Passphrase for", "wrong\r"); 3];
+    let (code, screen) = on_pty(&env, &[], &import, &wrong);
     assert_eq!(code, Some(4), "{screen}");
-    assert!(screen.contains("passphrase is wrong"), "{screen}");
+    assert!(
+        screen.contains("passphrase for") && screen.contains("is wrong"),
+        "{screen}"
+    );
     assert!(!restored.exists());
     let (code, screen) = on_pty(&env, &[], &import, &[("Passphrase for", "correct horse\r")]);
     assert_eq!(code, Some(0), "{screen}");
     assert_eq!(
         fs::read(&restored).expect("restored"),
-        fs::read(env.identity_path()).expect("identity")
+        fs::read(&backup).expect("backup")
     );
+    let reader = Env::new();
+    let passphrase = reader.home.join("passphrase");
+    fs::write(&passphrase, "correct horse\n").expect("write");
+    fs::set_permissions(&passphrase, fs::Permissions::from_mode(0o600)).expect("chmod");
+    // The store as a new machine gets it (from a backup or a repository).
+    let copy = reader.bscred_home.join("data/profiles/default.age");
+    fs::create_dir_all(copy.parent().expect("dir")).expect("mkdir");
+    fs::copy(env.store_path(), &copy).expect("copy store");
+    let out = reader.run(&[
+        "--passphrase-file",
+        passphrase.to_str().expect("utf-8"),
+        "init",
+        "--backend",
+        "file",
+        "--identity",
+        restored.to_str().expect("utf-8"),
+    ]);
+    assert_success(&out);
+    assert_eq!(reader.get("GITHUB_TOKEN"), TOKEN);
     let mode = fs::metadata(&restored)
         .expect("restored")
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 
-    // Importing over the identity already there is a no-op; over another
-    // one, a refusal.
-    let (code, screen) = on_pty(
-        &env,
-        &[],
-        &format!("identity import '{}'", backup.display()),
-        &[("Passphrase for", "correct horse\r")],
+    // Importing over the identity already there is a no-op (asking for
+    // nothing); over another one, a refusal.
+    let out = env.run(&[
+        "identity",
+        "import",
+        backup.to_str().expect("utf-8"),
+        "--to",
+        restored.to_str().expect("utf-8"),
+    ]);
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already holds this identity"),
+        "{out:?}"
     );
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains("already holds this identity"), "{screen}");
     let other = Env::initialised();
     let before = fs::read(other.identity_path()).expect("identity");
     let out = other.run(&["identity", "import", restored.to_str().expect("utf-8")]);

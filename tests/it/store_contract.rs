@@ -129,7 +129,7 @@ fn file_store_keeps_the_laws() {
     let dir = tempfile::tempdir().expect("tempdir");
     let identity_path = dir.path().join("identity.txt");
     let source = IdentitySource::File(identity_path);
-    let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH).expect("identity");
+    let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH, None).expect("identity");
     let path = dir.path().join("data/default.age");
     let store = FileStore::new(
         path.clone(),
@@ -147,8 +147,8 @@ fn file_store_refuses_a_store_for_another_identity() {
     let theirs = dir.path().join("theirs.txt");
     let mine = IdentitySource::File(mine);
     let theirs = IdentitySource::File(theirs);
-    Identity::generate(&mine, Timestamp::UNIX_EPOCH).expect("identity");
-    let their_key = Identity::generate(&theirs, Timestamp::UNIX_EPOCH).expect("identity");
+    Identity::generate(&mine, Timestamp::UNIX_EPOCH, None).expect("identity");
+    let their_key = Identity::generate(&theirs, Timestamp::UNIX_EPOCH, None).expect("identity");
     let path = dir.path().join("s.age");
     let lock = dir.path().join("s.lock");
     let writer = FileStore::new(path.clone(), lock.clone(), theirs, their_key.recipients());

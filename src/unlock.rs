@@ -1,0 +1,420 @@
+//! Unlocking a passphrase-protected identity file: an age file encrypted
+//! with a passphrase (age's scrypt recipient, what `age -p` writes) whose
+//! content is an ordinary identity file.
+//!
+//! The passphrase comes from the file named by `--passphrase-file` (0600,
+//! for scripts) or is asked on the terminal (`/dev/tty`, so it works under
+//! `eval $(bscred env)`); never from argv or the environment, which other
+//! processes can read. The unlocked identity is kept in the session cache
+//! (`session_cache.rs`) so the next `exec` skips scrypt.
+//!
+//! How to unlock is a property of the process (its options, its terminal,
+//! the user's config), not of a profile, so it is set once by
+//! [`configure`] rather than threaded through every store constructor.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use age::secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::config::UserConfig;
+use crate::error::{Error, Result};
+use crate::paths::Dirs;
+use crate::session_cache::{self, SessionCache};
+
+/// A passphrase file holds one line; anything longer is not one.
+const MAX_PASSPHRASE_FILE: u64 = 4096;
+
+/// Tries at a terminal prompt before giving up, as sudo and ssh do.
+const TERMINAL_TRIES: usize = 3;
+
+/// How this process unlocks identities.
+#[derive(Debug, Default)]
+struct Settings {
+    dirs: Option<Dirs>,
+    passphrase_file: Option<PathBuf>,
+    quiet: bool,
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+/// Records how this process unlocks identities (from the global options).
+/// The first call wins; without one, the passphrase is asked on the
+/// terminal and nothing is cached.
+pub fn configure(dirs: &Dirs, passphrase_file: Option<PathBuf>, quiet: bool) {
+    let _ = SETTINGS.set(Settings {
+        dirs: Some(dirs.clone()),
+        passphrase_file,
+        quiet,
+    });
+}
+
+fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(Settings::default)
+}
+
+/// Whether `bytes` is an age file (binary or armored) rather than the text
+/// of an identity.
+pub fn is_encrypted(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+}
+
+/// The text of the passphrase-protected identity `encrypted` (from
+/// `origin`): from the session cache, or decrypted with a passphrase and
+/// then cached.
+pub fn open(origin: &str, encrypted: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let cache = cache()?;
+    if let Some(cache) = &cache {
+        match cache.get(encrypted) {
+            Ok(Some(plain)) => return Ok(plain),
+            Ok(None) => {}
+            Err(refused) => say_refused_once(&refused),
+        }
+    }
+    let plain = decrypt_asking(origin, encrypted)?;
+    if let Some(cache) = &cache {
+        keep(cache, encrypted, &plain);
+    }
+    Ok(plain)
+}
+
+/// Unlocks `encrypted` with a freshly given passphrase, bypassing the
+/// cache (for changing the passphrase: knowing it is the point). Returns
+/// the identity text and the passphrase.
+pub fn open_with_passphrase(
+    origin: &str,
+    encrypted: &[u8],
+) -> Result<(Zeroizing<Vec<u8>>, SecretString)> {
+    // A damaged file or one encrypted to keys is said before asking.
+    if let Err(Wrong::Other(error)) = decryptor(origin, encrypted) {
+        return Err(error);
+    }
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (passphrase, from_terminal) = passphrase(origin)?;
+        match decrypt(origin, encrypted, &passphrase) {
+            Ok(plain) => return Ok((plain, passphrase)),
+            Err(Wrong::Passphrase) if from_terminal && tries < TERMINAL_TRIES => {
+                eprintln!("bscred: wrong passphrase, try again");
+            }
+            Err(Wrong::Passphrase) => {
+                return Err(Error::Locked {
+                    message: format!("the passphrase for {origin} is wrong"),
+                    hint: "type it again; if it is lost, so is the identity (restore a backup from `bscred identity export`)".to_string(),
+                });
+            }
+            Err(Wrong::Other(error)) => return Err(error),
+        }
+    }
+}
+
+/// Drops every unlocked identity of this home from the session cache;
+/// returns how many there were, or `None` when no cache is in use.
+pub fn lock(dirs: &Dirs) -> Result<Option<usize>> {
+    let minutes = UserConfig::read(dirs)?
+        .unlock_minutes
+        .unwrap_or(session_cache::DEFAULT_MINUTES);
+    // Clear even with the cache now switched off: entries from before
+    // the change may still be there.
+    match SessionCache::new(&dirs.data, minutes.max(1)).clear() {
+        Ok(count) => Ok(Some(count)),
+        Err(_) if minutes == 0 => Ok(None),
+        Err(refused) => Err(Error::Locked {
+            message: format!("cannot reach the kernel keyring: {}", refused.0),
+            hint: "nothing could have been cached there; each unlock asks for the passphrase"
+                .to_string(),
+        }),
+    }
+}
+
+/// How many minutes the session cache keeps the unlock of `encrypted`, if
+/// it holds it now (`None`: the cache is off, refused, or it is not there).
+pub fn cached(encrypted: &[u8]) -> Result<Option<u32>> {
+    Ok(cache()?.and_then(|cache| match cache.get(encrypted) {
+        Ok(Some(_)) => Some(cache.minutes()),
+        _ => None,
+    }))
+}
+
+/// Forgets the cached unlock of `encrypted` (its passphrase changed, or
+/// the identity was replaced).
+pub fn forget(encrypted: &[u8]) {
+    if let Ok(Some(cache)) = cache() {
+        cache.forget(encrypted);
+    }
+}
+
+/// The cache configured for this home, or `None` when there is no home
+/// (library use) or the user set `unlock_minutes = 0`.
+fn cache() -> Result<Option<SessionCache>> {
+    let Some(dirs) = &settings().dirs else {
+        return Ok(None);
+    };
+    let minutes = UserConfig::read(dirs)?
+        .unlock_minutes
+        .unwrap_or(session_cache::DEFAULT_MINUTES);
+    Ok((minutes > 0).then(|| SessionCache::new(&dirs.data, minutes)))
+}
+
+/// Caches `plain`, the identity just encrypted as `encrypted` (by `init`
+/// or a passphrase change), when the cache is on.
+pub fn remember(encrypted: &[u8], plain: &[u8]) -> Result<()> {
+    if let Some(cache) = cache()? {
+        keep(&cache, encrypted, plain);
+    }
+    Ok(())
+}
+
+fn keep(cache: &SessionCache, encrypted: &[u8], plain: &[u8]) {
+    match cache.put(encrypted, plain) {
+        Ok(()) => {
+            if let Some(marker) = refused_marker() {
+                let _ = std::fs::remove_file(marker);
+            }
+        }
+        Err(refused) => say_refused_once(&refused),
+    }
+}
+
+/// Where bscred notes that the refusal was already reported, so it is
+/// said once rather than on every command.
+fn refused_marker() -> Option<PathBuf> {
+    settings()
+        .dirs
+        .as_ref()
+        .map(|dirs| dirs.state.join("session-cache-refused"))
+}
+
+fn say_refused_once(refused: &session_cache::Refused) {
+    let Some(marker) = refused_marker() else {
+        return;
+    };
+    if marker.exists() {
+        return;
+    }
+    if !settings().quiet {
+        eprintln!(
+            "bscred: warning: the kernel keyring refused the session cache ({}); the passphrase will be asked every time (said once)",
+            refused.0
+        );
+    }
+    let _ = crate::private_fs::write_atomic(&marker, b"");
+}
+
+/// Why a decryption failed.
+enum Wrong {
+    Passphrase,
+    Other(Error),
+}
+
+fn decrypt_asking(origin: &str, encrypted: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    open_with_passphrase(origin, encrypted).map(|(plain, _)| plain)
+}
+
+fn damaged(origin: &str, reason: &str) -> Wrong {
+    Wrong::Other(Error::Locked {
+        message: format!("cannot unlock {origin}: {reason}"),
+        hint: "a passphrase-protected identity is an identity file encrypted with `age -p`"
+            .to_string(),
+    })
+}
+
+/// The decryptor of an `age -p` file, refusing anything else.
+fn decryptor<'a>(
+    origin: &str,
+    encrypted: &'a [u8],
+) -> std::result::Result<age::Decryptor<impl std::io::BufRead + 'a>, Wrong> {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(encrypted))
+        .map_err(|_| damaged(origin, "it is not a valid age file"))?;
+    if !decryptor.is_scrypt() {
+        return Err(damaged(
+            origin,
+            "it is encrypted to keys, not a passphrase; decrypt it with `age -d -i KEY` first",
+        ));
+    }
+    Ok(decryptor)
+}
+
+/// Decrypts an `age -p` file with `passphrase`.
+fn decrypt(
+    origin: &str,
+    encrypted: &[u8],
+    passphrase: &SecretString,
+) -> std::result::Result<Zeroizing<Vec<u8>>, Wrong> {
+    let fail = |reason: &str| damaged(origin, reason);
+    let decryptor = decryptor(origin, encrypted)?;
+    let key = age::scrypt::Identity::new(passphrase.clone());
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&key as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                Wrong::Passphrase
+            }
+            age::DecryptError::ExcessiveWork { .. } => {
+                fail("its scrypt work factor would take minutes on this machine")
+            }
+            _ => fail("its header is damaged"),
+        })?;
+    let mut plain = Zeroizing::new(Vec::new());
+    reader
+        .read_to_end(&mut plain)
+        .map_err(|_| fail("it was truncated or tampered with"))?;
+    Ok(plain)
+}
+
+/// Encrypts `plain` with `passphrase` as `age -p -a` does (armored text,
+/// so the file reads as text, as an identity file does).
+pub fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<u8>>> {
+    let recipient = age::scrypt::Recipient::new(passphrase.clone());
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _))
+        .map_err(|e| Error::io("cannot encrypt the identity")(std::io::Error::other(e)))?;
+    let mut out = Zeroizing::new(Vec::new());
+    let written = age::armor::ArmoredWriter::wrap_output(&mut *out, age::armor::Format::AsciiArmor)
+        .and_then(|armor| {
+            let mut writer = encryptor.wrap_output(armor)?;
+            writer.write_all(plain)?;
+            writer.finish()?.finish()
+        });
+    written.map_err(Error::io("cannot encrypt the identity"))?;
+    Ok(out)
+}
+
+/// The passphrase for `origin`: from `--passphrase-file`, else asked on
+/// the terminal. The flag says whether it was asked (and may be again).
+fn passphrase(origin: &str) -> Result<(SecretString, bool)> {
+    if let Some(path) = &settings().passphrase_file {
+        return Ok((read_passphrase_file(path)?, false));
+    }
+    let typed = ask(&format!("Passphrase for {origin} (input hidden): "))?;
+    Ok((typed, true))
+}
+
+/// A new passphrase: from `file`, else asked twice on the terminal.
+/// `what` names what it protects, for the prompt.
+pub fn new_passphrase(file: Option<&Path>, what: &str) -> Result<SecretString> {
+    if let Some(path) = file {
+        return read_passphrase_file(path);
+    }
+    let first = ask(&format!("New passphrase for {what} (input hidden): "))?;
+    if ask("The same passphrase again: ")?.expose_secret() != first.expose_secret() {
+        return Err(Error::Refused {
+            message: "the two passphrases differ".to_string(),
+            hint: "run it again and type the same passphrase twice".to_string(),
+        });
+    }
+    Ok(first)
+}
+
+/// The passphrase from `--passphrase-file`, for commands that take a new
+/// one from it (`init --passphrase`).
+pub fn configured_file() -> Option<&'static Path> {
+    settings().passphrase_file.as_deref()
+}
+
+fn ask(question: &str) -> Result<SecretString> {
+    let typed = crate::prompt::hidden(question).map_err(|e| Error::Locked {
+        message: format!("cannot ask for the passphrase: no terminal ({e})"),
+        hint:
+            "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)"
+                .to_string(),
+    })?;
+    if typed.is_empty() {
+        return Err(Error::Refused {
+            message: "the passphrase is empty".to_string(),
+            hint: "type the passphrase; an empty one protects nothing".to_string(),
+        });
+    }
+    Ok(SecretString::from(typed.to_string()))
+}
+
+/// Reads a passphrase file: its first line, from a file only its owner
+/// can read (the same rule as for identity files).
+fn read_passphrase_file(path: &Path) -> Result<SecretString> {
+    let bad =
+        |reason: String| {
+            Error::Locked {
+        message: format!("cannot use the passphrase file {}: {reason}", path.display()),
+        hint: "write the passphrase alone on the first line of a file only you can read (chmod 600)"
+            .to_string(),
+    }
+        };
+    let file = std::fs::File::open(path).map_err(|e| bad(e.kind().to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file
+            .metadata()
+            .map_err(|e| bad(e.kind().to_string()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(Error::Locked {
+                message: format!(
+                    "the passphrase file {} can be read by other users (mode {:04o})",
+                    path.display(),
+                    mode & 0o7777
+                ),
+                hint: format!("run `chmod 600 {}`", path.display()),
+            });
+        }
+    }
+    let mut text = Zeroizing::new(String::new());
+    file.take(MAX_PASSPHRASE_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|_| bad("it is not UTF-8 text".to_string()))?;
+    if text.len() as u64 > MAX_PASSPHRASE_FILE {
+        return Err(bad("it is too long to be a passphrase".to_string()));
+    }
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        return Err(bad("its first line is empty".to_string()));
+    }
+    Ok(SecretString::from(line.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encrypt_then_decrypt_with_the_same_passphrase_only() {
+        let right = SecretString::from("correct horse".to_string());
+        let wrong = SecretString::from("battery staple".to_string());
+        let sealed = encrypt(b"AGE-SECRET-KEY-1X\n", &right).expect("encrypt");
+        assert!(is_encrypted(&sealed));
+        assert!(!String::from_utf8_lossy(&sealed).contains("AGE-SECRET-KEY"));
+        assert_eq!(
+            &decrypt("id", &sealed, &right).ok().expect("decrypts")[..],
+            b"AGE-SECRET-KEY-1X\n"
+        );
+        assert!(matches!(
+            decrypt("id", &sealed, &wrong),
+            Err(Wrong::Passphrase)
+        ));
+    }
+
+    #[test]
+    fn passphrase_file_rules() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("pass");
+        std::fs::write(&path, "s3cret phrase\nignored\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert_eq!(
+            read_passphrase_file(&path).expect("read").expose_secret(),
+            "s3cret phrase"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let error = read_passphrase_file(&path).expect_err("readable by others");
+        assert_eq!(error.exit().code(), 4);
+        assert!(!error.render().contains("s3cret"), "{}", error.render());
+        std::fs::write(&path, "\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(read_passphrase_file(&path).is_err());
+        assert!(read_passphrase_file(&dir.path().join("missing")).is_err());
+    }
+}
