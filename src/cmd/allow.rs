@@ -50,7 +50,14 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
     } else {
         format!(", requires {}", required.join(", "))
     };
-    ctx.note(format!("allowed {}: {profile}{required}", path.display()));
+    let store = project
+        .store
+        .map(|s| format!(", team store {}", s.display()))
+        .unwrap_or_default();
+    ctx.note(format!(
+        "allowed {}: {profile}{required}{store}",
+        path.display()
+    ));
     Ok(Exit::Ok)
 }
 
