@@ -26,8 +26,8 @@ use crate::team::{self, TeamStore};
     bscred recipients add --file teammate.keys\n  \
     bscred recipients --team add 'ssh-ed25519 AAAA…'   # the project's team store")]
 pub struct Args {
-    /// The project's team store (`store` in .bscred.toml) and its
-    /// recipients file, instead of the profile
+    /// Act on the project's team store (`store` in .bscred.toml) and its
+    /// recipients file instead of the profile
     #[arg(long, global = true)]
     team: bool,
 
