@@ -18,16 +18,19 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
+
 use crate::code_variables;
 use crate::config::UserConfig;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity, IdentitySource};
+use crate::metadata::Metadata;
 use crate::private_fs::{self, Lock};
 use crate::project::{self, Project};
 use crate::secret::VarName;
 use crate::store::file::FileStore;
-use crate::store::{Backend, Document, Store, StoreInfo};
+use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
 
 /// The team store of the project in effect.
 #[derive(Debug)]
@@ -40,10 +43,17 @@ pub struct TeamStore {
     pub recipients_path: PathBuf,
     /// The project file that named it.
     project_file: PathBuf,
-    /// The identity of the profile in use, which decrypts the store.
-    identity: IdentitySource,
+    /// The identity of the profile in use, which decrypts the store;
+    /// `None` for a keychain profile, refused when the store is opened.
+    identity: Option<IdentitySource>,
+    /// The profile in use, for that refusal.
+    profile: String,
     /// Serialises this user's writes to the store.
     lock: PathBuf,
+    /// The names, flags and dates of the store's variables as last read
+    /// here, so `check` can see what the team provides without decrypting.
+    metadata: PathBuf,
+    now: Timestamp,
 }
 
 impl TeamStore {
@@ -56,34 +66,29 @@ impl TeamStore {
         let Some(store) = &project.store else {
             return Ok(None);
         };
-        let profile = ctx.open_profile()?;
-        let identity = match (profile.settings.backend, profile.settings.identity_source()) {
-            (Backend::File, Some(identity)) => identity,
-            _ => {
-                return Err(Error::Refused {
-                    message: format!(
-                        "profile '{}' has no age identity to decrypt the team store {} with",
-                        ctx.profile,
-                        store.display()
-                    ),
-                    hint: "use a file-backend profile with -p, or move this one: `bscred migrate --to file`".to_string(),
-                });
-            }
+        let settings = ctx.open_profile()?.settings;
+        let identity = match settings.backend {
+            Backend::File => settings.identity_source(),
+            Backend::Keychain => None,
         };
         let dir = project_dir(project)?;
         let path = confined(project, &dir, store)?;
         let recipients_path = confined(project, &dir, &store.with_extension("recipients"))?;
-        let lock = ctx.dirs.state.join("locks").join(format!(
-            "team-{}.lock",
-            crate::profile::short_id(path.as_os_str().as_encoded_bytes())
-        ));
+        let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
         Ok(Some(TeamStore {
             shown: store.clone(),
             path,
             recipients_path,
             project_file: project.path.clone(),
             identity,
-            lock,
+            profile: ctx.profile.to_string(),
+            lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
+            metadata: ctx
+                .dirs
+                .state
+                .join("metadata")
+                .join(format!("team-{id}.json")),
+            now: ctx.now,
         }))
     }
 
@@ -117,9 +122,31 @@ impl TeamStore {
     /// Decrypts the whole document.
     pub fn load(&self) -> Result<Document> {
         self.check_present()?;
-        self.store(Vec::new())
-            .load()
-            .map_err(|e| self.not_a_recipient(e))
+        let snapshot = self
+            .store(Vec::new())?
+            .read()
+            .map_err(|e| self.not_a_recipient(e))?;
+        self.record(&snapshot);
+        Ok(snapshot.doc)
+    }
+
+    /// What the store held when this user last read or wrote it; `None`
+    /// before the first time.
+    pub fn cached_metadata(&self) -> Option<Metadata> {
+        Metadata::read(&self.metadata)
+    }
+
+    /// Records `snapshot`'s names and dates for `cached_metadata`. Only a
+    /// cache: failing to write it fails nothing.
+    fn record(&self, snapshot: &Snapshot) {
+        let meta = Metadata::of(
+            "team",
+            &self.info(),
+            snapshot.fingerprint.clone(),
+            &snapshot.doc,
+            self.now,
+        );
+        let _ = meta.write(&self.metadata);
     }
 
     /// The variables `env` and `exec` may hand out: the document without
@@ -183,13 +210,12 @@ impl TeamStore {
                 ),
             });
         }
-        let store = self.store(keys);
+        let store = self.store(keys)?;
         if exists {
             self.check_present()?;
-            return store
-                .update(edit)
-                .map(|s| s.doc)
-                .map_err(|e| self.not_a_recipient(e));
+            let snapshot = store.update(edit).map_err(|e| self.not_a_recipient(e))?;
+            self.record(&snapshot);
+            return Ok(snapshot.doc);
         }
         // A new store: nothing is written until the edit has succeeded.
         let mut doc = Document::default();
@@ -201,7 +227,10 @@ impl TeamStore {
             )?;
         }
         store.create(&doc)?;
-        Ok(doc)
+        let fingerprint = store.fingerprint();
+        let snapshot = Snapshot { doc, fingerprint };
+        self.record(&snapshot);
+        Ok(snapshot.doc)
     }
 
     /// The recipients file's keys, with `mine` marking the user's own.
@@ -240,27 +269,38 @@ impl TeamStore {
         let mut text = lines.join("\n");
         text.push('\n');
         private_fs::write_atomic(&self.recipients_path, text.as_bytes())?;
-        self.store(keys).rewrite()?;
+        let snapshot = self.store(keys)?.rewrite()?;
+        self.record(&snapshot);
         Ok(doc)
     }
 
-    fn store(&self, recipients: Vec<String>) -> FileStore {
-        FileStore::new(
+    /// The store as a file-backend store, encrypted to `recipients`.
+    fn store(&self, recipients: Vec<String>) -> Result<FileStore> {
+        Ok(FileStore::new(
             self.path.clone(),
             self.lock.clone(),
-            self.identity.clone(),
+            self.identity()?.clone(),
             recipients,
-        )
+        ))
     }
 
     fn exists(&self) -> Result<bool> {
-        match fs::symlink_metadata(&self.path) {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::io(format!("cannot check {}", self.path.display()))(
-                e,
-            )),
-        }
+        self.store(Vec::new())?.exists()
+    }
+
+    /// The identity that decrypts the store: the profile's, when it has
+    /// one (a keychain profile does not).
+    fn identity(&self) -> Result<&IdentitySource> {
+        self.identity.as_ref().ok_or_else(|| Error::Refused {
+            message: format!(
+                "profile '{}' has no age identity to decrypt {} with",
+                self.profile,
+                self.describe()
+            ),
+            hint:
+                "use a file-backend profile with -p, or move this one: `bscred migrate --to file`"
+                    .to_string(),
+        })
     }
 
     /// A store to read must be there, and be a regular file: a FIFO would
@@ -321,7 +361,7 @@ impl TeamStore {
     }
 
     fn own_keys(&self) -> Result<Vec<String>> {
-        Ok(Identity::load_from(&self.identity)?.recipients())
+        Ok(Identity::load_from(self.identity()?)?.recipients())
     }
 
     /// A store the identity cannot decrypt was encrypted without the

@@ -570,3 +570,40 @@ fn a_recipients_file_that_is_not_keys_stops_writes_without_quoting_it() {
         Some("x")
     );
 }
+
+#[test]
+fn check_counts_what_the_team_store_held_when_last_read_here() {
+    let user = Env::initialised();
+    let project = fs::canonicalize(&user.work).expect("canonical");
+    fs::write(
+        project.join(".bscred.toml"),
+        format!("version = 1\nstore = \"{STORE}\"\nrequired = [\"TEAM_NOTE\"]\n"),
+    )
+    .expect("write");
+    assert_success(&run_in(&user, &project, &["allow"]));
+    assert_success(&run_in(
+        &user,
+        &project,
+        &["set", "--team", "TEAM_NOTE", "x"],
+    ));
+    assert_success(&run_in(&user, &project, &["check"]));
+
+    // A teammate's home that never read the store cannot tell without
+    // decrypting, and check never decrypts: it says where to look.
+    let other = Env::initialised();
+    fs::copy(
+        user.bscred_home.join("config/profiles/default.toml"),
+        other.bscred_home.join("config/profiles/default.toml"),
+    )
+    .expect("same identity");
+    assert_success(&run_in(&other, &project, &["allow"]));
+    let out = run_in(&other, &project, &["check"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("TEAM_NOTE") && text.contains("list --team"),
+        "{text}"
+    );
+    assert_success(&run_in(&other, &project, &["list", "--team"]));
+    assert_success(&run_in(&other, &project, &["check"]));
+}
