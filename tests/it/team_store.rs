@@ -6,36 +6,39 @@
 #![cfg(unix)]
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Env, TOKEN, age_reads, assert_fails, assert_success, assert_unchanged, have};
+use crate::age_interop::age_tool;
+use crate::harness::{
+    Env, TOKEN, age_reads, assert_fails, assert_success, assert_unchanged, have, stderr,
+};
 
 const STORE: &str = ".bscred/team.age";
 const RECIPIENTS: &str = ".bscred/team.recipients";
 const CLIENT_ID: &str = "Iv1.0123456789abcdef";
 
-/// Writes the project file naming the team store in `dir`.
-fn team_project(dir: &Path) {
+/// Writes a project file, `version = 1` then `settings`, in `user`'s work
+/// directory, and returns that directory as the file system names it (the
+/// path bscred keys allowed files by).
+fn project_with(user: &Env, settings: &str) -> PathBuf {
+    let project = fs::canonicalize(&user.work).expect("canonical");
     fs::write(
-        dir.join(".bscred.toml"),
-        format!("version = 1\nstore = \"{STORE}\"\n"),
+        project.join(".bscred.toml"),
+        format!("version = 1\n{settings}"),
     )
     .expect("write project file");
+    project
 }
 
-/// `bscred ARGS` for `user`, run in the project `dir`.
-fn run_in(user: &Env, dir: &Path, args: &[&str]) -> Output {
-    user.cmd()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("bscred runs")
+/// The project file setting that names the team store `store`.
+fn store_is(store: &str) -> String {
+    format!("store = \"{store}\"\n")
 }
 
+/// `bscred ARGS` for `user` in the project `dir`, with `input` on stdin.
 fn run_stdin_in(user: &Env, dir: &Path, args: &[&str], input: &str) -> Output {
     user.cmd()
         .current_dir(dir)
@@ -45,13 +48,9 @@ fn run_stdin_in(user: &Env, dir: &Path, args: &[&str], input: &str) -> Output {
         .expect("bscred runs")
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// `env --shell json` for `user` in `dir`, parsed, with its stderr.
 fn json_env(user: &Env, dir: &Path) -> (Value, String) {
-    let out = run_in(user, dir, &["env", "--shell", "json"]);
+    let out = user.run_in(dir, &["env", "--shell", "json"]);
     assert_success(&out);
     (
         serde_json::from_slice(&out.stdout).expect("json"),
@@ -61,7 +60,7 @@ fn json_env(user: &Env, dir: &Path) -> (Value, String) {
 
 /// The value `exec` gives NAME in a child, or `None` when it has none.
 fn exec_value(user: &Env, dir: &Path, name: &str) -> Option<String> {
-    let out = run_in(user, dir, &["exec", "--", "printenv", name]);
+    let out = user.run_in(dir, &["exec", "--", "printenv", name]);
     match out.status.code() {
         Some(0) => Some(
             String::from_utf8(out.stdout)
@@ -81,27 +80,6 @@ fn public_key(user: &Env) -> String {
         .find_map(|l| l.strip_suffix("(you)"))
         .map(|k| k.trim().to_string())
         .expect("own key listed")
-}
-
-/// Runs the Go `age` CLI in `dir` with `input` on stdin.
-fn age(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new("age")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("age runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write");
-    let out = child.wait_with_output().expect("age finishes");
-    assert!(out.status.success(), "age {args:?}: {}", stderr(&out));
-    out
 }
 
 /// A profile document as an outsider writes it with `age`, not bscred.
@@ -134,13 +112,12 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     let alice = Env::initialised();
     let bob = Env::initialised();
     // One checkout, two people: the project lives in Alice's work dir.
-    let project = fs::canonicalize(&alice.work).expect("canonical");
-    team_project(&project);
+    let project = project_with(&alice, &store_is(STORE));
     let bob_key = public_key(&bob);
 
     // Writing needs the project file allowed: nothing is created before.
     let before = alice.files();
-    let out = run_in(&alice, &project, &["set", "--team", "TEAM_NOTE", "x"]);
+    let out = alice.run_in(&project, &["set", "--team", "TEAM_NOTE", "x"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("--team needs an allowed"),
@@ -149,9 +126,8 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     );
     assert_unchanged(&alice, &before);
 
-    assert_success(&run_in(&alice, &project, &["allow"]));
-    assert_success(&run_in(
-        &alice,
+    assert_success(&alice.run_in(&project, &["allow"]));
+    assert_success(&alice.run_in(
         &project,
         &[
             "set",
@@ -178,19 +154,22 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     assert!(!age_reads(&bob.identity_path(), &store));
 
     // Bob is not a recipient yet: clear error, with the key to hand over.
-    assert_success(&run_in(&bob, &project, &["allow"]));
-    let text = assert_fails(&run_in(&bob, &project, &["env"]), 4);
+    assert_success(&bob.run_in(&project, &["allow"]));
+    let text = assert_fails(&bob.run_in(&project, &["env"]), 4);
     assert!(text.contains("not encrypted to your key"), "{text}");
     assert!(
         text.contains(&format!("recipients --team add {bob_key}")),
         "{text}"
     );
 
-    let out = run_in(&alice, &project, &["recipients", "--team", "add", &bob_key]);
+    let out = alice.run_in(&project, &["recipients", "--team", "add", &bob_key]);
     assert_success(&out);
-    let listed =
-        String::from_utf8(run_in(&alice, &project, &["recipients", "--team", "list"]).stdout)
-            .expect("utf-8");
+    let listed = String::from_utf8(
+        alice
+            .run_in(&project, &["recipients", "--team", "list"])
+            .stdout,
+    )
+    .expect("utf-8");
     assert_eq!(listed.lines().count(), 2, "{listed}");
     assert!(age_reads(&bob.identity_path(), &store));
 
@@ -221,9 +200,10 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
 
     // A teammate can write for everyone by hand too: `age -R` on the
     // recipients file gives a store both read.
-    let by_hand = age(
-        &project,
-        &["-R", RECIPIENTS],
+    let recipients_file = project.join(RECIPIENTS);
+    let by_hand = age_tool(
+        "age",
+        &["-R", recipients_file.to_str().expect("utf-8")],
         &document(&[
             ("AUTH_GITHUB_CLIENT_ID", CLIENT_ID),
             ("TEAM_NOTE", "by hand"),
@@ -241,7 +221,7 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
 
     // Bob leaves: Alice is told what he saw, rotates it, and the next
     // version is one Bob cannot read.
-    let out = run_in(&alice, &project, &["recipients", "--team", "rm", &bob_key]);
+    let out = alice.run_in(&project, &["recipients", "--team", "rm", &bob_key]);
     assert_success(&out);
     assert!(
         stderr(&out).contains("rotate AUTH_GITHUB_CLIENT_SECRET"),
@@ -261,10 +241,10 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
         "rotated",
     ));
     assert!(!age_reads(&bob.identity_path(), &store));
-    let text = assert_fails(&run_in(&bob, &project, &["env"]), 4);
+    let text = assert_fails(&bob.run_in(&project, &["env"]), 4);
     assert!(text.contains("not encrypted to your key"), "{text}");
     assert!(text.contains("bscred: hint: "), "{text}");
-    let out = run_in(&bob, &project, &["exec", "--", "true"]);
+    let out = bob.run_in(&project, &["exec", "--", "true"]);
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("not encrypted to your key"),
@@ -289,7 +269,7 @@ fn hostile_store(user: &Env, project: &Path, script: &Path) {
         ("AUTH_GITHUB_CLIENT_ID", CLIENT_ID),
         ("TEAM_NOTE", "hello team"),
     ]);
-    let out = age(project, &["-r", &key], &doc);
+    let out = age_tool("age", &["-r", &key], &doc);
     fs::create_dir_all(project.join(".bscred")).expect("mkdir");
     fs::write(project.join(STORE), out.stdout).expect("write store");
 }
@@ -297,7 +277,7 @@ fn hostile_store(user: &Env, project: &Path, script: &Path) {
 /// What bash sees after evaluating `env` output: `NAME=value` lines for
 /// the names asked about, `NAME unset` for the others.
 fn bash_after_eval(user: &Env, project: &Path, names: &[&str]) -> (String, String) {
-    let out = run_in(user, project, &["env"]);
+    let out = user.run_in(project, &["env"]);
     assert_success(&out);
     let code = String::from_utf8(out.stdout.clone()).expect("utf-8");
     let probe: Vec<String> = names
@@ -325,7 +305,7 @@ fn a_hostile_team_store_cannot_set_variables_that_run_code() {
         return;
     }
     let user = Env::initialised();
-    let project = fs::canonicalize(&user.work).expect("canonical");
+    let project = project_with(&user, &store_is(STORE));
     // What BASH_ENV would run in every bash script the child starts.
     let script = user.home.join("evil.sh");
     fs::write(
@@ -334,7 +314,6 @@ fn a_hostile_team_store_cannot_set_variables_that_run_code() {
     )
     .expect("write");
     hostile_store(&user, &project, &script);
-    team_project(&project);
     let names = [
         "AUTH_GITHUB_CLIENT_ID",
         "TEAM_NOTE",
@@ -354,7 +333,7 @@ fn a_hostile_team_store_cannot_set_variables_that_run_code() {
     assert_eq!(vars, json!({}));
     fs::write(project.join(STORE), &hostile).expect("restore");
 
-    assert_success(&run_in(&user, &project, &["allow"]));
+    assert_success(&user.run_in(&project, &["allow"]));
     let (seen, notice) = bash_after_eval(&user, &project, &names);
     assert_eq!(
         seen,
@@ -382,11 +361,7 @@ fn a_hostile_team_store_cannot_set_variables_that_run_code() {
     for name in ["LD_PRELOAD", "BASH_ENV", "PROMPT_COMMAND"] {
         assert_eq!(exec_value(&user, &project, name), None, "{name}");
     }
-    assert_success(&run_in(
-        &user,
-        &project,
-        &["exec", "--", "bash", "-c", "true"],
-    ));
+    assert_success(&user.run_in(&project, &["exec", "--", "bash", "-c", "true"]));
     assert!(!user.home.join("pwned").exists(), "BASH_ENV ran");
 
     // The user's own config lets exactly the one it names through.
@@ -421,18 +396,6 @@ fn a_hostile_team_store_cannot_set_variables_that_run_code() {
     );
 }
 
-/// An allowed project whose team store is `store` (as written in the file).
-fn allowed_with_store(store: &str) -> (Env, PathBuf) {
-    let user = Env::initialised();
-    let project = fs::canonicalize(&user.work).expect("canonical");
-    fs::write(
-        project.join(".bscred.toml"),
-        format!("version = 1\nstore = \"{store}\"\n"),
-    )
-    .expect("write");
-    (user, project)
-}
-
 #[test]
 fn a_store_outside_the_project_is_refused_and_nothing_changes() {
     for (store, why) in [
@@ -440,9 +403,10 @@ fn a_store_outside_the_project_is_refused_and_nothing_changes() {
         ("../team.age", "`..`"),
         ("sub/../../team.age", "`..`"),
     ] {
-        let (user, project) = allowed_with_store(store);
+        let user = Env::initialised();
+        let project = project_with(&user, &store_is(store));
         let before = user.files();
-        let text = assert_fails(&run_in(&user, &project, &["allow"]), 1);
+        let text = assert_fails(&user.run_in(&project, &["allow"]), 1);
         assert!(
             text.contains("`store`") && text.contains(why),
             "{store}: {text}"
@@ -453,11 +417,12 @@ fn a_store_outside_the_project_is_refused_and_nothing_changes() {
 
     // A symlink leading out: caught where the file is opened, for reads
     // and writes alike, since the link can change without the project file.
-    let (user, project) = allowed_with_store(STORE);
+    let user = Env::initialised();
+    let project = project_with(&user, &store_is(STORE));
     let outside = user.home.join("outside");
     fs::create_dir_all(&outside).expect("mkdir");
     std::os::unix::fs::symlink(&outside, project.join(".bscred")).expect("symlink");
-    assert_success(&run_in(&user, &project, &["allow"]));
+    assert_success(&user.run_in(&project, &["allow"]));
     let before = user.files();
     for args in [
         &["env"][..],
@@ -465,13 +430,13 @@ fn a_store_outside_the_project_is_refused_and_nothing_changes() {
         &["set", "--team", "TEAM_NOTE", "x"],
         &["recipients", "--team", "list"],
     ] {
-        let text = assert_fails(&run_in(&user, &project, args), 1);
+        let text = assert_fails(&user.run_in(&project, args), 1);
         assert!(
             text.contains("must stay inside the project"),
             "{args:?}: {text}"
         );
     }
-    let out = run_in(&user, &project, &["exec", "--", "true"]);
+    let out = user.run_in(&project, &["exec", "--", "true"]);
     assert_eq!(out.status.code(), Some(125), "{}", stderr(&out));
     assert!(
         fs::read_dir(&outside).expect("list").next().is_none(),
@@ -485,27 +450,28 @@ fn a_store_outside_the_project_is_refused_and_nothing_changes() {
     fs::write(outside.join("team.age"), b"x").expect("write");
     std::os::unix::fs::symlink(outside.join("team.age"), project.join(STORE)).expect("symlink");
     let before = user.files();
-    let text = assert_fails(&run_in(&user, &project, &["env"]), 1);
+    let text = assert_fails(&user.run_in(&project, &["env"]), 1);
     assert!(text.contains("must stay inside the project"), "{text}");
     assert_unchanged(&user, &before);
 }
 
 #[test]
 fn a_missing_or_malformed_team_store_is_a_clear_error() {
-    let (user, project) = allowed_with_store(STORE);
-    assert_success(&run_in(&user, &project, &["allow"]));
+    let user = Env::initialised();
+    let project = project_with(&user, &store_is(STORE));
+    assert_success(&user.run_in(&project, &["allow"]));
     let before = user.files();
-    let text = assert_fails(&run_in(&user, &project, &["env"]), 3);
+    let text = assert_fails(&user.run_in(&project, &["env"]), 3);
     assert!(text.contains(STORE) && text.contains("not found"), "{text}");
     assert!(text.contains("bscred: hint: "), "{text}");
-    assert_fails(&run_in(&user, &project, &["get", "--team", "TEAM_NOTE"]), 3);
+    assert_fails(&user.run_in(&project, &["get", "--team", "TEAM_NOTE"]), 3);
     assert_unchanged(&user, &before);
 
     // Not an age file, and an age file holding something else.
     fs::create_dir_all(project.join(".bscred")).expect("mkdir");
     fs::write(project.join(STORE), b"AUTH_GITHUB_CLIENT_ID=plaintext\n").expect("write");
     let before = user.files();
-    let text = assert_fails(&run_in(&user, &project, &["env"]), 4);
+    let text = assert_fails(&user.run_in(&project, &["env"]), 4);
     assert!(
         text.contains("damaged") && text.contains("not an age file"),
         "{text}"
@@ -513,16 +479,16 @@ fn a_missing_or_malformed_team_store_is_a_clear_error() {
     assert!(!text.contains("plaintext"), "{text}");
     assert_unchanged(&user, &before);
     if have("age") {
-        let out = age(
-            &project,
+        let out = age_tool(
+            "age",
             &["-r", &public_key(&user)],
             b"{\"not\": \"a document\"}",
         );
         fs::write(project.join(STORE), out.stdout).expect("write");
         let before = user.files();
-        let text = assert_fails(&run_in(&user, &project, &["env"]), 4);
+        let text = assert_fails(&user.run_in(&project, &["env"]), 4);
         assert!(text.contains("damaged"), "{text}");
-        let text = assert_fails(&run_in(&user, &project, &["list", "--team"]), 4);
+        let text = assert_fails(&user.run_in(&project, &["list", "--team"]), 4);
         assert!(text.contains("damaged"), "{text}");
         assert_unchanged(&user, &before);
     }
@@ -536,26 +502,23 @@ fn a_missing_or_malformed_team_store_is_a_clear_error() {
             .expect("mkfifo")
             .success()
     );
-    let text = assert_fails(&run_in(&user, &project, &["env"]), 4);
+    let text = assert_fails(&user.run_in(&project, &["env"]), 4);
     assert!(text.contains("not a regular file"), "{text}");
 }
 
 #[test]
 fn a_recipients_file_that_is_not_keys_stops_writes_without_quoting_it() {
-    let (user, project) = allowed_with_store(STORE);
-    assert_success(&run_in(&user, &project, &["allow"]));
-    assert_success(&run_in(
-        &user,
-        &project,
-        &["set", "--team", "TEAM_NOTE", "x"],
-    ));
+    let user = Env::initialised();
+    let project = project_with(&user, &store_is(STORE));
+    assert_success(&user.run_in(&project, &["allow"]));
+    assert_success(&user.run_in(&project, &["set", "--team", "TEAM_NOTE", "x"]));
     let recipients = project.join(RECIPIENTS);
     let mut text = fs::read_to_string(&recipients).expect("read");
     text.push_str("AGE-SECRET-KEY-1PASTEDBYMISTAKE\n");
     fs::write(&recipients, text).expect("write");
     let before = user.files();
     let text = assert_fails(
-        &run_in(&user, &project, &["set", "--team", "TEAM_NOTE", "y"]),
+        &user.run_in(&project, &["set", "--team", "TEAM_NOTE", "y"]),
         1,
     );
     assert!(
@@ -574,19 +537,13 @@ fn a_recipients_file_that_is_not_keys_stops_writes_without_quoting_it() {
 #[test]
 fn check_counts_what_the_team_store_held_when_last_read_here() {
     let user = Env::initialised();
-    let project = fs::canonicalize(&user.work).expect("canonical");
-    fs::write(
-        project.join(".bscred.toml"),
-        format!("version = 1\nstore = \"{STORE}\"\nrequired = [\"TEAM_NOTE\"]\n"),
-    )
-    .expect("write");
-    assert_success(&run_in(&user, &project, &["allow"]));
-    assert_success(&run_in(
+    let project = project_with(
         &user,
-        &project,
-        &["set", "--team", "TEAM_NOTE", "x"],
-    ));
-    assert_success(&run_in(&user, &project, &["check"]));
+        &format!("{}required = [\"TEAM_NOTE\"]\n", store_is(STORE)),
+    );
+    assert_success(&user.run_in(&project, &["allow"]));
+    assert_success(&user.run_in(&project, &["set", "--team", "TEAM_NOTE", "x"]));
+    assert_success(&user.run_in(&project, &["check"]));
 
     // A teammate's home that never read the store cannot tell without
     // decrypting, and check never decrypts: it says where to look.
@@ -596,14 +553,14 @@ fn check_counts_what_the_team_store_held_when_last_read_here() {
         other.bscred_home.join("config/profiles/default.toml"),
     )
     .expect("same identity");
-    assert_success(&run_in(&other, &project, &["allow"]));
-    let out = run_in(&other, &project, &["check"]);
+    assert_success(&other.run_in(&project, &["allow"]));
+    let out = other.run_in(&project, &["check"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
         text.contains("TEAM_NOTE") && text.contains("list --team"),
         "{text}"
     );
-    assert_success(&run_in(&other, &project, &["list", "--team"]));
-    assert_success(&run_in(&other, &project, &["check"]));
+    assert_success(&other.run_in(&project, &["list", "--team"]));
+    assert_success(&other.run_in(&project, &["check"]));
 }
