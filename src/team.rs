@@ -71,9 +71,7 @@ impl TeamStore {
             Backend::File => settings.identity_source(),
             Backend::Keychain => None,
         };
-        let dir = project_dir(project)?;
-        let path = confined(project, &dir, store)?;
-        let recipients_path = confined(project, &dir, &store.with_extension("recipients"))?;
+        let (path, recipients_path) = paths(project, store)?;
         let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
         Ok(Some(TeamStore {
             shown: store.clone(),
@@ -136,9 +134,17 @@ impl TeamStore {
         Metadata::read(&self.metadata)
     }
 
-    /// Records `snapshot`'s names and dates for `cached_metadata`. Only a
-    /// cache: failing to write it fails nothing.
+    /// Records `snapshot`'s names and dates for `cached_metadata`, unless
+    /// the cache already describes that very file (so `exec` writes
+    /// nothing on the way). Only a cache: failing to write it fails nothing.
     fn record(&self, snapshot: &Snapshot) {
+        if snapshot.fingerprint.is_some()
+            && self
+                .cached_metadata()
+                .is_some_and(|m| m.fingerprint == snapshot.fingerprint)
+        {
+            return;
+        }
         let meta = Metadata::of(
             "team",
             &self.info(),
@@ -431,6 +437,26 @@ fn render_recipients(store: &Path, keys: &[String]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The physical paths of the store `store` (as `project` names it) and of
+/// its recipients file, each refused when it leads out of the project.
+fn paths(project: &Project, store: &Path) -> Result<(PathBuf, PathBuf)> {
+    let dir = project_dir(project)?;
+    Ok((
+        confined(project, &dir, store)?,
+        confined(project, &dir, &store.with_extension("recipients"))?,
+    ))
+}
+
+/// Refuses a project whose team store, or its recipients file, leads out
+/// of the project now (for `allow`, which pins the project file but not
+/// the links beside it: every use checks again).
+pub fn check_inside(project: &Project) -> Result<()> {
+    match &project.store {
+        Some(store) => paths(project, store).map(drop),
+        None => Ok(()),
+    }
 }
 
 /// The project's directory, as the file system names it.

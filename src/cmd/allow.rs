@@ -36,6 +36,7 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
     let (path, bytes) = find(args.path.as_deref())?;
     // Parse before allowing: a file bscred cannot use is not worth trusting.
     let project = project::parse(&path, &bytes)?;
+    crate::team::check_inside(&project)?;
     let mut list = AllowList::read(&ctx.dirs)?;
     list.allow(&path, &bytes);
     list.write(&ctx.dirs)?;

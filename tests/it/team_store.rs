@@ -422,7 +422,14 @@ fn a_store_outside_the_project_is_refused_and_nothing_changes() {
     let outside = user.home.join("outside");
     fs::create_dir_all(&outside).expect("mkdir");
     std::os::unix::fs::symlink(&outside, project.join(".bscred")).expect("symlink");
+    let before = user.files();
+    let text = assert_fails(&user.run_in(&project, &["allow"]), 1);
+    assert!(text.contains("must stay inside the project"), "{text}");
+    assert_unchanged(&user, &before);
+    // Allowed before the link appeared: refused where the store is opened.
+    fs::remove_file(project.join(".bscred")).expect("rm link");
     assert_success(&user.run_in(&project, &["allow"]));
+    std::os::unix::fs::symlink(&outside, project.join(".bscred")).expect("symlink");
     let before = user.files();
     for args in [
         &["env"][..],
