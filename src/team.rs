@@ -239,12 +239,16 @@ impl TeamStore {
         Ok(snapshot.doc)
     }
 
-    /// The recipients file's keys, with `mine` marking the user's own.
+    /// The recipients file's keys, and the user's own. Before the team
+    /// store and its file exist, the keys are the user's: those the first
+    /// write will encrypt to.
     pub fn recipients(&self) -> Result<(Vec<String>, Vec<String>)> {
-        let lines = self
-            .read_recipients()?
-            .ok_or_else(|| self.recipients_missing())?;
-        Ok((recipient_keys(&lines), self.own_keys()?))
+        let mine = self.own_keys()?;
+        match self.read_recipients()? {
+            Some(lines) => Ok((recipient_keys(&lines), mine)),
+            None if !self.exists()? => Ok((mine.clone(), mine)),
+            None => Err(self.recipients_missing()),
+        }
     }
 
     /// Writes the recipients file as `change` leaves its lines, then the
@@ -252,17 +256,26 @@ impl TeamStore {
     /// is what every later write encrypts to, so a removal interrupted
     /// midway is finished by the next write instead of undone by it. The
     /// store is decrypted before anything is written, so a store the user
-    /// cannot read is left as it was. Returns the document.
+    /// cannot read is left as it was. Before the store exists, only the
+    /// file is written (started with the user's key), so the team can be
+    /// listed before the first secret. Returns the document the store
+    /// holds, `None` when there is no store yet.
     pub fn change_recipients(
         &self,
         change: impl FnOnce(&mut Vec<String>) -> Result<()>,
-    ) -> Result<Document> {
+    ) -> Result<Option<Document>> {
         let _lock = Lock::acquire(&self.lock)?;
         let mine = self.own_keys()?;
-        let mut lines = self
-            .read_recipients()?
-            .ok_or_else(|| self.recipients_missing())?;
-        let doc = self.load()?;
+        let exists = self.exists()?;
+        let mut lines = match self.read_recipients()? {
+            Some(lines) => lines,
+            None if !exists => render_recipients(&self.shown, &mine)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            None => return Err(self.recipients_missing()),
+        };
+        let doc = if exists { Some(self.load()?) } else { None };
         change(&mut lines)?;
         let keys = recipient_keys(&lines);
         if !keys.iter().any(|k| mine.contains(k)) {
@@ -275,8 +288,10 @@ impl TeamStore {
         let mut text = lines.join("\n");
         text.push('\n');
         private_fs::write_atomic(&self.recipients_path, text.as_bytes())?;
-        let snapshot = self.store(keys)?.rewrite()?;
-        self.record(&snapshot);
+        if exists {
+            let snapshot = self.store(keys)?.rewrite()?;
+            self.record(&snapshot);
+        }
         Ok(doc)
     }
 
@@ -360,7 +375,7 @@ impl TeamStore {
         Error::InputNotFound {
             what: format!("the recipients file {}", self.recipients_path.display()),
             hint: Some(
-                "it lists the team's public keys, one per line: restore it from version control"
+                "it lists the team's public keys, one per line: restore it from version control (a new team store starts with `bscred set --team NAME`)"
                     .to_string(),
             ),
         }

@@ -146,14 +146,14 @@ fn run_team(ctx: &Context, action: Action) -> Result<Exit> {
                 return Ok(Exit::Ok);
             }
             let mut added = 0;
-            team.change_recipients(|lines| {
+            let doc = team.change_recipients(|lines| {
                 added = wanted.iter().filter(|k| team::add_line(lines, k)).count();
                 Ok(())
             })?;
             ctx.note(format!(
-                "added {added} recipient(s) to {} and re-encrypted {}; commit both",
+                "added {added} recipient(s) to {}{}",
                 team.recipients_path.display(),
-                team.shown.display()
+                reencrypted(&team, doc.is_some())
             ));
         }
         Action::Rm { keys } => {
@@ -169,15 +169,27 @@ fn run_team(ctx: &Context, action: Action) -> Result<Exit> {
                 Ok(())
             })?;
             ctx.note(format!(
-                "removed {} recipient(s) from {} and re-encrypted {}; commit both",
+                "removed {} recipient(s) from {}{}",
                 gone.len(),
                 team.recipients_path.display(),
-                team.shown.display()
+                reencrypted(&team, doc.is_some())
             ));
-            warn_to_rotate(ctx, &doc, "`bscred set --team NAME`");
+            if let Some(doc) = doc {
+                warn_to_rotate(ctx, &doc, "`bscred set --team NAME`");
+            }
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The end of a `recipients --team` note: what else changed, and what to
+/// commit.
+fn reencrypted(team: &TeamStore, store: bool) -> String {
+    if store {
+        format!(" and re-encrypted {}; commit both", team.shown.display())
+    } else {
+        "; commit it (the team store does not exist yet)".to_string()
+    }
 }
 
 /// Prints `keys`, marking the user's own.

@@ -571,3 +571,30 @@ fn check_counts_what_the_team_store_held_when_last_read_here() {
     assert_success(&other.run_in(&project, &["list", "--team"]));
     assert_success(&other.run_in(&project, &["check"]));
 }
+
+#[test]
+fn the_team_can_be_gathered_before_the_first_secret() {
+    if !have("age") {
+        return;
+    }
+    let alice = Env::initialised();
+    let bob = Env::initialised();
+    let project = project_with(&alice, &store_is(STORE));
+    assert_success(&alice.run_in(&project, &["allow"]));
+    let (alice_key, bob_key) = (public_key(&alice), public_key(&bob));
+
+    // Before anything exists, the list is what the first write would use.
+    let listed = alice.run_in(&project, &["recipients", "--team", "list"]);
+    assert_success(&listed);
+    assert_eq!(
+        String::from_utf8(listed.stdout).expect("utf-8"),
+        format!("{alice_key}  (you)\n")
+    );
+    assert_success(&alice.run_in(&project, &["recipients", "--team", "add", &bob_key]));
+    assert!(!project.join(STORE).exists(), "no store before a variable");
+    let text = fs::read_to_string(project.join(RECIPIENTS)).expect("recipients file");
+    assert!(text.starts_with('#') && text.contains(&alice_key) && text.contains(&bob_key));
+
+    assert_success(&alice.run_in(&project, &["set", "--team", "TEAM_NOTE", "x"]));
+    assert!(age_reads(&bob.identity_path(), &project.join(STORE)));
+}
