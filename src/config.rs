@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::paths::Dirs;
+use crate::secret::VarName;
 
 /// What the user's config may say.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -18,12 +19,22 @@ pub struct UserConfig {
     /// Minutes an unlocked passphrase-protected identity stays in the
     /// session cache (default 15); 0 turns the cache off.
     pub unlock_minutes: Option<u32>,
+    /// Variables that run code (`code_variables.rs`) which a team store may
+    /// set anyway, by name: `allow_variables = ["PATH"]`. The user's
+    /// decision, so it lives here and never in a project file.
+    #[serde(default)]
+    pub allow_variables: Vec<VarName>,
 }
 
 impl UserConfig {
+    /// Where the config lives, for hints.
+    pub fn path(dirs: &Dirs) -> std::path::PathBuf {
+        dirs.config.join("config.toml")
+    }
+
     /// Reads the config; none at all is the defaults.
     pub fn read(dirs: &Dirs) -> Result<UserConfig> {
-        let path = dirs.config.join("config.toml");
+        let path = UserConfig::path(dirs);
         match fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
                 path,
@@ -53,6 +64,20 @@ mod tests {
         );
         fs::write(dir.path().join("config.toml"), "warn_days = 30\n").expect("write");
         assert_eq!(UserConfig::read(&dirs).expect("read").warn_days, Some(30));
+        fs::write(
+            dir.path().join("config.toml"),
+            "allow_variables = [\"PATH\"]\n",
+        )
+        .expect("write");
+        let allowed = UserConfig::read(&dirs).expect("read").allow_variables;
+        assert_eq!(allowed.len(), 1);
+        assert_eq!(allowed[0].as_str(), "PATH");
+        fs::write(
+            dir.path().join("config.toml"),
+            "allow_variables = [\"A-B\"]\n",
+        )
+        .expect("write");
+        assert!(UserConfig::read(&dirs).is_err());
         fs::write(dir.path().join("config.toml"), "warn_dayz = 30\n").expect("write");
         assert!(UserConfig::read(&dirs).is_err());
     }

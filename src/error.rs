@@ -87,9 +87,10 @@ pub enum Error {
         /// The project file that named the profile, if one did.
         chosen_by: Option<PathBuf>,
     },
-    /// A variable that was asked for is not in the profile.
-    #[error("no variable {name} in profile '{profile}'")]
-    VarNotFound { name: String, profile: String },
+    /// A variable that was asked for is not in the profile (or the team
+    /// store); `place` says which, as "profile 'NAME'".
+    #[error("no variable {name} in {place}")]
+    VarNotFound { name: String, place: String },
     /// An input the user named does not exist.
     #[error("{what} not found")]
     InputNotFound { what: String, hint: Option<String> },
@@ -102,6 +103,14 @@ pub enum Error {
     /// The store decrypts (or should) but its content is damaged.
     #[error("the store {path} is damaged: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    /// The team store was encrypted without the user's key (never added,
+    /// or removed with `recipients --team rm`).
+    #[error("cannot decrypt the team store {path}: it is not encrypted to your key")]
+    NotARecipient {
+        path: PathBuf,
+        /// The user's public key, for the teammate who can add it.
+        key: Option<String>,
+    },
     /// The store was written by a newer bscred with a newer document format.
     #[error("{path} was written by a newer bscred (document version {version})")]
     TooNew { path: PathBuf, version: u32 },
@@ -240,6 +249,7 @@ impl Error {
             | Error::InputNotFound { .. } => Exit::NotFound,
             Error::StoreMissing { .. }
             | Error::Decrypt { .. }
+            | Error::NotARecipient { .. }
             | Error::Corrupt { .. }
             | Error::TooNew { .. }
             | Error::IdentityExposed { .. }
@@ -301,9 +311,10 @@ impl Error {
             } else {
                 format!("run `bscred init -p {profile}` to create it, or pick another profile with -p")
             }),
-            Error::VarNotFound { .. } => {
-                Some("`bscred list` shows the names in this profile".to_string())
-            }
+            Error::VarNotFound { .. } => Some(
+                "`bscred list` shows the names in the profile, `bscred list --team` those in the team store"
+                    .to_string(),
+            ),
             Error::StoreMissing { .. } => Some(
                 "restore it from a backup; bscred does not start an empty store over a lost one"
                     .to_string(),
@@ -312,6 +323,10 @@ impl Error {
                 "check that the profile's identity file is the one the store was encrypted to"
                     .to_string(),
             ),
+            Error::NotARecipient { key, .. } => Some(format!(
+                "ask a teammate who can read it to run `bscred recipients --team add {}` and commit the result, then pull",
+                key.as_deref().unwrap_or("YOUR_PUBLIC_KEY")
+            )),
             Error::Corrupt { .. } => Some(
                 "the file was left unchanged; restore it from a backup or version control".to_string(),
             ),
@@ -443,7 +458,7 @@ mod tests {
             (
                 Error::VarNotFound {
                     name: "A".into(),
-                    profile: "p".into(),
+                    place: "profile 'p'".into(),
                 },
                 3,
             ),

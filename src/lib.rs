@@ -10,6 +10,7 @@
 pub mod allow;
 pub mod cli;
 pub mod cmd;
+pub mod code_variables;
 pub mod config;
 pub mod context;
 pub mod dotenv;
@@ -30,5 +31,7 @@ pub mod secret;
 pub mod session_cache;
 pub mod shell;
 pub mod store;
+pub mod target;
+pub mod team;
 pub mod token;
 pub mod unlock;

@@ -199,7 +199,9 @@ pub fn identity_account(name: &ProfileName) -> String {
     format!("identity:{name}@{}", short_id(entropy.as_bytes()))
 }
 
-fn short_id(bytes: &[u8]) -> String {
+/// A short hex id of `bytes` (the first 6 bytes of their SHA-256), for
+/// names that must be stable and distinct but need not be secret.
+pub fn short_id(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .take(6)

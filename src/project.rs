@@ -1,5 +1,6 @@
 //! The project file `.bscred.toml`, found by walking up from the working
-//! directory: which profile a project uses and which variables it requires.
+//! directory: which profile a project uses, which variables it requires,
+//! and the team store it keeps in the repository.
 //!
 //! A project file arrives with a clone, and it chooses what lands in a
 //! shell's environment, so it takes effect only once the user has allowed
@@ -44,6 +45,10 @@ pub struct Project {
     pub required: Vec<VarName>,
     /// Days before an expiry that reminders start, for this project.
     pub warn_days: Option<u32>,
+    /// The team store (`store = ".bscred/team.age"`), relative to the
+    /// project file's directory; checked to stay inside it (see `team.rs`
+    /// for the checks only the file system can answer).
+    pub store: Option<PathBuf>,
     /// Keys this version does not know (from a newer bscred, or typos).
     pub unknown_keys: Vec<String>,
 }
@@ -59,6 +64,7 @@ struct Raw {
     #[serde(default)]
     required: Vec<String>,
     warn_days: Option<u32>,
+    store: Option<String>,
     #[serde(flatten)]
     other: BTreeMap<String, toml::Value>,
 }
@@ -165,14 +171,53 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
                 .map_err(|e| bad(format!("in `required`: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
+    let store = raw
+        .store
+        .map(|store| store_path(&store))
+        .transpose()
+        .map_err(|why| Error::Refused {
+            message: format!(
+                "`store` in {} must be an .age file inside the project: {why}",
+                path.display()
+            ),
+            hint: "name an .age file relative to the project file's directory, such as store = \".bscred/team.age\"".to_string(),
+        })?;
     Ok(Project {
         path: path.to_path_buf(),
         profile,
         also,
         required,
         warn_days: raw.warn_days,
+        store,
         unknown_keys: raw.other.into_keys().collect(),
     })
+}
+
+/// The `store` setting as a path relative to the project's directory, or
+/// why it is not one. A repository chooses this path, so it may only point
+/// below the project file: never absolute, never up with `..` (a symlink
+/// leading out is caught where the file is opened). It ends in `.age`,
+/// which keeps its recipients file (`.recipients` beside it) a different
+/// file.
+fn store_path(text: &str) -> Result<PathBuf, &'static str> {
+    use std::path::Component;
+    let path = Path::new(text);
+    if path.has_root() || path.is_absolute() {
+        return Err("it is an absolute path");
+    }
+    let mut normal = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::Normal(part) => normal.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => return Err("it leads out with `..`"),
+            Component::RootDir | Component::Prefix(_) => return Err("it is an absolute path"),
+        }
+    }
+    if normal.extension().is_none_or(|e| e != "age") {
+        return Err("it does not name an .age file");
+    }
+    Ok(normal)
 }
 
 /// The text of the project file `init` writes.
@@ -258,8 +303,33 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_kept_for_a_warning() {
-        let project = parse(Path::new("/p/.bscred.toml"), b"store = \"x.age\"\n").expect("parses");
-        assert_eq!(project.unknown_keys, ["store"]);
+        let project = parse(Path::new("/p/.bscred.toml"), b"vault = \"x\"\n").expect("parses");
+        assert_eq!(project.unknown_keys, ["vault"]);
+    }
+
+    #[test]
+    fn the_store_stays_inside_the_project() {
+        let path = Path::new("/p/.bscred.toml");
+        let store = |text: &str| parse(path, format!("store = {text:?}\n").as_bytes());
+        assert_eq!(
+            store("./.bscred/team.age").expect("inside").store,
+            Some(PathBuf::from(".bscred/team.age"))
+        );
+        for (bad, why) in [
+            ("/etc/team.age", "absolute"),
+            ("../team.age", "`..`"),
+            (".bscred/../../team.age", "`..`"),
+            (".bscred/team.txt", ".age"),
+            ("", ".age"),
+        ] {
+            let error = store(bad).expect_err(bad);
+            assert_eq!(error.exit().code(), 1, "{bad}");
+            assert!(error.to_string().contains(why), "{bad}: {error}");
+            assert!(
+                error.hint().is_some_and(|h| h.contains("store = ")),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

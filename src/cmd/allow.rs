@@ -36,6 +36,7 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
     let (path, bytes) = find(args.path.as_deref())?;
     // Parse before allowing: a file bscred cannot use is not worth trusting.
     let project = project::parse(&path, &bytes)?;
+    crate::team::check_inside(&project)?;
     let mut list = AllowList::read(&ctx.dirs)?;
     list.allow(&path, &bytes);
     list.write(&ctx.dirs)?;
@@ -50,7 +51,14 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
     } else {
         format!(", requires {}", required.join(", "))
     };
-    ctx.note(format!("allowed {}: {profile}{required}", path.display()));
+    let store = project
+        .store
+        .map(|s| format!(", team store {}", s.display()))
+        .unwrap_or_default();
+    ctx.note(format!(
+        "allowed {}: {profile}{required}{store}",
+        path.display()
+    ));
     Ok(Exit::Ok)
 }
 

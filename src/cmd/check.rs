@@ -3,6 +3,7 @@
 use crate::context::Context;
 use crate::error::{Exit, Result};
 use crate::expiry;
+use crate::team::TeamStore;
 
 /// Check expiry dates and required variables, without decrypting anything
 ///
@@ -27,16 +28,32 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         None => ctx.warn_days()?,
     };
     let mut lines = Vec::new();
+    // The team store provides variables too: what it held when last read
+    // here counts (check decrypts nothing).
+    let team = TeamStore::in_project(ctx)?;
+    let team_meta = team.as_ref().and_then(TeamStore::cached_metadata);
+    let in_team = |name: &str| {
+        team_meta
+            .as_ref()
+            .is_some_and(|m| m.variables.contains_key(name))
+    };
     let missing: Vec<String> = ctx
         .project
         .iter()
         .flat_map(|p| p.required.iter())
-        .filter(|name| !meta.variables.contains_key(name.as_str()))
+        .filter(|name| !meta.variables.contains_key(name.as_str()) && !in_team(name.as_str()))
         .map(ToString::to_string)
         .collect();
+    let unread = match (&team, &team_meta) {
+        (Some(team), None) => format!(
+            " (or it may be in {}, not read here yet: `bscred list --team`)",
+            team.describe()
+        ),
+        _ => String::new(),
+    };
     for name in &missing {
         lines.push(format!(
-            "{name} is required by the project but not set; add it with `bscred set {name}`"
+            "{name} is required by the project but not set; add it with `bscred set {name}`{unread}"
         ));
     }
     let (mut expired, mut expiring) = (false, false);

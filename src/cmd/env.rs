@@ -1,6 +1,6 @@
 //! `bscred env`: print shell code that exports the profile's variables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::{Context, ProfileSource};
 use crate::error::{Error, Exit, Result};
@@ -8,6 +8,7 @@ use crate::profile::ProfileName;
 use crate::secret::{Secret, VarName};
 use crate::shell::{self, Shell};
 use crate::store::{Document, Variable};
+use crate::team::TeamStore;
 
 /// Print shell code that exports the profile's variables
 ///
@@ -53,24 +54,52 @@ pub(super) struct Merged {
     pub doc: Document,
     /// Variables that came from a profile after the first.
     from_later: BTreeMap<VarName, ProfileName>,
+    /// Variables that came from the team store and no profile.
+    from_team: BTreeSet<VarName>,
 }
 
 impl Merged {
     /// Prints the expiry reminders for `vars`, each naming the profile that
-    /// holds the variable.
+    /// holds the variable. The team store's variables get none: the fix a
+    /// reminder names (`bscred rotate`) acts on profiles.
     pub fn remind(&self, ctx: &Context, vars: &[(&VarName, &Variable)]) -> Result<()> {
-        ctx.remind_from(vars.iter().map(|(name, var)| {
-            let profile = self.from_later.get(*name).unwrap_or(&ctx.profile);
-            (name.as_str(), var.expires_at, profile)
-        }))
+        ctx.remind_from(
+            vars.iter()
+                .filter(|(name, _)| !self.from_team.contains(*name))
+                .map(|(name, var)| {
+                    let profile = self.from_later.get(*name).unwrap_or(&ctx.profile);
+                    (name.as_str(), var.expires_at, profile)
+                }),
+        )
     }
 }
 
-/// The profile's document, or, with several profiles (`-p a -p b`, or
-/// `profiles` in the project file), their variables merged in order: a name
-/// in a later profile wins, with a warning when the values differ.
+/// The variables `env` and `exec` hand out: the project's team store first,
+/// when an allowed `.bscred.toml` names one (without the variables that run
+/// code, see `team.rs`), then the profile, then any further profiles (`-p a
+/// -p b`, or `profiles` in the project file), in order: a name set again
+/// later wins, with a warning when the values differ, so a personal value
+/// overrides the team's.
 pub(super) fn merged(ctx: &Context) -> Result<Merged> {
+    let team = match TeamStore::in_project(ctx)? {
+        Some(team) => team.for_environment(ctx)?,
+        None => Document::default(),
+    };
     let mut doc = ctx.open_profile()?.load(ctx.now)?;
+    let mut from_team = BTreeSet::new();
+    for (var, value) in team.variables {
+        match doc.variables.get(&var) {
+            Some(mine) if !mine.value.same_as(&value.value) => ctx.warn(format!(
+                "{var} is set differently in the team store and profile '{}'; the value from '{}' wins",
+                ctx.profile, ctx.profile
+            )),
+            Some(_) => {}
+            None => {
+                from_team.insert(var.clone());
+                doc.variables.insert(var, value);
+            }
+        }
+    }
     let mut from_later = BTreeMap::new();
     for name in &ctx.also {
         let later = ctx.open(name)?.load(ctx.now)?;
@@ -84,11 +113,16 @@ pub(super) fn merged(ctx: &Context) -> Result<Merged> {
                     "{var} is set differently in several profiles; the value from '{name}' wins"
                 ));
             }
+            from_team.remove(&var);
             from_later.insert(var.clone(), name.clone());
             doc.variables.insert(var, value);
         }
     }
-    Ok(Merged { doc, from_later })
+    Ok(Merged {
+        doc,
+        from_later,
+        from_team,
+    })
 }
 
 /// The variables `env` and `exec` hand out: all of them, or those named by
@@ -124,7 +158,7 @@ pub(super) fn selected<'d>(
             .get_key_value(name)
             .ok_or_else(|| Error::VarNotFound {
                 name: name.to_string(),
-                profile: ctx.profile.to_string(),
+                place: format!("profile '{}'", ctx.profile),
             })?;
         if !vars.iter().any(|(n, _)| *n == name) {
             vars.push((name, var));

@@ -5,6 +5,7 @@ use zeroize::Zeroizing;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
+use crate::target::Target;
 
 /// Print one variable's value
 ///
@@ -17,19 +18,26 @@ pub struct Args {
     /// Print the value exactly, without the trailing newline
     #[arg(short = 'n', long)]
     no_newline: bool,
+
+    /// Read it from the project's team store (`store` in .bscred.toml)
+    #[arg(long)]
+    team: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let profile = ctx.open_profile()?;
-    let mut doc = profile.load(ctx.now)?;
+    let target = Target::open(ctx, args.team)?;
+    let mut doc = target.load(ctx.now)?;
     let var = doc
         .variables
         .remove(&args.name)
         .ok_or_else(|| Error::VarNotFound {
             name: args.name.to_string(),
-            profile: ctx.profile.to_string(),
+            place: target.describe(),
         })?;
-    ctx.remind([(args.name.as_str(), var.expires_at)])?;
+    // The reminder's fix (`bscred rotate`) acts on profiles only.
+    if !target.is_team() {
+        ctx.remind([(args.name.as_str(), var.expires_at)])?;
+    }
     let mut out = Zeroizing::new(var.value.expose().as_bytes().to_vec());
     if !args.no_newline {
         out.push(b'\n');

@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::error::{Exit, Result};
 use crate::expiry;
 use crate::store::Variable;
+use crate::target::Target;
 
 /// List the profile's variables, secret values masked
 ///
@@ -16,11 +17,18 @@ pub struct Args {
     /// Print JSON for scripts (includes the profile's backend and store path)
     #[arg(long)]
     json: bool,
+
+    /// List the project's team store (`store` in .bscred.toml) instead
+    #[arg(long)]
+    team: bool,
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
     profile: &'a str,
+    /// Whether this lists the team store rather than the profile.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    team: bool,
     backend: String,
     store: String,
     variables: Vec<Row>,
@@ -37,9 +45,9 @@ struct Row {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let profile = ctx.open_profile()?;
-    let doc = profile.load(ctx.now)?;
-    let info = profile.info();
+    let target = Target::open(ctx, args.team)?;
+    let doc = target.load(ctx.now)?;
+    let info = target.info();
     let rows: Vec<Row> = doc
         .variables
         .iter()
@@ -55,6 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     if args.json {
         super::print_json(&Report {
             profile: ctx.profile.as_str(),
+            team: target.is_team(),
             backend: info.backend.to_string(),
             store: info.location,
             variables: rows,
@@ -62,9 +71,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     if rows.is_empty() {
+        let set = if target.is_team() {
+            "set --team"
+        } else {
+            "set"
+        };
         ctx.note(format!(
-            "profile '{}' has no variables yet; add one with `bscred set NAME`",
-            ctx.profile
+            "{} has no variables yet; add one with `bscred {set} NAME`",
+            target.describe()
         ));
         return Ok(Exit::Ok);
     }

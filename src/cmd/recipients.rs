@@ -1,5 +1,6 @@
-//! `bscred recipients`: the public keys a file-backend profile is encrypted
-//! to — yours, and your teammates' (DESIGN "Team sharing").
+//! `bscred recipients`: the public keys a file-backend profile, or with
+//! `--team` the project's team store, is encrypted to — yours, and your
+//! teammates' (DESIGN "Team sharing").
 
 use std::path::PathBuf;
 
@@ -9,6 +10,7 @@ use crate::identity::{self, Identity};
 use crate::private_fs::Lock;
 use crate::profile::{Profile, Settings};
 use crate::store::Backend;
+use crate::team::{self, TeamStore};
 
 /// List, add or remove the keys the profile's store is encrypted to
 ///
@@ -19,7 +21,16 @@ use crate::store::Backend;
 /// `https://github.com/USER.keys` lists them. Every change re-encrypts the
 /// store.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    curl -s https://github.com/teammate.keys > teammate.keys\n  \
+    bscred recipients add --file teammate.keys\n  \
+    bscred recipients --team add 'ssh-ed25519 AAAA…'   # the project's team store")]
 pub struct Args {
+    /// Act on the project's team store (`store` in .bscred.toml) and its
+    /// recipients file instead of the profile
+    #[arg(long, global = true)]
+    team: bool,
+
     #[command(subcommand)]
     action: Action,
 }
@@ -45,6 +56,9 @@ enum Action {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    if args.team {
+        return run_team(ctx, args.action);
+    }
     let profile = ctx.open_profile()?;
     if profile.settings.backend != Backend::File {
         return Err(Error::usage(
@@ -57,34 +71,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
     let mine = own_keys(&profile)?;
     match args.action {
-        Action::List => {
-            let mut text = String::new();
-            for key in &profile.settings.recipients {
-                let you = if mine.contains(key) { "  (you)" } else { "" };
-                text.push_str(&format!("{key}{you}\n"));
-            }
-            super::print(text.as_bytes())?;
-        }
+        Action::List => print_keys(&profile.settings.recipients, &mine)?,
         Action::Add { keys, file } => {
-            let mut wanted = keys;
-            if let Some(file) = file {
-                wanted.extend(read_key_lines(&file)?);
-            }
-            if wanted.is_empty() {
-                return Err(Error::usage(
-                    "no key given",
-                    "`bscred recipients add 'ssh-ed25519 AAAA…'`, or --file keys.txt (curl https://github.com/USER.keys > keys.txt)",
-                ));
-            }
             let mut added = Vec::new();
             let mut recipients = profile.settings.recipients.clone();
-            for key in wanted {
-                identity::parse_recipient(&key).map_err(|reason| {
-                    Error::usage(
-                        reason,
-                        "paste the whole public key line (age1… or ssh-ed25519 AAAA…)",
-                    )
-                })?;
+            for key in wanted_keys(keys, file)? {
                 let key = identity::normalise_recipient(&key);
                 if !recipients.contains(&key) {
                     recipients.push(key.clone());
@@ -107,16 +98,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 .iter()
                 .map(|k| identity::normalise_recipient(k))
                 .collect();
-            let unknown: Vec<&String> = gone
-                .iter()
-                .filter(|k| !profile.settings.recipients.contains(k))
-                .collect();
-            if !unknown.is_empty() {
-                return Err(Error::InputNotFound {
-                    what: format!("{} recipient(s) among those given", unknown.len()),
-                    hint: Some("`bscred recipients list` shows them".to_string()),
-                });
-            }
+            check_known(
+                &gone,
+                &profile.settings.recipients,
+                "bscred recipients list",
+            )?;
             let recipients: Vec<String> = profile
                 .settings
                 .recipients
@@ -132,26 +118,141 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 });
             }
             let doc = reencrypt(ctx, &profile, recipients)?;
-            let secrets: Vec<String> = doc
-                .variables
-                .iter()
-                .filter(|(_, v)| v.secret)
-                .map(|(n, _)| n.to_string())
-                .collect();
             ctx.note(format!(
                 "removed {} recipient(s) and re-encrypted {}",
                 gone.len(),
                 profile.info().location
             ));
-            if !secrets.is_empty() {
-                ctx.warn(format!(
-                    "whoever held the removed key still knows the values they could read: rotate {} (e.g. `bscred rotate GITHUB_TOKEN`, `bscred set NAME`)",
-                    secrets.join(", ")
-                ));
+            warn_to_rotate(ctx, &doc, "`bscred rotate GITHUB_TOKEN`, `bscred set NAME`");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// `recipients --team`: the same actions on the team store's recipients
+/// file, re-encrypting the store to what the file then lists.
+fn run_team(ctx: &Context, action: Action) -> Result<Exit> {
+    let team = TeamStore::required(ctx)?;
+    let (current, mine) = team.recipients()?;
+    match action {
+        Action::List => print_keys(&current, &mine)?,
+        Action::Add { keys, file } => {
+            let wanted = wanted_keys(keys, file)?;
+            if wanted
+                .iter()
+                .all(|k| current.contains(&identity::normalise_recipient(k)))
+            {
+                ctx.note("every key given is already a recipient; nothing changed");
+                return Ok(Exit::Ok);
+            }
+            let mut added = 0;
+            let doc = team.change_recipients(|lines| {
+                added = wanted.iter().filter(|k| team::add_line(lines, k)).count();
+                Ok(())
+            })?;
+            ctx.note(format!(
+                "added {added} recipient(s) to {}{}",
+                team.recipients_path.display(),
+                reencrypted(&team, doc.is_some())
+            ));
+        }
+        Action::Rm { keys } => {
+            let gone: Vec<String> = keys
+                .iter()
+                .map(|k| identity::normalise_recipient(k))
+                .collect();
+            check_known(&gone, &current, "bscred recipients --team list")?;
+            let doc = team.change_recipients(|lines| {
+                for key in &gone {
+                    team::remove_line(lines, key);
+                }
+                Ok(())
+            })?;
+            ctx.note(format!(
+                "removed {} recipient(s) from {}{}",
+                gone.len(),
+                team.recipients_path.display(),
+                reencrypted(&team, doc.is_some())
+            ));
+            if let Some(doc) = doc {
+                warn_to_rotate(ctx, &doc, "`bscred set --team NAME`");
             }
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The end of a `recipients --team` note: what else changed, and what to
+/// commit.
+fn reencrypted(team: &TeamStore, store: bool) -> String {
+    if store {
+        format!(" and re-encrypted {}; commit both", team.shown.display())
+    } else {
+        "; commit it (the team store does not exist yet)".to_string()
+    }
+}
+
+/// Prints `keys`, marking the user's own.
+fn print_keys(keys: &[String], mine: &[String]) -> Result<()> {
+    let mut text = String::new();
+    for key in keys {
+        let you = if mine.contains(key) { "  (you)" } else { "" };
+        text.push_str(&format!("{key}{you}\n"));
+    }
+    super::print(text.as_bytes())
+}
+
+/// The keys `add` was given, on the command line or in a file, each
+/// checked to be a public key (and never quoted back when it is not).
+fn wanted_keys(keys: Vec<String>, file: Option<PathBuf>) -> Result<Vec<String>> {
+    let mut wanted = keys;
+    if let Some(file) = file {
+        wanted.extend(read_key_lines(&file)?);
+    }
+    if wanted.is_empty() {
+        return Err(Error::usage(
+            "no key given",
+            "`bscred recipients add 'ssh-ed25519 AAAA…'`, or --file keys.txt (curl https://github.com/USER.keys > keys.txt)",
+        ));
+    }
+    for key in &wanted {
+        identity::parse_recipient(key).map_err(|reason| {
+            Error::usage(
+                reason,
+                "paste the whole public key line (age1… or ssh-ed25519 AAAA…)",
+            )
+        })?;
+    }
+    Ok(wanted)
+}
+
+/// Refuses to remove keys that are not recipients (a typo must not pass
+/// for a removal).
+fn check_known(gone: &[String], recipients: &[String], list: &str) -> Result<()> {
+    let unknown = gone.iter().filter(|k| !recipients.contains(k)).count();
+    if unknown > 0 {
+        return Err(Error::InputNotFound {
+            what: format!("{unknown} recipient(s) among those given"),
+            hint: Some(format!("`{list}` shows them")),
+        });
+    }
+    Ok(())
+}
+
+/// After a removal: whoever held the key still knows what they could read.
+fn warn_to_rotate(ctx: &Context, doc: &crate::store::Document, how: &str) {
+    let secrets: Vec<String> = doc
+        .variables
+        .iter()
+        .filter(|(_, v)| v.secret)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    if !secrets.is_empty() {
+        ctx.warn(format!(
+            "whoever held the removed key still knows the values they could read: rotate {} (e.g. {how})",
+            secrets.join(", ")
+        ));
+    }
 }
 
 /// The public keys of the profile's own identity.

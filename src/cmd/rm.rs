@@ -3,6 +3,7 @@
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
+use crate::target::Target;
 
 /// Delete variables
 ///
@@ -17,12 +18,16 @@ pub struct Args {
     /// Ignore names that are not in the profile
     #[arg(short, long)]
     force: bool,
+
+    /// Delete them from the project's team store (`store` in .bscred.toml)
+    #[arg(long)]
+    team: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let profile = ctx.open_profile()?;
+    let target = Target::open(ctx, args.team)?;
     let mut removed = Vec::new();
-    profile.update(ctx.now, &mut |doc| {
+    target.update(ctx.now, &mut |doc| {
         removed.clear();
         let missing: Vec<&str> = args
             .names
@@ -33,7 +38,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         if !missing.is_empty() && !args.force {
             return Err(Error::VarNotFound {
                 name: missing.join(", "),
-                profile: ctx.profile.to_string(),
+                place: target.describe(),
             });
         }
         for name in &args.names {
@@ -47,9 +52,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         ctx.note("nothing to remove");
     } else {
         ctx.note(format!(
-            "removed {} from profile '{}'",
+            "removed {} from {}",
             removed.join(", "),
-            ctx.profile
+            target.describe()
         ));
     }
     Ok(Exit::Ok)

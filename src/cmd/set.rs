@@ -7,6 +7,7 @@ use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::prompt;
 use crate::secret::{BadValue, Secret, VarName};
+use crate::target::Target;
 use crate::token::{self, Finding};
 
 /// Store a variable (secret values from a hidden prompt or --stdin)
@@ -21,7 +22,8 @@ use crate::token::{self, Finding};
     bscred set GITHUB_TOKEN                          # hidden prompt\n  \
     gh auth token | bscred set GITHUB_TOKEN --stdin\n  \
     bscred set GITHUB_USERNAME octocat               # plain values may come from argv\n  \
-    bscred set GITHUB_TOKEN --expires-in 90d")]
+    bscred set GITHUB_TOKEN --expires-in 90d\n  \
+    bscred set --team AUTH_GITHUB_CLIENT_SECRET      # the project's team store")]
 pub struct Args {
     /// Variable name: letters, digits and _, not starting with a digit
     name: VarName,
@@ -52,13 +54,18 @@ pub struct Args {
     /// Forget a recorded expiry (a token that no longer expires)
     #[arg(long, conflicts_with_all = ["expires", "expires_in"])]
     no_expires: bool,
+
+    /// Store it in the project's team store (`store` in .bscred.toml),
+    /// creating the store on first use
+    #[arg(long)]
+    team: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let expires_at = expiry_of(&args, ctx.now)?;
     // Open before asking for the value: a typo'd profile should fail before
     // the user pastes a token.
-    let profile = ctx.open_profile()?;
+    let target = Target::open(ctx, args.team)?;
     let name = &args.name;
     let chosen = match (args.secret, args.plain) {
         (true, _) => Some(true),
@@ -69,7 +76,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     // cache answers without decrypting, so a secret's new value is refused
     // on argv before anything else happens. The document itself decides
     // below, in case the cache is stale.
-    let cached = profile
+    let cached = target
         .cached_metadata()
         .and_then(|m| m.variables.get(name.as_str()).map(|v| v.secret));
     let secret_of = |stored: Option<bool>| chosen.or(stored).unwrap_or_else(|| name.looks_secret());
@@ -77,11 +84,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let value = checked_token(ctx, name, read_value(&args, secret_of(cached))?, typed)?;
     let mut secret = false;
     let mut dropped_expiry = false;
-    profile.update(ctx.now, &mut |doc| {
+    target.update(ctx.now, &mut |doc| {
         let existing = doc.variables.get(name);
         secret = secret_of(existing.map(|v| v.secret));
         if secret && args.value.is_some() {
-            return Err(argv_refusal(name));
+            return Err(argv_refusal(name, args.team));
         }
         // An expiry belongs to a value: a new token has its own.
         let kept = existing
@@ -100,10 +107,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         Ok(())
     })?;
     let kind = if secret { "secret" } else { "plain" };
-    ctx.note(format!(
-        "stored {name} ({kind}) in profile '{}'",
-        ctx.profile
-    ));
+    ctx.note(format!("stored {name} ({kind}) in {}", target.describe()));
     if dropped_expiry {
         ctx.note(format!(
             "the old value's expiry was dropped; record the new one with `bscred verify {name}` (asks GitHub) or `--expires DATE`"
@@ -167,11 +171,13 @@ pub(super) fn checked_token(
 
 /// Refuses a secret value given on the command line. The value is already in
 /// argv by then; refusing teaches the safe forms. Never echoes it.
-fn argv_refusal(name: &VarName) -> Error {
+fn argv_refusal(name: &VarName, team: bool) -> Error {
+    // The hint's commands must write where this one would have.
+    let set = if team { "set --team" } else { "set" };
     Error::usage(
         format!("refusing to take the secret value of {name} from the command line"),
         format!(
-            "the command line is visible to other processes and saved in shell history; run `bscred set {name}` for a hidden prompt, or pipe it: `gh auth token | bscred set {name} --stdin` (--plain if it is not secret)"
+            "the command line is visible to other processes and saved in shell history; run `bscred {set} {name}` for a hidden prompt, or pipe it: `gh auth token | bscred {set} {name} --stdin` (--plain if it is not secret)"
         ),
     )
 }
@@ -202,7 +208,7 @@ fn read_value(args: &Args, secret: bool) -> Result<Secret> {
     };
     if let Some(value) = &args.value {
         if secret {
-            return Err(argv_refusal(name));
+            return Err(argv_refusal(name, args.team));
         }
         return Secret::new(value.clone()).map_err(bad);
     }

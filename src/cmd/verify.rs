@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .get(&args.name)
         .ok_or_else(|| Error::VarNotFound {
             name: args.name.to_string(),
-            profile: ctx.profile.to_string(),
+            place: format!("profile '{}'", ctx.profile),
         })?;
     let host = host_of(&profile.settings.github_host);
     let info = github::verify(&github::api_base(&host), var.value.expose(), ctx.now)?;

@@ -83,9 +83,11 @@ impl FileStore {
         // armored reader passes binary files through unchanged.
         let input = age::armor::ArmoredReader::new(ciphertext);
         let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
-            age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
-                corrupt("it is not an age file".to_string())
-            }
+            // A short file that is not age at all (a plaintext `.env` put
+            // in its place) ends before a header could: the same answer.
+            age::DecryptError::InvalidHeader
+            | age::DecryptError::UnknownFormat
+            | age::DecryptError::Io(_) => corrupt("it is not an age file".to_string()),
             other => corrupt(other.to_string()),
         })?;
         let identity = Identity::load_from(&self.identity)?;

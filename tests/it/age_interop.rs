@@ -17,7 +17,7 @@ const AWKWARD: &str =
     "line one\n\"double\" and 'single' \\ back\tslash\nünïcødé ✓ 🔑  \n  trailing  ";
 
 /// Runs the Go `age` (or `age-keygen`) CLI, feeding `input` on stdin.
-fn age_tool(tool: &str, args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn age_tool(tool: &str, args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(tool)
         .args(args)
         .stdin(Stdio::piped())

@@ -14,7 +14,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Env, TOKEN, assert_fails, assert_success, bin, have};
+use crate::harness::{Env, TOKEN, assert_fails, assert_success, bin, have, stderr};
 
 /// How long a started command may take to say it is ready, or to exit.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -62,10 +62,6 @@ fn store(env: &Env, name: &str, value: &str) {
     let mut input = value.as_bytes().to_vec();
     input.push(b'\n');
     assert_success(&env.run_stdin(&["set", name, "--stdin"], &input));
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts the one-line `bscred: error:` message (plus at most a hint) that

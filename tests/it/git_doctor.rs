@@ -18,7 +18,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::harness::{Env, TOKEN, assert_success, bin, have};
+use crate::harness::{Env, TOKEN, assert_success, bin, have, stderr};
 
 /// An expiry git accepts: git compares `password_expiry_utc` with the real
 /// clock, not with bscred's fixed NOW, and drops a credential whose expiry
@@ -121,10 +121,6 @@ fn bscred(env: &Env, dir: &Path, args: &[&str], input: &[u8]) -> Output {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The `key=value` lines of a credential answer.

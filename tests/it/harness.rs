@@ -72,6 +72,15 @@ impl Env {
         self.cmd().args(args).output().expect("bscred runs")
     }
 
+    /// Runs bscred with `args` in the directory `dir` (a project, say).
+    pub fn run_in<S: AsRef<OsStr>>(&self, dir: &Path, args: &[S]) -> Output {
+        self.cmd()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("bscred runs")
+    }
+
     /// Runs bscred with `args` and `input` on stdin.
     pub fn run_stdin<S: AsRef<OsStr>>(&self, args: &[S], input: &[u8]) -> Output {
         self.cmd()
@@ -166,6 +175,11 @@ pub fn assert_unchanged(env: &Env, before: &Files) {
 /// The bscred binary under test.
 pub fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("bscred")
+}
+
+/// A run's stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts exit 0, showing stderr otherwise.

@@ -5,13 +5,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
-use std::process::Output;
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged};
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged, stderr};
 
 /// Writes `text` to `name` in the work dir and returns its path.
 fn write_env(env: &Env, name: &str, text: &str) -> PathBuf {

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, Env, TOKEN, assert_fails, assert_success, have};
+use crate::harness::{self, Env, TOKEN, assert_fails, assert_success, have, stderr};
 
 /// How long one bscred run may take before the test calls it hung.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -208,10 +208,6 @@ fn finish(mut child: Child, what: &str) -> Output {
         std::thread::sleep(Duration::from_millis(2));
     }
     child.wait_with_output().expect("collect output")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A profile name unique to this test process, so tests sharing the

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have};
+use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have, stderr};
 
 /// A fine-grained token, the kind `rotate` has the user create.
 const NEW_TOKEN: &str =
@@ -257,10 +257,6 @@ fn run_at_stdin(env: &Env, url: &str, args: &[&str], input: &str) -> Output {
         .write_stdin(input.to_string())
         .output()
         .expect("bscred runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn stdout(out: &Output) -> String {

@@ -21,5 +21,6 @@ mod recipients;
 mod shells;
 mod ssh_identity;
 mod store_contract;
+mod team_store;
 mod wizard;
 mod workflow;

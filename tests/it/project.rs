@@ -9,7 +9,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::harness::{Env, TOKEN, assert_fails, assert_success, assert_unchanged, bin, have};
+use crate::harness::{
+    Env, TOKEN, assert_fails, assert_success, assert_unchanged, bin, have, stderr,
+};
 
 /// The four variables a Backstage app reads, as `init` requires them.
 const BACKSTAGE: [&str; 4] = [
@@ -27,18 +29,6 @@ fn project_file(dir: &Path) -> PathBuf {
         .join(".bscred.toml")
 }
 
-fn run_in(env: &Env, dir: &Path, args: &[&str]) -> Output {
-    env.cmd()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("bscred runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// `env --shell json` in `dir`, parsed, with its stderr.
 fn json_env(env: &Env, dir: &Path, extra: &[&str]) -> (serde_json::Value, String) {
     let args: Vec<&str> = extra
@@ -46,7 +36,7 @@ fn json_env(env: &Env, dir: &Path, extra: &[&str]) -> (serde_json::Value, String
         .copied()
         .chain(["env", "--shell", "json"])
         .collect();
-    let out = run_in(env, dir, &args);
+    let out = env.run_in(dir, &args);
     assert_success(&out);
     let vars = serde_json::from_slice(&out.stdout).expect("json");
     (vars, stderr(&out))
@@ -69,7 +59,7 @@ fn assert_one_notice(stderr: &str, file: &Path, why: &str) {
 /// run in `dir`: then `env` fails naming it; otherwise it succeeds with the
 /// "ignoring" notice.
 fn in_effect(env: &Env, dir: &Path) -> bool {
-    let out = run_in(env, dir, &["env"]);
+    let out = env.run_in(dir, &["env"]);
     match out.status.code() {
         Some(3) => {
             assert!(stderr(&out).contains("NEEDED"), "{}", stderr(&out));
@@ -183,7 +173,7 @@ fn allow_finds_the_file_upwards_or_takes_a_path() {
     assert!(!in_effect(&env, &sub));
 
     // From a subdirectory, the nearest file above.
-    let out = run_in(&env, &sub, &["allow"]);
+    let out = env.run_in(&sub, &["allow"]);
     assert_success(&out);
     assert!(
         stderr(&out).contains(&file.display().to_string()),
@@ -192,21 +182,21 @@ fn allow_finds_the_file_upwards_or_takes_a_path() {
     );
     assert!(in_effect(&env, &env.work));
     assert!(in_effect(&env, &sub));
-    assert_success(&run_in(&env, &sub, &["deny"]));
+    assert_success(&env.run_in(&sub, &["deny"]));
     assert!(!in_effect(&env, &env.work));
 
     // An explicit file, from anywhere.
     let path = file.to_str().expect("utf-8");
-    assert_success(&run_in(&env, &env.home, &["allow", path]));
+    assert_success(&env.run_in(&env.home, &["allow", path]));
     assert!(in_effect(&env, &sub));
-    assert_success(&run_in(&env, &env.home, &["deny", path]));
+    assert_success(&env.run_in(&env.home, &["deny", path]));
     assert!(!in_effect(&env, &sub));
 
     // A directory, searched upwards from.
     let dir = sub.to_str().expect("utf-8");
-    assert_success(&run_in(&env, &env.home, &["allow", dir]));
+    assert_success(&env.run_in(&env.home, &["allow", dir]));
     assert!(in_effect(&env, &env.work));
-    assert_success(&run_in(&env, &env.home, &["deny", dir]));
+    assert_success(&env.run_in(&env.home, &["deny", dir]));
     assert!(!in_effect(&env, &env.work));
 }
 
@@ -227,14 +217,14 @@ fn allow_with_a_relative_path_pins_the_file_commands_find() {
     let sub = env.work.join("packages/app");
     fs::create_dir_all(&sub).expect("mkdir");
     for target in ["../../.bscred.toml", "../..", "./../../"] {
-        let out = run_in(&env, &sub, &["allow", target]);
+        let out = env.run_in(&sub, &["allow", target]);
         assert_success(&out);
         assert!(
             in_effect(&env, &sub),
             "`bscred allow {target}` said {:?}, yet the file is still ignored",
             stderr(&out)
         );
-        assert_success(&run_in(&env, &sub, &["deny", target]));
+        assert_success(&env.run_in(&sub, &["deny", target]));
         assert!(!in_effect(&env, &sub), "`bscred deny {target}`");
     }
 }
@@ -246,9 +236,9 @@ fn deny_with_a_relative_path_withdraws_the_file_commands_find() {
     fs::create_dir_all(&sub).expect("mkdir");
     // deny with a relative path withdraws what a plain allow gave.
     for target in ["../../.bscred.toml", "../..", "./../../"] {
-        assert_success(&run_in(&env, &sub, &["allow"]));
+        assert_success(&env.run_in(&sub, &["allow"]));
         assert!(in_effect(&env, &sub));
-        let out = run_in(&env, &sub, &["deny", target]);
+        let out = env.run_in(&sub, &["deny", target]);
         assert_success(&out);
         assert!(
             !in_effect(&env, &sub),
@@ -265,11 +255,7 @@ fn allow_through_a_symlinked_directory_pins_the_file_commands_find() {
     std::os::unix::fs::symlink(&env.work, &link).expect("symlink");
     // Commands run inside the link find the file by the resolved path.
     let linked_file = link.join(".bscred.toml");
-    let out = run_in(
-        &env,
-        &env.home,
-        &["allow", linked_file.to_str().expect("utf-8")],
-    );
+    let out = env.run_in(&env.home, &["allow", linked_file.to_str().expect("utf-8")]);
     assert_success(&out);
     assert!(
         in_effect(&env, &link),

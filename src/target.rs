@@ -1,0 +1,80 @@
+//! What `set`, `get`, `list` and `rm` act on: the profile in use, or with
+//! `--team` the project's team store (`team.rs`). Both hold the same
+//! document; only the profile has a metadata cache.
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::metadata::Metadata;
+use crate::profile::Profile;
+use crate::store::{Document, StoreInfo};
+use crate::team::TeamStore;
+
+/// A profile or the team store.
+#[derive(Debug)]
+pub enum Target {
+    Profile(Profile),
+    Team(TeamStore),
+}
+
+impl Target {
+    /// The team store when `team`, else the profile in use.
+    pub fn open(ctx: &Context, team: bool) -> Result<Target> {
+        if team {
+            TeamStore::required(ctx).map(Target::Team)
+        } else {
+            ctx.open_profile().map(Target::Profile)
+        }
+    }
+
+    /// How messages name it: "profile 'NAME'" or "the team store PATH".
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Profile(profile) => format!("profile '{}'", profile.name),
+            Target::Team(team) => team.describe(),
+        }
+    }
+
+    /// The backend and location of the store.
+    pub fn info(&self) -> StoreInfo {
+        match self {
+            Target::Profile(profile) => profile.info(),
+            Target::Team(team) => team.info(),
+        }
+    }
+
+    /// Decrypts the whole document.
+    pub fn load(&self, now: Timestamp) -> Result<Document> {
+        match self {
+            Target::Profile(profile) => profile.load(now),
+            Target::Team(team) => team.load(),
+        }
+    }
+
+    /// Read-modify-write under the store's lock.
+    pub fn update(
+        &self,
+        now: Timestamp,
+        edit: &mut dyn FnMut(&mut Document) -> Result<()>,
+    ) -> Result<Document> {
+        match self {
+            Target::Profile(profile) => profile.update(now, edit),
+            Target::Team(team) => team.update(edit),
+        }
+    }
+
+    /// The profile's metadata cache; the team store has none (teammates
+    /// change it with every pull, and `status` is about the profile).
+    pub fn cached_metadata(&self) -> Option<Metadata> {
+        match self {
+            Target::Profile(profile) => profile.cached_metadata(),
+            Target::Team(_) => None,
+        }
+    }
+
+    /// Whether this is the team store.
+    pub fn is_team(&self) -> bool {
+        matches!(self, Target::Team(_))
+    }
+}

@@ -1,0 +1,565 @@
+//! The team store (issue 7): an age file inside the project, named by
+//! `store = ".bscred/team.age"` in an allowed `.bscred.toml`, holding the
+//! variables a whole team shares, and beside it the recipients file
+//! (`.bscred/team.recipients`) listing every member's public key, so that
+//! whoever writes the store encrypts it to everyone.
+//!
+//! The store is a profile document like any other (`age -d -i IDENTITY
+//! team.age` reads it) and the recipients file is what `age -R` reads. The
+//! list cannot live in the store itself: an age header does not reveal the
+//! X25519 keys it was encrypted to.
+//!
+//! The repository chooses both files, so neither is trusted like the user's
+//! own: both must stay inside the project (a symlink leading out is
+//! refused), and the variables that run code (`code_variables.rs`) never
+//! leave the store for an environment unless the user's config allows them
+//! by name (DESIGN "Project files are not trusted blindly").
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::code_variables;
+use crate::config::UserConfig;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::identity::{self, Identity, IdentitySource};
+use crate::metadata::Metadata;
+use crate::private_fs::{self, Lock};
+use crate::project::{self, Project};
+use crate::secret::VarName;
+use crate::store::file::FileStore;
+use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
+
+/// The team store of the project in effect.
+#[derive(Debug)]
+pub struct TeamStore {
+    /// The store as the project file names it, for messages.
+    pub shown: PathBuf,
+    /// The physical path of the store (inside the project, links resolved).
+    pub path: PathBuf,
+    /// The physical path of the recipients file beside it.
+    pub recipients_path: PathBuf,
+    /// The project file that named it.
+    project_file: PathBuf,
+    /// The identity of the profile in use, which decrypts the store;
+    /// `None` for a keychain profile, refused when the store is opened.
+    identity: Option<IdentitySource>,
+    /// The profile in use, for that refusal.
+    profile: String,
+    /// Serialises this user's writes to the store.
+    lock: PathBuf,
+    /// The names, flags and dates of the store's variables as last read
+    /// here, so `check` can see what the team provides without decrypting.
+    metadata: PathBuf,
+    now: Timestamp,
+}
+
+impl TeamStore {
+    /// The team store of the allowed project file in effect, if it names
+    /// one; decrypted with the identity of the profile in use.
+    pub fn in_project(ctx: &Context) -> Result<Option<TeamStore>> {
+        let Some(project) = &ctx.project else {
+            return Ok(None);
+        };
+        let Some(store) = &project.store else {
+            return Ok(None);
+        };
+        let settings = ctx.open_profile()?.settings;
+        let identity = match settings.backend {
+            Backend::File => settings.identity_source(),
+            Backend::Keychain => None,
+        };
+        let (path, recipients_path) = paths(project, store)?;
+        let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
+        Ok(Some(TeamStore {
+            shown: store.clone(),
+            path,
+            recipients_path,
+            project_file: project.path.clone(),
+            identity,
+            profile: ctx.profile.to_string(),
+            lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
+            metadata: ctx
+                .dirs
+                .state
+                .join("metadata")
+                .join(format!("team-{id}.json")),
+            now: ctx.now,
+        }))
+    }
+
+    /// The team store, for the commands given `--team`: there must be one.
+    pub fn required(ctx: &Context) -> Result<TeamStore> {
+        TeamStore::in_project(ctx)?.ok_or_else(|| Error::Refused {
+            message: format!(
+                "--team needs an allowed {} that names a team store",
+                project::FILE_NAME
+            ),
+            hint: format!(
+                "add `store = \".bscred/team.age\"` to the project's {}, then run `bscred allow`",
+                project::FILE_NAME
+            ),
+        })
+    }
+
+    /// How messages name it.
+    pub fn describe(&self) -> String {
+        format!("the team store {}", self.shown.display())
+    }
+
+    /// The backend and location, as `list --json` reports them.
+    pub fn info(&self) -> StoreInfo {
+        StoreInfo {
+            backend: Backend::File,
+            location: self.path.display().to_string(),
+        }
+    }
+
+    /// Decrypts the whole document.
+    pub fn load(&self) -> Result<Document> {
+        self.check_present()?;
+        let snapshot = self
+            .store(Vec::new())?
+            .read()
+            .map_err(|e| self.not_a_recipient(e))?;
+        self.record(&snapshot);
+        Ok(snapshot.doc)
+    }
+
+    /// What the store held when this user last read or wrote it; `None`
+    /// before the first time.
+    pub fn cached_metadata(&self) -> Option<Metadata> {
+        Metadata::read(&self.metadata)
+    }
+
+    /// Records `snapshot`'s names and dates for `cached_metadata`, unless
+    /// the cache already describes that very file (so `exec` writes
+    /// nothing on the way). Only a cache: failing to write it fails nothing.
+    fn record(&self, snapshot: &Snapshot) {
+        if snapshot.fingerprint.is_some()
+            && self
+                .cached_metadata()
+                .is_some_and(|m| m.fingerprint == snapshot.fingerprint)
+        {
+            return;
+        }
+        let meta = Metadata::of(
+            "team",
+            &self.info(),
+            snapshot.fingerprint.clone(),
+            &snapshot.doc,
+            self.now,
+        );
+        let _ = meta.write(&self.metadata);
+    }
+
+    /// The variables `env` and `exec` may hand out: the document without
+    /// the variables that run code, unless the user's config allows them
+    /// by name. Refused names (never values) go on one line of stderr.
+    pub fn for_environment(&self, ctx: &Context) -> Result<Document> {
+        let mut doc = self.load()?;
+        let allowed = match UserConfig::read(&ctx.dirs) {
+            Ok(config) => config.allow_variables,
+            // A broken config allows nothing more: fail closed, and say so.
+            Err(e) => {
+                ctx.warn(format!("{e}; no variable that runs code is allowed"));
+                Vec::new()
+            }
+        };
+        let refused: Vec<VarName> = doc
+            .variables
+            .keys()
+            .filter(|name| code_variables::runs_code(name.as_str()) && !allowed.contains(name))
+            .cloned()
+            .collect();
+        if !refused.is_empty() {
+            for name in &refused {
+                doc.variables.remove(name);
+            }
+            let names: Vec<&str> = refused.iter().map(VarName::as_str).collect();
+            ctx.warn(format!(
+                "refused {} from {}: variables that run code are not taken from a store others can write; to let one through, add allow_variables = [\"{}\"] to {}",
+                names.join(", "),
+                self.describe(),
+                names[0],
+                UserConfig::path(&ctx.dirs).display()
+            ));
+        }
+        Ok(doc)
+    }
+
+    /// Read-modify-write under the lock, creating the store (and, with the
+    /// user's own key, the recipients file) when there is none yet. Every
+    /// write is encrypted to the recipients file as it is now, and refused
+    /// when it would lock the writer out.
+    pub fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document> {
+        let _lock = Lock::acquire(&self.lock)?;
+        let mine = self.own_keys()?;
+        let exists = self.exists()?;
+        let (recipients, new_file) = match self.read_recipients()? {
+            Some(lines) => (lines, false),
+            None if !exists => (mine.clone(), true),
+            None => return Err(self.recipients_missing()),
+        };
+        let keys = recipient_keys(&recipients);
+        if !keys.iter().any(|k| mine.contains(k)) {
+            return Err(Error::Refused {
+                message: format!(
+                    "your key is not in {}: you could not read what you write",
+                    self.recipients_path.display()
+                ),
+                hint: format!(
+                    "ask a teammate to run `bscred recipients --team add {}`",
+                    mine.first().map_or("YOUR_PUBLIC_KEY", String::as_str)
+                ),
+            });
+        }
+        let store = self.store(keys)?;
+        if exists {
+            self.check_present()?;
+            let snapshot = store.update(edit).map_err(|e| self.not_a_recipient(e))?;
+            self.record(&snapshot);
+            return Ok(snapshot.doc);
+        }
+        // A new store: nothing is written until the edit has succeeded.
+        let mut doc = Document::default();
+        edit(&mut doc)?;
+        if new_file {
+            private_fs::write_new(
+                &self.recipients_path,
+                render_recipients(&self.shown, &recipients).as_bytes(),
+            )?;
+        }
+        store.create(&doc)?;
+        let fingerprint = store.fingerprint();
+        let snapshot = Snapshot { doc, fingerprint };
+        self.record(&snapshot);
+        Ok(snapshot.doc)
+    }
+
+    /// The recipients file's keys, and the user's own. Before the team
+    /// store and its file exist, the keys are the user's: those the first
+    /// write will encrypt to.
+    pub fn recipients(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let mine = self.own_keys()?;
+        match self.read_recipients()? {
+            Some(lines) => Ok((recipient_keys(&lines), mine)),
+            None if !self.exists()? => Ok((mine.clone(), mine)),
+            None => Err(self.recipients_missing()),
+        }
+    }
+
+    /// Writes the recipients file as `change` leaves its lines, then the
+    /// store encrypted to them, all under the lock. The file goes first: it
+    /// is what every later write encrypts to, so a removal interrupted
+    /// midway is finished by the next write instead of undone by it. The
+    /// store is decrypted before anything is written, so a store the user
+    /// cannot read is left as it was. Before the store exists, only the
+    /// file is written (started with the user's key), so the team can be
+    /// listed before the first secret. Returns the document the store
+    /// holds, `None` when there is no store yet.
+    pub fn change_recipients(
+        &self,
+        change: impl FnOnce(&mut Vec<String>) -> Result<()>,
+    ) -> Result<Option<Document>> {
+        let _lock = Lock::acquire(&self.lock)?;
+        let mine = self.own_keys()?;
+        let exists = self.exists()?;
+        let mut lines = match self.read_recipients()? {
+            Some(lines) => lines,
+            None if !exists => render_recipients(&self.shown, &mine)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            None => return Err(self.recipients_missing()),
+        };
+        let doc = if exists { Some(self.load()?) } else { None };
+        change(&mut lines)?;
+        let keys = recipient_keys(&lines);
+        if !keys.iter().any(|k| mine.contains(k)) {
+            return Err(Error::Refused {
+                message: "that would remove your own key: you could no longer read the team store"
+                    .to_string(),
+                hint: "keep your key; remove only other people's".to_string(),
+            });
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        private_fs::write_atomic(&self.recipients_path, text.as_bytes())?;
+        if exists {
+            let snapshot = self.store(keys)?.rewrite()?;
+            self.record(&snapshot);
+        }
+        Ok(doc)
+    }
+
+    /// The store as a file-backend store, encrypted to `recipients`.
+    fn store(&self, recipients: Vec<String>) -> Result<FileStore> {
+        Ok(FileStore::new(
+            self.path.clone(),
+            self.lock.clone(),
+            self.identity()?.clone(),
+            recipients,
+        ))
+    }
+
+    fn exists(&self) -> Result<bool> {
+        self.store(Vec::new())?.exists()
+    }
+
+    /// The identity that decrypts the store: the profile's, when it has
+    /// one (a keychain profile does not).
+    fn identity(&self) -> Result<&IdentitySource> {
+        self.identity.as_ref().ok_or_else(|| Error::Refused {
+            message: format!(
+                "profile '{}' has no age identity to decrypt {} with",
+                self.profile,
+                self.describe()
+            ),
+            hint:
+                "use a file-backend profile with -p, or move this one: `bscred migrate --to file`"
+                    .to_string(),
+        })
+    }
+
+    /// A store to read must be there, and be a regular file: a FIFO would
+    /// block the read, a device would never end.
+    fn check_present(&self) -> Result<()> {
+        match fs::metadata(&self.path) {
+            Ok(meta) if meta.is_file() => Ok(()),
+            Ok(_) => Err(Error::Corrupt {
+                path: self.path.clone(),
+                reason: "it is not a regular file".to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::InputNotFound {
+                what: format!(
+                    "{} (named by {})",
+                    self.describe(),
+                    self.project_file.display()
+                ),
+                hint: Some(
+                    "pull it from version control; `bscred set --team NAME` starts a new one"
+                        .to_string(),
+                ),
+            }),
+            Err(e) => Err(Error::io(format!("cannot read {}", self.path.display()))(e)),
+        }
+    }
+
+    /// The recipients file's lines, or `None` when there is none.
+    fn read_recipients(&self) -> Result<Option<Vec<String>>> {
+        let Some(found) = project::read(&self.recipients_path) else {
+            return Ok(None);
+        };
+        let bad = |reason: String| Error::Config {
+            path: self.recipients_path.clone(),
+            reason,
+        };
+        let bytes = found.map_err(bad)?;
+        let text = String::from_utf8(bytes).map_err(|_| bad("it is not UTF-8 text".into()))?;
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for (number, line) in lines.iter().enumerate() {
+            if let Some(key) = key_of(line) {
+                // The line is not quoted back: a secret key pasted here by
+                // mistake must not end up on screen.
+                identity::parse_recipient(key)
+                    .map_err(|reason| bad(format!("line {}: {reason}", number + 1)))?;
+            }
+        }
+        Ok(Some(lines))
+    }
+
+    fn recipients_missing(&self) -> Error {
+        Error::InputNotFound {
+            what: format!("the recipients file {}", self.recipients_path.display()),
+            hint: Some(
+                "it lists the team's public keys, one per line: restore it from version control (a new team store starts with `bscred set --team NAME`)"
+                    .to_string(),
+            ),
+        }
+    }
+
+    fn own_keys(&self) -> Result<Vec<String>> {
+        Ok(Identity::load_from(self.identity()?)?.recipients())
+    }
+
+    /// A store the identity cannot decrypt was encrypted without the
+    /// user's key: say whom to ask, with the key to give them.
+    fn not_a_recipient(&self, error: Error) -> Error {
+        match error {
+            Error::Decrypt { path, .. } => Error::NotARecipient {
+                path,
+                key: self.own_keys().ok().and_then(|k| k.into_iter().next()),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The public key on a recipients-file line, if it holds one (`#` comments
+/// and blank lines do not).
+fn key_of(line: &str) -> Option<&str> {
+    let line = line.trim();
+    (!line.is_empty() && !line.starts_with('#')).then_some(line)
+}
+
+/// The keys of a recipients file, as the profile settings record them.
+fn recipient_keys(lines: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in lines.iter().filter_map(|l| key_of(l)) {
+        let key = identity::normalise_recipient(key);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// Adds `key` to a recipients file's lines unless it is there; `false`
+/// when it was.
+pub fn add_line(lines: &mut Vec<String>, key: &str) -> bool {
+    let normal = identity::normalise_recipient(key);
+    if recipient_keys(lines).contains(&normal) {
+        return false;
+    }
+    // An SSH key keeps its comment (age -R reads it, and it says whose key
+    // it is); an age key has none.
+    lines.push(key.trim().to_string());
+    true
+}
+
+/// Removes every line holding `key`; `false` when none did.
+pub fn remove_line(lines: &mut Vec<String>, key: &str) -> bool {
+    let normal = identity::normalise_recipient(key);
+    let before = lines.len();
+    lines.retain(|l| key_of(l).is_none_or(|k| identity::normalise_recipient(k) != normal));
+    lines.len() != before
+}
+
+/// The first recipients file: a comment saying what it is, then the keys.
+fn render_recipients(store: &Path, keys: &[String]) -> String {
+    let name = store
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let mut text = format!(
+        "# The public keys {name} is encrypted to, one per line (the format `age -R` reads).\n\
+         # Change them with `bscred recipients --team add|rm KEY`, and commit this file.\n"
+    );
+    for key in keys {
+        text.push_str(key);
+        text.push('\n');
+    }
+    text
+}
+
+/// The physical paths of the store `store` (as `project` names it) and of
+/// its recipients file, each refused when it leads out of the project.
+fn paths(project: &Project, store: &Path) -> Result<(PathBuf, PathBuf)> {
+    let dir = project_dir(project)?;
+    Ok((
+        confined(project, &dir, store)?,
+        confined(project, &dir, &store.with_extension("recipients"))?,
+    ))
+}
+
+/// Refuses a project whose team store, or its recipients file, leads out
+/// of the project now (for `allow`, which pins the project file but not
+/// the links beside it: every use checks again).
+pub fn check_inside(project: &Project) -> Result<()> {
+    match &project.store {
+        Some(store) => paths(project, store).map(drop),
+        None => Ok(()),
+    }
+}
+
+/// The project's directory, as the file system names it.
+fn project_dir(project: &Project) -> Result<PathBuf> {
+    let dir = project.path.parent().unwrap_or(Path::new("."));
+    fs::canonicalize(dir).map_err(Error::io(format!("cannot resolve {}", dir.display())))
+}
+
+/// The physical path of `relative` under the project directory `dir`,
+/// refused when a symlink on the way leads out of it. The file itself may
+/// not exist yet (a store `set --team` is about to create); then its
+/// nearest existing ancestor is what must stay inside.
+fn confined(project: &Project, dir: &Path, relative: &Path) -> Result<PathBuf> {
+    let wanted = dir.join(relative);
+    let mut existing = wanted.as_path();
+    let mut rest = Vec::new();
+    let resolved = loop {
+        match fs::canonicalize(existing) {
+            Ok(real) => break real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A link that leads nowhere is refused too: a write would
+                // follow it wherever it is later pointed.
+                if fs::symlink_metadata(existing).is_ok() {
+                    return Err(escape(
+                        project,
+                        relative,
+                        "it is a symlink that leads nowhere",
+                    ));
+                }
+                let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+                    return Err(escape(project, relative, "it cannot be resolved"));
+                };
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            Err(e) => {
+                return Err(Error::io(format!("cannot resolve {}", wanted.display()))(e));
+            }
+        }
+    };
+    if !resolved.starts_with(dir) {
+        return Err(escape(
+            project,
+            relative,
+            "a symlink on the way leads outside the project",
+        ));
+    }
+    Ok(rest
+        .into_iter()
+        .rev()
+        .fold(resolved, |path, name| path.join(name)))
+}
+
+fn escape(project: &Project, relative: &Path, why: &str) -> Error {
+    Error::Refused {
+        message: format!(
+            "{} (named by {}) must stay inside the project: {why}",
+            relative.display(),
+            project.path.display()
+        ),
+        hint: "keep the team store and its recipients file as plain files inside the project"
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipient_lines_keep_comments_and_drop_only_the_key() {
+        let key = age::x25519::Identity::generate().to_public().to_string();
+        let other = age::x25519::Identity::generate().to_public().to_string();
+        let mut lines = vec!["# alice".to_string(), key.clone(), String::new()];
+        assert!(!add_line(&mut lines, &format!("  {key} ")));
+        assert!(add_line(&mut lines, &other));
+        assert_eq!(recipient_keys(&lines), [key.clone(), other.clone()]);
+        assert!(remove_line(&mut lines, &key));
+        assert!(!remove_line(&mut lines, &key));
+        assert_eq!(lines, ["# alice", "", &other]);
+    }
+
+    #[test]
+    fn a_new_recipients_file_is_what_age_reads() {
+        let key = age::x25519::Identity::generate().to_public().to_string();
+        let text = render_recipients(Path::new(".bscred/team.age"), std::slice::from_ref(&key));
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        assert_eq!(recipient_keys(&lines), [key]);
+        assert!(text.starts_with("# The public keys team.age"));
+    }
+}
