@@ -52,8 +52,9 @@ impl SessionCache {
         }
     }
 
-    /// The description of the entry for the identity file holding `encrypted`.
-    fn description(&self, encrypted: &[u8]) -> String {
+    /// The description of the entry for the identity file holding
+    /// `encrypted` (what `keyctl show @u` and `/proc/keys` list).
+    pub fn description(&self, encrypted: &[u8]) -> String {
         format!("{}{}", self.prefix(), hex(&Sha256::digest(encrypted)[..16]))
     }
 
@@ -111,8 +112,14 @@ mod kernel {
         /// Keeps `plain`, the unlocked identity of the file holding
         /// `encrypted`, until the timeout.
         pub fn put(&self, encrypted: &[u8], plain: &[u8]) -> Result<(), Refused> {
-            let ring = user_keyring()?;
-            let key = ring
+            // Made in this process's own keyring, which it possesses, so
+            // it may set the key's permissions and timeout before anyone
+            // else can see it; only then linked into `@u`. (Made in `@u`
+            // directly, a process whose session keyring does not link `@u`
+            // would not possess the key, and could not change it.)
+            let own =
+                KeyRing::from_special_id(KeyRingIdentifier::Process, true).map_err(refused)?;
+            let key = own
                 .add_key(&self.description(encrypted), plain)
                 .map_err(refused)?;
             // The user ID, not possession, grants access: a later process
@@ -123,11 +130,13 @@ mod kernel {
                 .posessor(owner() | Permission::WRITE | Permission::LINK)
                 .user(owner())
                 .build();
-            let finish = key
-                .set_perms(perms)
-                .and_then(|()| key.set_timeout(self.seconds as usize));
-            if let Err(e) = finish {
-                // A key without its timeout must not linger.
+            let linked = key
+                .set_timeout(self.seconds as usize)
+                .and_then(|()| key.set_perms(perms))
+                .and_then(|()| user_keyring().map_err(|_| KeyError::AccessDenied))
+                .and_then(|ring| ring.link_key(key));
+            let _ = own.unlink_key(key);
+            if let Err(e) = linked {
                 let _ = key.invalidate();
                 return Err(refused(e));
             }

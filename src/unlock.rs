@@ -125,8 +125,7 @@ pub fn lock(dirs: &Dirs) -> Result<Option<usize>> {
         Err(_) if minutes == 0 => Ok(None),
         Err(refused) => Err(Error::Locked {
             message: format!("cannot reach the kernel keyring: {}", refused.0),
-            hint: "nothing could have been cached there; each unlock asks for the passphrase"
-                .to_string(),
+            hint: "where the kernel refuses it, nothing is cached; entries an unrestricted shell cached expire on their own, or run `bscred lock` there".to_string(),
         }),
     }
 }

@@ -108,6 +108,32 @@ impl Env {
         self.ok(&["get", "-n", name])
     }
 
+    /// A passphrase file (0600) holding `passphrase`, for `--passphrase-file`.
+    pub fn passphrase_file(&self, name: &str, passphrase: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.home.join(name);
+        fs::write(&path, format!("{passphrase}\n")).expect("write passphrase file");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+        path
+    }
+
+    /// An environment whose new identity is protected by `passphrase`
+    /// (`init --passphrase`, given through a passphrase file), and the file.
+    pub fn protected(passphrase: &str) -> (Env, PathBuf) {
+        let env = Env::new();
+        let file = env.passphrase_file("passphrase", passphrase);
+        env.ok(&[
+            OsStr::new("--passphrase-file"),
+            file.as_os_str(),
+            OsStr::new("init"),
+            OsStr::new("--passphrase"),
+            OsStr::new("--backend"),
+            OsStr::new("file"),
+            OsStr::new("--no-project-file"),
+        ]);
+        (env, file)
+    }
+
     /// `list --json`, parsed.
     pub fn list_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.ok(&["list", "--json"])).expect("json")

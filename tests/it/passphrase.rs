@@ -1,0 +1,306 @@
+//! Passphrase-protected identities: the identity file encrypted with age's
+//! scrypt, as `age -p` writes it. The Go `age` CLI opens what bscred makes
+//! and bscred uses what `age -p` makes; the passphrase comes from the
+//! terminal or a 0600 file, never argv or the environment.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::harness::{
+    Env, TOKEN, age_reads, assert_fails, assert_success, command_on_pty, have, on_pty,
+};
+
+const PASSPHRASE: &str = "correct horse battery";
+
+/// `bscred --passphrase-file FILE ARGS…`.
+fn with_file<'a>(file: &'a Path, args: &'a [&'a str]) -> Vec<&'a OsStr> {
+    let mut all = vec![OsStr::new("--passphrase-file"), file.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    all
+}
+
+/// Turns the session cache off, so every read has to unlock again.
+fn without_cache(env: &Env) {
+    let config = env.bscred_home.join("config");
+    fs::create_dir_all(&config).expect("mkdir");
+    fs::write(config.join("config.toml"), "unlock_minutes = 0\n").expect("write config");
+}
+
+#[test]
+fn an_identity_made_with_a_passphrase_is_opened_by_the_go_age_cli() {
+    if !have("age") {
+        return;
+    }
+    let (env, file) = Env::protected(PASSPHRASE);
+    env.set("GITHUB_TOKEN", TOKEN);
+    let identity = env.identity_path();
+    let text = fs::read_to_string(&identity).expect("identity");
+    assert!(
+        text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"),
+        "{text}"
+    );
+    assert!(!text.contains("AGE-SECRET-KEY"));
+    assert_eq!(
+        fs::metadata(&identity)
+            .expect("identity")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    // Encrypted to the public key: writing asked for nothing, and the Go
+    // age CLI, typing the passphrase at its own prompt, reads the store.
+    let command = format!(
+        "age -d -i '{}' '{}'",
+        identity.display(),
+        env.store_path().display()
+    );
+    let (code, screen) = command_on_pty(
+        &env,
+        &[],
+        &command,
+        &[(
+            "Enter passphrase for identity file",
+            &format!("{PASSPHRASE}\r"),
+        )],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains(TOKEN), "{screen}");
+
+    // And bscred reads it with the passphrase file, the cache off.
+    without_cache(&env);
+    let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_success(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+}
+
+#[test]
+fn an_identity_protected_by_age_p_is_used_by_bscred() {
+    if !have("age") || !have("age-keygen") {
+        return;
+    }
+    let env = Env::new();
+    let plain = env.home.join("key.txt");
+    let protected = env.home.join("key.age");
+    let out = env
+        .sealed("age-keygen")
+        .arg("-o")
+        .arg(&plain)
+        .output()
+        .expect("age-keygen runs");
+    assert!(out.status.success(), "{out:?}");
+    let command = format!("age -p -o '{}' '{}'", protected.display(), plain.display());
+    let typed = format!("{PASSPHRASE}\r");
+    let (code, screen) = command_on_pty(
+        &env,
+        &[],
+        &command,
+        &[("Enter passphrase", &typed), ("Confirm passphrase", &typed)],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    fs::set_permissions(&protected, fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    let file = env.passphrase_file("passphrase", PASSPHRASE);
+    let protected_arg = protected.to_str().expect("utf-8");
+    let out = env.run(&with_file(
+        &file,
+        &["init", "--backend", "file", "--identity", protected_arg],
+    ));
+    assert_success(&out);
+    env.set("GITHUB_TOKEN", TOKEN);
+    without_cache(&env);
+    let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_success(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+    // The store is encrypted to the key inside: the plain key opens it.
+    assert!(age_reads(&plain, &env.store_path()));
+}
+
+#[test]
+fn the_passphrase_is_asked_on_the_terminal_even_under_eval() {
+    let (env, _file) = Env::protected(PASSPHRASE);
+    env.set("GITHUB_TOKEN", TOKEN);
+    without_cache(&env);
+    // stdout is captured by $(…): the prompt still reaches the person.
+    let command = format!(
+        "eval \"$('{}' env --shell sh)\"; echo \"token=[$GITHUB_TOKEN]\"",
+        crate::harness::bin().display()
+    );
+    let (code, screen) = command_on_pty(
+        &env,
+        &[],
+        &command,
+        &[("Passphrase for", &format!("{PASSPHRASE}\r"))],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains(&format!("token=[{TOKEN}]")), "{screen}");
+    assert!(!screen.contains(PASSPHRASE), "echoed: {screen}");
+
+    // Three wrong tries: exit 4, the passphrase never shown.
+    let (code, screen) = on_pty(
+        &env,
+        &[],
+        "get GITHUB_TOKEN",
+        &[("Passphrase for", "nope\r"); 3],
+    );
+    assert_eq!(code, Some(4), "{screen}");
+    assert!(screen.contains("try again"), "{screen}");
+    assert!(screen.contains("is wrong"), "{screen}");
+    assert!(!screen.contains(TOKEN), "{screen}");
+}
+
+#[test]
+fn a_passphrase_that_cannot_be_had_is_a_clear_error_and_changes_nothing() {
+    let (env, _file) = Env::protected(PASSPHRASE);
+    env.set("GITHUB_TOKEN", TOKEN);
+    without_cache(&env);
+    let before = env.files();
+
+    // No terminal and no file: say how to give it.
+    let text = assert_fails(&env.run(&["get", "GITHUB_TOKEN"]), 4);
+    assert!(text.contains("no terminal"), "{text}");
+    assert!(
+        text.contains("bscred unlock") && text.contains("--passphrase-file"),
+        "{text}"
+    );
+
+    // A wrong one in a file: one try, exit 4, never quoted.
+    let wrong = env.passphrase_file("wrong", "hunter2 staple");
+    let text = assert_fails(&env.run(&with_file(&wrong, &["get", "GITHUB_TOKEN"])), 4);
+    assert!(text.contains("is wrong"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+
+    // A file others can read is refused before it is read.
+    let exposed = env.passphrase_file("exposed", PASSPHRASE);
+    fs::set_permissions(&exposed, fs::Permissions::from_mode(0o644)).expect("chmod");
+    let text = assert_fails(&env.run(&with_file(&exposed, &["get", "GITHUB_TOKEN"])), 4);
+    assert!(text.contains("chmod 600"), "{text}");
+    assert!(!text.contains(PASSPHRASE), "{text}");
+
+    // A missing or empty one.
+    let missing = env.home.join("missing");
+    let text = assert_fails(&env.run(&with_file(&missing, &["get", "GITHUB_TOKEN"])), 4);
+    assert!(text.contains("passphrase file"), "{text}");
+    let empty = env.passphrase_file("empty", "");
+    let text = assert_fails(&env.run(&with_file(&empty, &["get", "GITHUB_TOKEN"])), 4);
+    assert!(text.contains("empty"), "{text}");
+
+    crate::harness::assert_unchanged(&env, &before);
+}
+
+#[test]
+fn init_passphrase_refuses_to_leave_an_existing_plain_identity_unprotected() {
+    let env = Env::initialised();
+    let before = fs::read(env.identity_path()).expect("identity");
+    let file = env.passphrase_file("passphrase", PASSPHRASE);
+    let out = env.run(&with_file(
+        &file,
+        &["-p", "second", "init", "--passphrase", "--backend", "file"],
+    ));
+    let text = assert_fails(&out, 1);
+    assert!(text.contains("has no passphrase"), "{text}");
+    assert!(text.contains("bscred passphrase change"), "{text}");
+    assert_eq!(fs::read(env.identity_path()).expect("identity"), before);
+    assert!(!env.bscred_home.join("config/profiles/second.toml").exists());
+
+    // On a terminal, two different new passphrases write nothing.
+    let fresh = Env::new();
+    let (code, screen) = on_pty(
+        &fresh,
+        &[],
+        "init --passphrase --backend file --no-project-file",
+        &[("New passphrase", "one\r"), ("again", "two\r")],
+    );
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(screen.contains("differ"), "{screen}");
+    assert!(!fresh.bscred_home.join("data/identity.txt").exists());
+}
+
+#[test]
+fn passphrase_change_replaces_only_the_passphrase() {
+    if !have("age") {
+        return;
+    }
+    let (env, old) = Env::protected(PASSPHRASE);
+    env.set("GITHUB_TOKEN", TOKEN);
+    without_cache(&env);
+    let store = fs::read(env.store_path()).expect("store");
+    let new = env.passphrase_file("new", "a new passphrase");
+
+    let out = env.run(&with_file(
+        &old,
+        &[
+            "passphrase",
+            "change",
+            "--new-passphrase-file",
+            new.to_str().expect("utf-8"),
+        ],
+    ));
+    assert_success(&out);
+    // The key is the same: no store was re-encrypted.
+    assert_eq!(fs::read(env.store_path()).expect("store"), store);
+    assert_fails(&env.run(&with_file(&old, &["get", "GITHUB_TOKEN"])), 4);
+    let out = env.run(&with_file(&new, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_success(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+
+    // A wrong current passphrase changes nothing.
+    let identity = fs::read(env.identity_path()).expect("identity");
+    let other = env.passphrase_file("other", "another one");
+    let out = env.run(&with_file(
+        &old,
+        &[
+            "passphrase",
+            "change",
+            "--new-passphrase-file",
+            other.to_str().expect("utf-8"),
+        ],
+    ));
+    assert_fails(&out, 4);
+    assert_eq!(fs::read(env.identity_path()).expect("identity"), identity);
+
+    // --remove: a plain identity file again, which age reads directly.
+    let out = env.run(&with_file(&new, &["passphrase", "change", "--remove"]));
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plain"));
+    let text = fs::read_to_string(env.identity_path()).expect("identity");
+    assert!(text.contains("AGE-SECRET-KEY-1"));
+    assert!(age_reads(&env.identity_path(), &env.store_path()));
+    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+
+    // And a plain one gets its first passphrase.
+    let out = env.run(&[
+        "passphrase",
+        "change",
+        "--new-passphrase-file",
+        new.to_str().expect("utf-8"),
+    ]);
+    assert_success(&out);
+    assert!(
+        fs::read_to_string(env.identity_path())
+            .expect("identity")
+            .starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
+    );
+    let out = env.run(&with_file(&new, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+}
+
+#[test]
+fn identity_rotate_keeps_the_passphrase_and_loses_nothing() {
+    let (env, file) = Env::protected(PASSPHRASE);
+    env.set("GITHUB_TOKEN", TOKEN);
+    env.set("USER_EMAIL", "dev@example.com");
+    without_cache(&env);
+    let old_key = fs::read(env.identity_path()).expect("identity");
+    let out = env.run(&with_file(&file, &["identity", "rotate"]));
+    assert_success(&out);
+    let new_key = fs::read_to_string(env.identity_path()).expect("identity");
+    assert_ne!(new_key.as_bytes(), old_key);
+    assert!(new_key.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+    let out = env.run(&with_file(&file, &["get", "-n", "USER_EMAIL"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "dev@example.com");
+}
