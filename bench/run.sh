@@ -3,6 +3,7 @@
 #   - `bscred exec -- true` and `bscred env` with 4 variables, against the
 #     floor `env A=… B=… C=… D=… true`;
 #   - the same with 1,000 variables;
+#   - a passphrase-protected identity, with and without the session cache;
 #   - peak RSS of `bscred exec -- true`.
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
@@ -73,6 +74,33 @@ else
     echo
     echo "(no D-Bus session: keychain benchmarks skipped; run through scripts/test.sh -- bash bench/run.sh)"
 fi
+
+# A passphrase-protected identity: unlocked once into the session cache
+# (the kernel keyring), then without the cache, where every run pays scrypt.
+pp="$work/pp"
+printf 'bench passphrase\n' >"$work/passphrase" && chmod 600 "$work/passphrase"
+BSCRED_HOME="$pp" "$bin" --passphrase-file "$work/passphrase" init --backend file --passphrase >/dev/null
+printf '%s' "$token" | BSCRED_HOME="$pp" "$bin" set GITHUB_TOKEN --stdin
+BSCRED_HOME="$pp" "$bin" set GITHUB_USERNAME octocat
+BSCRED_HOME="$pp" "$bin" set USER_DISPLAY_NAME "Mona Lisa Octocat"
+BSCRED_HOME="$pp" "$bin" set USER_EMAIL mona@example.com
+echo
+echo "## Passphrase-protected identity, 4 variables"
+if BSCRED_HOME="$pp" "$bin" --passphrase-file "$work/passphrase" unlock 2>&1 | grep -q minutes; then
+    hyperfine -N --warmup 20 --min-runs 300 --export-markdown "$work/pp.md" \
+        -n 'bscred exec -- true (plain identity)' "$bin exec -- true" \
+        -n 'bscred exec -- true (passphrase, unlocked: session cache)' "env BSCRED_HOME=$pp $bin exec -- true" >/dev/null
+    cat "$work/pp.md"
+else
+    echo "(the kernel keyring is refused here: no session cache to measure)"
+fi
+mkdir -p "$pp/config" && echo 'unlock_minutes = 0' >"$pp/config/config.toml"
+hyperfine -N --warmup 2 --runs 10 --export-markdown "$work/scrypt.md" \
+    -n 'bscred --passphrase-file F exec -- true (no cache: scrypt every run)' \
+    "env BSCRED_HOME=$pp $bin --passphrase-file $work/passphrase exec -- true" >/dev/null
+cat "$work/scrypt.md"
+rm "$pp/config/config.toml"
+BSCRED_HOME="$pp" "$bin" lock >/dev/null
 
 echo
 echo "## Peak RSS (KiB)"

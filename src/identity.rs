@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::keychain::{Keychain, SERVICE};
 use crate::private_fs;
+use crate::ssh_key;
 use crate::unlock;
 
 /// Where a profile's identity lives.
@@ -158,7 +159,7 @@ impl Identity {
         // An identity file encrypted with `age -p` starts with an age header
         // (binary or armored); inside is an ordinary identity file.
         if unlock::is_encrypted(bytes) {
-            let plain = unlock::open(&source.describe(), bytes)?;
+            let plain = unlock::open(&source.describe(), bytes, unlock::Kind::Age)?;
             if unlock::is_encrypted(&plain) || is_ssh_key(&plain) {
                 return Err(bad(
                     "it decrypts to something other than age secret keys".into()
@@ -216,8 +217,19 @@ impl Identity {
         let IdentitySource::File(path) = source else {
             return Err(bad("SSH keys are read from files only".into()));
         };
-        let key = age::ssh::Identity::from_buffer(bytes, Some(path.display().to_string()))
-            .map_err(|_| bad("it is not an SSH private key age can use".into()))?;
+        // A passphrase-protected OpenSSH key is unlocked here (from the
+        // session cache, a passphrase file or the terminal); age's own
+        // prompt remains for the legacy PEM form.
+        let unlocked = if ssh_key::is_encrypted(bytes) {
+            Some(unlock::open(&source.describe(), bytes, unlock::Kind::Ssh)?)
+        } else {
+            None
+        };
+        let key = age::ssh::Identity::from_buffer(
+            unlocked.as_deref().map_or(bytes, Vec::as_slice),
+            Some(path.display().to_string()),
+        )
+        .map_err(|_| bad("it is not an SSH private key age can use".into()))?;
         if let age::ssh::Identity::Unsupported(_) = key {
             return Err(bad(
                 "this kind of SSH key is not supported: use an ed25519 or RSA key".into(),
@@ -235,7 +247,7 @@ impl Identity {
             source: source.clone(),
             public: PublicKeys::Known(vec![normalise_recipient(&public)]),
             keys: vec![Box::new(key.with_callbacks(TerminalPassphrase))],
-            protected: false,
+            protected: unlocked.is_some(),
         })
     }
 
@@ -259,7 +271,7 @@ impl Identity {
 }
 
 /// Whether `bytes` is the text of an SSH private key file.
-fn is_ssh_key(bytes: &[u8]) -> bool {
+pub fn is_ssh_key(bytes: &[u8]) -> bool {
     let has = |marker: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
     has(b"-----BEGIN OPENSSH PRIVATE KEY-----") || has(b"-----BEGIN RSA PRIVATE KEY-----")
 }

@@ -30,6 +30,7 @@ pub mod prompt;
 pub mod secret;
 pub mod session_cache;
 pub mod shell;
+pub mod ssh_key;
 pub mod store;
 pub mod target;
 pub mod team;

@@ -55,6 +55,15 @@ fn settings() -> &'static Settings {
     SETTINGS.get_or_init(Settings::default)
 }
 
+/// What a locked identity file is, which says how it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An identity file encrypted with `age -p`.
+    Age,
+    /// An OpenSSH private key with a passphrase.
+    Ssh,
+}
+
 /// Whether `bytes` is an age file (binary or armored) rather than the text
 /// of an identity.
 pub fn is_encrypted(bytes: &[u8]) -> bool {
@@ -65,7 +74,7 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
 /// The text of the passphrase-protected identity `encrypted` (from
 /// `origin`): from the session cache, or decrypted with a passphrase and
 /// then cached.
-pub fn open(origin: &str, encrypted: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn open(origin: &str, encrypted: &[u8], kind: Kind) -> Result<Zeroizing<Vec<u8>>> {
     let cache = cache()?;
     if let Some(cache) = &cache {
         match cache.get(encrypted) {
@@ -74,7 +83,7 @@ pub fn open(origin: &str, encrypted: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
             Err(refused) => say_refused_once(&refused),
         }
     }
-    let plain = decrypt_asking(origin, encrypted)?;
+    let plain = open_with_passphrase(origin, encrypted, kind)?.0;
     if let Some(cache) = &cache {
         keep(cache, encrypted, &plain);
     }
@@ -87,16 +96,23 @@ pub fn open(origin: &str, encrypted: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
 pub fn open_with_passphrase(
     origin: &str,
     encrypted: &[u8],
+    kind: Kind,
 ) -> Result<(Zeroizing<Vec<u8>>, SecretString)> {
     // A damaged file or one encrypted to keys is said before asking.
-    if let Err(Wrong::Other(error)) = decryptor(origin, encrypted) {
+    if kind == Kind::Age
+        && let Err(Wrong::Other(error)) = decryptor(origin, encrypted)
+    {
         return Err(error);
     }
     let mut tries = 0;
     loop {
         tries += 1;
-        let (passphrase, from_terminal) = passphrase(origin)?;
-        match decrypt(origin, encrypted, &passphrase) {
+        let (passphrase, from_terminal) = passphrase(origin, kind)?;
+        let opened = match kind {
+            Kind::Age => decrypt(origin, encrypted, &passphrase),
+            Kind::Ssh => decrypt_ssh(origin, encrypted, &passphrase),
+        };
+        match opened {
             Ok(plain) => return Ok((plain, passphrase)),
             Err(Wrong::Passphrase) if from_terminal && tries < TERMINAL_TRIES => {
                 eprintln!("bscred: wrong passphrase, try again");
@@ -104,7 +120,7 @@ pub fn open_with_passphrase(
             Err(Wrong::Passphrase) => {
                 return Err(Error::Locked {
                     message: format!("the passphrase for {origin} is wrong"),
-                    hint: "type it again; if it is lost, so is the identity (restore a backup from `bscred identity export`)".to_string(),
+                    hint: "type it again; a forgotten passphrase cannot be recovered, only a backup of the key restored".to_string(),
                 });
             }
             Err(Wrong::Other(error)) => return Err(error),
@@ -210,14 +226,26 @@ enum Wrong {
     Other(Error),
 }
 
-fn decrypt_asking(origin: &str, encrypted: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    open_with_passphrase(origin, encrypted).map(|(plain, _)| plain)
+/// Unlocks an OpenSSH key with `passphrase` (see `ssh_key.rs`).
+fn decrypt_ssh(
+    origin: &str,
+    encrypted: &[u8],
+    passphrase: &SecretString,
+) -> std::result::Result<Zeroizing<Vec<u8>>, Wrong> {
+    crate::ssh_key::decrypt(encrypted, passphrase).map_err(|failure| match failure {
+        crate::ssh_key::Failure::WrongPassphrase => Wrong::Passphrase,
+        crate::ssh_key::Failure::Unsupported(what) => Wrong::Other(Error::Locked {
+            message: format!("cannot unlock the SSH key {origin}: its {what} is not supported"),
+            hint: "re-encrypt it with a current ssh-keygen: `ssh-keygen -p -f KEY`".to_string(),
+        }),
+        crate::ssh_key::Failure::Malformed => damaged(origin, "it is not a valid OpenSSH key"),
+    })
 }
 
 fn damaged(origin: &str, reason: &str) -> Wrong {
     Wrong::Other(Error::Locked {
         message: format!("cannot unlock {origin}: {reason}"),
-        hint: "a passphrase-protected identity is an identity file encrypted with `age -p`"
+        hint: "a passphrase-protected identity is an identity file encrypted with `age -p`, or an SSH key from ssh-keygen"
             .to_string(),
     })
 }
@@ -284,11 +312,15 @@ pub fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<
 
 /// The passphrase for `origin`: from `--passphrase-file`, else asked on
 /// the terminal. The flag says whether it was asked (and may be again).
-fn passphrase(origin: &str) -> Result<(SecretString, bool)> {
+fn passphrase(origin: &str, kind: Kind) -> Result<(SecretString, bool)> {
     if let Some(path) = &settings().passphrase_file {
         return Ok((read_passphrase_file(path)?, false));
     }
-    let typed = ask(&format!("Passphrase for {origin} (input hidden): "))?;
+    let question = match kind {
+        Kind::Age => format!("Passphrase for {origin} (input hidden): "),
+        Kind::Ssh => format!("Enter passphrase for SSH key {origin} (input hidden): "),
+    };
+    let typed = ask(&question)?;
     Ok((typed, true))
 }
 

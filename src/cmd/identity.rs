@@ -170,7 +170,8 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     let source = IdentitySource::File(path.clone());
     let raw = identity::read_raw(&source)?;
     let (text, passphrase) = if unlock::is_encrypted(&raw) {
-        let (text, passphrase) = unlock::open_with_passphrase(&source.describe(), &raw)?;
+        let (text, passphrase) =
+            unlock::open_with_passphrase(&source.describe(), &raw, unlock::Kind::Age)?;
         (text, Some(passphrase))
     } else {
         (raw.clone(), None)

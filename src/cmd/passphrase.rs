@@ -52,10 +52,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let (_users, _locks) = super::identity::users_of(ctx, &path)?;
     let source = IdentitySource::File(path.clone());
     let raw = identity::read_raw(&source)?;
+    if identity::is_ssh_key(&raw) {
+        return Err(Error::usage(
+            format!("the identity of profile '{}' is an SSH key", ctx.profile),
+            format!(
+                "change an SSH key's passphrase with `ssh-keygen -p -f {}`",
+                path.display()
+            ),
+        ));
+    }
     let protected = unlock::is_encrypted(&raw);
     // Knowing the current passphrase is the point: the cache does not count.
     let text = if protected {
-        unlock::open_with_passphrase(&source.describe(), &raw)?.0
+        unlock::open_with_passphrase(&source.describe(), &raw, unlock::Kind::Age)?.0
     } else {
         raw.clone()
     };

@@ -1,10 +1,11 @@
 //! SSH keys as identities: `init --identity ~/.ssh/id_ed25519` (or RSA),
 //! with and without a passphrase, read both by bscred and by the Go `age`.
 
+use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, age_reads, have, on_pty};
+use crate::harness::{Env, TOKEN, age_reads, assert_fails, have, on_pty};
 
 /// Makes an SSH key pair of `kind` in the test's HOME.
 fn ssh_key(env: &Env, kind: &str, passphrase: &str) -> PathBuf {
@@ -58,7 +59,7 @@ fn ed25519_and_rsa_keys_without_a_passphrase_are_identities() {
         // No age identity of bscred's own was made.
         assert!(!env.identity_path().exists(), "{kind}");
         let settings =
-            std::fs::read_to_string(env.bscred_home.join("config/profiles/default.toml"))
+            fs::read_to_string(env.bscred_home.join("config/profiles/default.toml"))
                 .expect("settings");
         assert!(
             settings.contains(&format!(
@@ -71,46 +72,61 @@ fn ed25519_and_rsa_keys_without_a_passphrase_are_identities() {
 }
 
 #[test]
-fn a_passphrase_protected_ssh_key_asks_on_the_terminal() {
+fn a_passphrase_protected_ssh_key_asks_once_per_session() {
     if !(have("ssh-keygen") && have("script") && have("age")) {
         return;
     }
-    let env = Env::new();
-    let key = ssh_key(&env, "ed25519", "correct horse");
-    let args = format!(
-        "init --backend file --no-token --identity '{}'",
-        key.display()
-    );
-    // init reads the new store back, which needs the key.
-    let (code, screen) = on_pty(&env, &[], &args, &[("passphrase", "correct horse\r")]);
-    assert_eq!(code, Some(0), "{screen}");
-    let (code, screen) = on_pty(
-        &env,
-        &[],
-        "set GITHUB_TOKEN",
-        &[
-            // The value is asked first; the key is needed only to write.
-            ("input hidden", &format!("{TOKEN}\r")),
-            ("passphrase", "correct horse\r"),
-        ],
-    );
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(
-        !screen.contains("correct horse") && !screen.contains(TOKEN),
-        "{screen}"
-    );
-    let (code, screen) = on_pty(
-        &env,
-        &[],
-        "get GITHUB_TOKEN",
-        &[("passphrase", "correct horse\r")],
-    );
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(screen.contains(TOKEN), "{screen}");
-    // A wrong passphrase: exit 4, nothing shown.
-    let (code, screen) = on_pty(&env, &[], "get GITHUB_TOKEN", &[("passphrase", "wrong\r")]);
-    assert_eq!(code, Some(4), "{screen}");
-    assert!(!screen.contains(TOKEN), "{screen}");
+    for kind in ["ed25519", "rsa"] {
+        let env = Env::new();
+        let key = ssh_key(&env, kind, "correct horse");
+        let args = format!(
+            "init --backend file --no-token --identity '{}'",
+            key.display()
+        );
+        // init reads the new store back, which needs the key: asked once.
+        let (code, screen) = on_pty(&env, &[], &args, &[("passphrase", "correct horse\r")]);
+        assert_eq!(code, Some(0), "{kind}: {screen}");
+        assert!(!screen.contains("correct horse"), "{screen}");
+        // Then the session cache holds the unlocked key: no terminal needed.
+        env.set("GITHUB_TOKEN", TOKEN);
+        assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+
+        // Locked again: asked on the terminal; three wrong tries are exit 4.
+        env.ok(&["lock"]);
+        let text = assert_fails(&env.run(&["get", "GITHUB_TOKEN"]), 4);
+        assert!(text.contains("no terminal"), "{text}");
+        let (code, screen) = on_pty(
+            &env,
+            &[],
+            "get GITHUB_TOKEN",
+            &[("passphrase", "wrong\r"); 3],
+        );
+        assert_eq!(code, Some(4), "{screen}");
+        assert!(!screen.contains(TOKEN), "{screen}");
+        let (code, screen) = on_pty(
+            &env,
+            &[],
+            "get GITHUB_TOKEN",
+            &[("passphrase", "correct horse\r")],
+        );
+        assert_eq!(code, Some(0), "{screen}");
+        assert!(screen.contains(TOKEN), "{screen}");
+
+        // Scripts give it in a 0600 file.
+        env.ok(&["lock"]);
+        let file = env.passphrase_file("passphrase", "correct horse");
+        let out = env.run(&[
+            "--passphrase-file",
+            file.to_str().expect("utf-8"),
+            "get",
+            "-n",
+            "GITHUB_TOKEN",
+        ]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN, "{out:?}");
+        env.ok(&["lock"]);
+        // The key file itself is untouched: still encrypted for ssh.
+        assert!(bscred::ssh_key::is_encrypted(&fs::read(&key).expect("key")));
+    }
 }
 
 #[test]
@@ -120,7 +136,7 @@ fn an_ssh_key_without_its_public_half_is_refused_clearly() {
     }
     let env = Env::new();
     let key = ssh_key(&env, "ed25519", "");
-    std::fs::remove_file(key.with_extension("pub")).expect("rm .pub");
+    fs::remove_file(key.with_extension("pub")).expect("rm .pub");
     let out = env.run(&[
         "init",
         "--backend",
@@ -128,7 +144,7 @@ fn an_ssh_key_without_its_public_half_is_refused_clearly() {
         "--identity",
         key.to_str().expect("path"),
     ]);
-    let text = crate::harness::assert_fails(&out, 4);
+    let text = assert_fails(&out, 4);
     assert!(text.contains(".pub"), "{text}");
     assert!(text.contains("ssh-keygen -y"), "{text}");
 }
