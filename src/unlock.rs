@@ -27,6 +27,12 @@ use crate::session_cache::{self, SessionCache};
 /// A passphrase file holds one line; anything longer is not one.
 const MAX_PASSPHRASE_FILE: u64 = 4096;
 
+/// The scrypt work factor (log2 N) of files bscred encrypts.
+const WORK_FACTOR: u8 = 18;
+
+/// The highest scrypt work factor (log2 N) accepted, as in the Go age CLI.
+const MAX_WORK_FACTOR: u8 = 22;
+
 /// Tries at a terminal prompt before giving up, as sudo and ssh do.
 const TERMINAL_TRIES: usize = 3;
 
@@ -274,7 +280,12 @@ fn decrypt(
 ) -> std::result::Result<Zeroizing<Vec<u8>>, Wrong> {
     let fail = |reason: &str| damaged(origin, reason);
     let decryptor = decryptor(origin, encrypted)?;
-    let key = age::scrypt::Identity::new(passphrase.clone());
+    let mut key = age::scrypt::Identity::new(passphrase.clone());
+    // The library's own limit is calibrated against this machine's speed
+    // at the moment (its target plus 4); on a loaded machine that falls
+    // below the 18 `age -p` writes, refusing a good file. Accept what the
+    // Go age CLI accepts.
+    key.set_max_work_factor(MAX_WORK_FACTOR);
     let mut reader = decryptor
         .decrypt(std::iter::once(&key as &dyn age::Identity))
         .map_err(|e| match e {
@@ -296,7 +307,10 @@ fn decrypt(
 /// Encrypts `plain` with `passphrase` as `age -p -a` does (armored text,
 /// so the file reads as text, as an identity file does).
 pub fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<u8>>> {
-    let recipient = age::scrypt::Recipient::new(passphrase.clone());
+    let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+    // Fixed rather than calibrated to the moment: a busy machine must not
+    // write a weaker file. 18 is what `age -p` writes (about a second).
+    recipient.set_work_factor(WORK_FACTOR);
     let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _))
         .map_err(|e| Error::io("cannot encrypt the identity")(std::io::Error::other(e)))?;
     let mut out = Zeroizing::new(Vec::new());
@@ -418,6 +432,17 @@ mod tests {
         let sealed = encrypt(b"AGE-SECRET-KEY-1X\n", &right).expect("encrypt");
         assert!(is_encrypted(&sealed));
         assert!(!String::from_utf8_lossy(&sealed).contains("AGE-SECRET-KEY"));
+        // The header's scrypt stanza: `-> scrypt SALT 18`, whatever the load.
+        let mut binary = Vec::new();
+        age::armor::ArmoredReader::new(&sealed[..])
+            .read_to_end(&mut binary)
+            .expect("armor");
+        let header = String::from_utf8_lossy(&binary[..binary.len().min(200)]).into_owned();
+        let stanza = header.lines().nth(1).expect("stanza");
+        assert!(
+            stanza.starts_with("-> scrypt ") && stanza.ends_with(" 18"),
+            "{stanza}"
+        );
         assert_eq!(
             &decrypt("id", &sealed, &right).ok().expect("decrypts")[..],
             b"AGE-SECRET-KEY-1X\n"

@@ -58,9 +58,8 @@ fn ed25519_and_rsa_keys_without_a_passphrase_are_identities() {
         );
         // No age identity of bscred's own was made.
         assert!(!env.identity_path().exists(), "{kind}");
-        let settings =
-            fs::read_to_string(env.bscred_home.join("config/profiles/default.toml"))
-                .expect("settings");
+        let settings = fs::read_to_string(env.bscred_home.join("config/profiles/default.toml"))
+            .expect("settings");
         assert!(
             settings.contains(&format!(
                 "ssh-{}",
