@@ -78,6 +78,30 @@ impl Metadata {
         }
     }
 
+    /// Records the variables of a change appended without decrypting the
+    /// store (`Store::append`): what `set` would have recorded, except that
+    /// an expiry is kept only when the change gives one, since whether the
+    /// value is the same as before cannot be told without decrypting.
+    pub fn record_change(&mut self, change: &Document, now: Timestamp) {
+        for (name, var) in &change.variables {
+            let created_at = self
+                .variables
+                .get(name.as_str())
+                .map_or(var.created_at, |old| old.created_at);
+            self.variables.insert(
+                name.to_string(),
+                VarMeta {
+                    secret: var.secret,
+                    created_at,
+                    updated_at: var.updated_at,
+                    expires_at: var.expires_at,
+                    token: None,
+                },
+            );
+        }
+        self.written_at = now;
+    }
+
     /// Reads the cache; `Ok(None)` when there is none (or it is from a newer
     /// version, or unreadable: it is only a cache, rebuilt on the next read).
     pub fn read(path: &Path) -> Option<Metadata> {

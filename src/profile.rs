@@ -344,6 +344,31 @@ impl Profile {
         Ok(snapshot.doc)
     }
 
+    /// Whether writing would ask for a passphrase: the identity file is
+    /// passphrase-protected, not unlocked in the session cache, and no
+    /// `--passphrase-file` was given. `set` then appends instead.
+    pub fn writes_need_unlock(&self) -> Result<bool> {
+        let Some(source) = self.settings.identity_source() else {
+            return Ok(false);
+        };
+        let raw = crate::identity::read_raw(&source)?;
+        crate::unlock::would_ask(&raw)
+    }
+
+    /// Stores `change` without decrypting anything (`Store::append`), and
+    /// records it in the metadata cache.
+    pub fn append(&self, change: &Document, now: Timestamp) -> Result<bool> {
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        if !self.store.append(change)? {
+            return Ok(false);
+        }
+        if let Some(mut meta) = Metadata::read(&self.metadata_path) {
+            meta.record_change(change, now);
+            meta.write(&self.metadata_path)?;
+        }
+        Ok(true)
+    }
+
     /// Creates the store with an empty document and its metadata, then
     /// reads it back: a store the identity cannot open fails here, at
     /// `init`, not at the first `get`.

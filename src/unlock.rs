@@ -161,6 +161,19 @@ pub fn cached(encrypted: &[u8]) -> Result<Option<u32>> {
     }))
 }
 
+/// Whether opening the identity file `raw` would have to ask for its
+/// passphrase: it has one, no `--passphrase-file` was given, and the session
+/// cache does not hold it.
+pub fn would_ask(raw: &[u8]) -> Result<bool> {
+    if !is_encrypted(raw) && !crate::ssh_key::is_encrypted(raw) {
+        return Ok(false);
+    }
+    if settings().passphrase_file.is_some() {
+        return Ok(false);
+    }
+    Ok(cached(raw)?.is_none())
+}
+
 /// Forgets the cached unlock of `encrypted` (its passphrase changed, or
 /// the identity was replaced).
 pub fn forget(encrypted: &[u8]) {

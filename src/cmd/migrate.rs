@@ -185,6 +185,17 @@ pub(super) fn remove_source(source: &Profile) -> Result<String> {
         }
         Backend::File => {
             let path = std::path::PathBuf::from(source.info().location);
+            // Changes written without the identity go first: the caller
+            // has copied them (migrate) or is deleting the profile (rm), and
+            // a removal interrupted after this is finished by a re-run.
+            let pending = crate::store::file::pending_dir(&path);
+            match fs::remove_dir_all(&pending) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::io(format!("cannot remove {}", pending.display()))(e));
+                }
+            }
             if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
                 // The linked file may be a team's copy in a repository:
                 // only the link is bscred's to remove.

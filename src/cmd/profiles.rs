@@ -16,6 +16,7 @@ use crate::private_fs::Lock;
 use crate::profile::{Profile, ProfileName, Settings};
 use crate::prompt;
 use crate::store::Backend;
+use crate::store::file::pending_dir;
 
 /// List the profiles, with their backend, store and next expiry
 ///
@@ -223,6 +224,11 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
                 location: from.display().to_string(),
             });
         }
+    }
+    // Changes written without the identity follow their store.
+    let (pending_from, pending_to) = (pending_dir(&from), pending_dir(&to));
+    if present(&pending_from) && !present(&pending_to) {
+        move_file(&pending_from, &pending_to)?;
     }
     profile.settings.write(&ctx.dirs, new)?;
     let metadata = ctx.dirs.metadata(old);

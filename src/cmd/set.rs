@@ -7,6 +7,7 @@ use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::prompt;
 use crate::secret::{BadValue, Secret, VarName};
+use crate::store::Document;
 use crate::target::Target;
 use crate::token::{self, Finding};
 
@@ -82,6 +83,28 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let secret_of = |stored: Option<bool>| chosen.or(stored).unwrap_or_else(|| name.looks_secret());
     let typed = !args.stdin && args.value.is_none();
     let value = checked_token(ctx, name, read_value(&args, secret_of(cached))?, typed)?;
+    // A locked passphrase-protected identity is not needed to write: the
+    // change is encrypted to the public key beside the store, and merged
+    // into it by the next command that unlocks it.
+    if let Target::Profile(profile) = &target
+        && !args.no_expires
+        && profile.writes_need_unlock()?
+    {
+        let secret = secret_of(cached);
+        if secret && args.value.is_some() {
+            return Err(argv_refusal(name, false));
+        }
+        let mut change = Document::default();
+        change.upsert(name.clone(), value.clone(), secret, expires_at, ctx.now);
+        if profile.append(&change, ctx.now)? {
+            let kind = if secret { "secret" } else { "plain" };
+            ctx.note(format!(
+                "stored {name} ({kind}) in {} without unlocking it; it is merged into the store the next time the store is unlocked",
+                target.describe()
+            ));
+            return Ok(Exit::Ok);
+        }
+    }
     let mut secret = false;
     let mut dropped_expiry = false;
     target.update(ctx.now, &mut |doc| {
@@ -91,17 +114,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             return Err(argv_refusal(name, args.team));
         }
         // An expiry belongs to a value: a new token has its own.
-        let kept = existing
-            .filter(|v| v.value.same_as(&value) && !args.no_expires)
-            .and_then(|v| v.expires_at);
-        dropped_expiry = expires_at.is_none()
-            && !args.no_expires
-            && existing.is_some_and(|v| v.expires_at.is_some() && !v.value.same_as(&value));
-        doc.upsert(
+        dropped_expiry = doc.set_value(
             name.clone(),
             value.clone(),
             secret,
-            expires_at.or(kept),
+            expires_at,
+            !args.no_expires,
             ctx.now,
         );
         Ok(())

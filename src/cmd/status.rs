@@ -25,6 +25,9 @@ struct Report {
     /// False when the store changed since the cache was written (or there
     /// is no cache yet); the next command that decrypts refreshes it.
     metadata_current: bool,
+    /// Changes `set` wrote without unlocking the identity, not yet merged
+    /// into the store (every read merges them).
+    pending_changes: usize,
     variables: Vec<Row>,
 }
 
@@ -45,6 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .as_ref()
         .is_some_and(|m| profile.metadata_is_current(m));
     let variables = cached.map(|m| m.variables).unwrap_or_default();
+    let pending = profile.store().pending_changes();
     if args.json {
         let rows = variables
             .iter()
@@ -61,6 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             backend: info.backend.to_string(),
             store: info.location.clone(),
             metadata_current: current,
+            pending_changes: pending,
             variables: rows,
         })?;
         return Ok(Exit::Ok);
@@ -73,6 +78,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         text.push_str(
             "note     the store changed since this was recorded; `bscred list` refreshes it\n",
         );
+    }
+    if pending > 0 {
+        text.push_str(&format!(
+            "pending  {pending} change{} written without unlocking, merged into the store at the next write that unlocks it\n",
+            if pending == 1 { "" } else { "s" }
+        ));
     }
     if !variables.is_empty() {
         let rows: Vec<[String; 4]> = variables

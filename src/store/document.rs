@@ -21,6 +21,11 @@ pub struct Document {
     pub format: String,
     pub version: u32,
     pub variables: BTreeMap<VarName, Variable>,
+    /// The changes written beside the store without its identity (see
+    /// `file.rs`, "pending") that this document already holds, by file
+    /// name: a change whose file outlived a crash is not applied twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_applied: Vec<String>,
     /// Fields this version does not know, kept so that a teammate with an
     /// older bscred does not wipe what a newer one recorded.
     #[serde(flatten)]
@@ -94,6 +99,7 @@ impl Default for Document {
             format: FORMAT.to_string(),
             version: VERSION,
             variables: BTreeMap::new(),
+            pending_applied: Vec::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -130,6 +136,44 @@ impl Document {
     }
 
     /// Stores a value, keeping the creation time of an existing variable.
+    /// Sets `name` as `bscred set` does: an expiry belongs to a value, so
+    /// the stored one is kept (when `keep_expiry`) only for the same value,
+    /// and `expires_at` replaces it. Returns whether an expiry was dropped.
+    pub fn set_value(
+        &mut self,
+        name: VarName,
+        value: Secret,
+        secret: bool,
+        expires_at: Option<Timestamp>,
+        keep_expiry: bool,
+        now: Timestamp,
+    ) -> bool {
+        let existing = self.variables.get(&name);
+        let kept = existing
+            .filter(|v| keep_expiry && v.value.same_as(&value))
+            .and_then(|v| v.expires_at);
+        let dropped = expires_at.is_none()
+            && keep_expiry
+            && existing.is_some_and(|v| v.expires_at.is_some() && !v.value.same_as(&value));
+        self.upsert(name, value, secret, expires_at.or(kept), now);
+        dropped
+    }
+
+    /// Applies a change written without the identity: each of its
+    /// variables is set as `bscred set` set it, at the time it was set.
+    pub fn absorb(&mut self, change: Document) {
+        for (name, var) in change.variables {
+            self.set_value(
+                name,
+                var.value,
+                var.secret,
+                var.expires_at,
+                true,
+                var.updated_at,
+            );
+        }
+    }
+
     pub fn upsert(
         &mut self,
         name: VarName,
@@ -190,6 +234,28 @@ mod tests {
         let text = String::from_utf8(doc.to_bytes().to_vec()).expect("utf-8");
         assert!(text.contains("\"team\": \"x\""), "{text}");
         assert!(text.contains("\"login\": \"octocat\""), "{text}");
+    }
+
+    #[test]
+    fn absorbing_a_change_follows_the_rules_of_set() {
+        let t1 = Timestamp::from_second(1).expect("time");
+        let t2 = Timestamp::from_second(2).expect("time");
+        let mut doc = Document::default();
+        doc.upsert(name("SAME"), secret("s"), true, Some(t2), t1);
+        doc.upsert(name("NEW"), secret("old"), true, Some(t2), t1);
+        let mut change = Document::default();
+        change.upsert(name("SAME"), secret("s"), true, None, t2);
+        change.upsert(name("NEW"), secret("new"), false, None, t2);
+        change.upsert(name("ADDED"), secret("a"), false, Some(t1), t2);
+        doc.absorb(change);
+        let var = |n: &str| &doc.variables[&name(n)];
+        // The same value keeps its expiry; a new one drops it.
+        assert_eq!(var("SAME").expires_at, Some(t2));
+        assert_eq!(var("NEW").expires_at, None);
+        assert_eq!(var("NEW").value.expose(), "new");
+        assert!(!var("NEW").secret);
+        assert_eq!((var("NEW").created_at, var("NEW").updated_at), (t1, t2));
+        assert_eq!(var("ADDED").expires_at, Some(t1));
     }
 
     #[test]

@@ -74,9 +74,19 @@ impl FileStore {
         Ok(out)
     }
 
-    fn decrypt(&self, ciphertext: &[u8]) -> Result<Document> {
+    fn decrypt(&self, ciphertext: &[u8], identity: &Identity) -> Result<Document> {
+        self.decrypt_file(&self.path, ciphertext, identity)
+    }
+
+    /// Decrypts the age file at `path` (the store, or a pending change).
+    fn decrypt_file(
+        &self,
+        path: &Path,
+        ciphertext: &[u8],
+        identity: &Identity,
+    ) -> Result<Document> {
         let corrupt = |reason: String| Error::Corrupt {
-            path: self.path.clone(),
+            path: path.to_path_buf(),
             reason,
         };
         // `age -a` writes ASCII armor, handy for a store kept in git; the
@@ -90,12 +100,11 @@ impl FileStore {
             | age::DecryptError::Io(_) => corrupt("it is not an age file".to_string()),
             other => corrupt(other.to_string()),
         })?;
-        let identity = Identity::load_from(&self.identity)?;
         let mut reader = decryptor
             .decrypt(identity.age_identities())
             .map_err(|e| match e {
                 age::DecryptError::NoMatchingKeys => Error::Decrypt {
-                    path: self.path.clone(),
+                    path: path.to_path_buf(),
                     reason: format!(
                         "it is not encrypted to the identity {}",
                         identity.source().describe()
@@ -111,7 +120,7 @@ impl FileStore {
             .map_err(|_| corrupt("it was truncated or tampered with".to_string()))?;
         Document::from_bytes(&plain).map_err(|e| match e {
             DocumentError::TooNew(version) => Error::TooNew {
-                path: self.path.clone(),
+                path: path.to_path_buf(),
                 version,
             },
             other => corrupt(other.to_string()),
@@ -143,6 +152,74 @@ impl FileStore {
         Ok((bytes, fingerprint))
     }
 
+    /// The directory of changes written without the identity (`append`):
+    /// `NAME.pending/` beside `NAME.age`. Each change is an age file
+    /// encrypted to the same recipients, holding a document of the
+    /// variables set; every read merges them in order, and the next write
+    /// that decrypts the store folds them in and deletes them. So `set`
+    /// never needs a passphrase (DESIGN "File backend").
+    fn pending_dir(&self) -> PathBuf {
+        pending_dir(&self.path)
+    }
+
+    /// The pending changes, oldest first, as (name, path). Their names
+    /// start with a zero-padded sequence number, so name order is the
+    /// order they were written in.
+    fn pending(&self) -> Result<Vec<(String, PathBuf)>> {
+        let dir = self.pending_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()))(e)),
+        };
+        let mut found = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(Error::io(format!("cannot read {}", dir.display())))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".age")
+                && !stem.starts_with('.')
+            {
+                found.push((stem.to_string(), entry.path()));
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// The store with its pending changes merged in; `doc.pending_applied`
+    /// then names every pending file the result holds. The flag says
+    /// whether any change was new to the stored document (so the next
+    /// write must happen even if the edit changes nothing).
+    fn read_merged(&self) -> Result<(Snapshot, bool)> {
+        let (ciphertext, fingerprint) = self.read_ciphertext()?;
+        let identity = Identity::load_from(&self.identity)?;
+        let mut doc = self.decrypt(&ciphertext, &identity)?;
+        let pending = self.pending()?;
+        let mut holds = Vec::new();
+        let mut absorbed = false;
+        for (name, path) in pending {
+            if !doc.pending_applied.contains(&name) {
+                let bytes = fs::read(&path)
+                    .map_err(Error::io(format!("cannot read {}", path.display())))?;
+                doc.absorb(self.decrypt_file(&path, &bytes, &identity)?);
+                absorbed = true;
+            }
+            holds.push(name);
+        }
+        doc.pending_applied = holds;
+        Ok((Snapshot { doc, fingerprint }, absorbed))
+    }
+
+    /// Deletes the pending changes `doc` holds, once it is written.
+    fn drop_pending(&self, doc: &Document) {
+        let dir = self.pending_dir();
+        for name in &doc.pending_applied {
+            let _ = fs::remove_file(dir.join(format!("{name}.age")));
+        }
+        // Only when empty: a change appended meanwhile stays.
+        let _ = fs::remove_dir(&dir);
+    }
+
     /// Encrypts and writes `doc` to `target` (see `target`).
     fn write(&self, target: &Path, doc: &Document) -> Result<()> {
         let bytes = self.encrypt(doc)?;
@@ -168,6 +245,13 @@ impl FileStore {
             location: self.path.display().to_string(),
         }
     }
+}
+
+/// The directory of changes pending for the store at `store` (see
+/// `FileStore::pending_dir`); whoever moves or deletes a store moves or
+/// deletes it too.
+pub fn pending_dir(store: &Path) -> PathBuf {
+    store.with_extension("pending")
 }
 
 /// Size and modification time: changes on every write (each write is a new
@@ -220,23 +304,22 @@ impl Store for FileStore {
     }
 
     fn read(&self) -> Result<Snapshot> {
-        let (ciphertext, fingerprint) = self.read_ciphertext()?;
-        let doc = self.decrypt(&ciphertext)?;
-        Ok(Snapshot { doc, fingerprint })
+        self.read_merged().map(|(snapshot, _)| snapshot)
     }
 
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot> {
         let _lock = Lock::acquire(&self.lock)?;
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
-        let mut doc = self.load()?;
+        let (Snapshot { mut doc, .. }, absorbed) = self.read_merged()?;
         let before = doc.clone();
         edit(&mut doc)?;
         // Nothing changed, nothing written: no new ciphertext for git to
-        // show in a shared store.
-        if doc != before {
+        // show in a shared store. Pending changes are folded in, though.
+        if doc != before || absorbed {
             self.write(&target, &doc)?;
         }
+        self.drop_pending(&doc);
         // Still under the lock: no other writer can have replaced the file.
         let fingerprint = self.fingerprint();
         Ok(Snapshot { doc, fingerprint })
@@ -246,10 +329,38 @@ impl Store for FileStore {
         let _lock = Lock::acquire(&self.lock)?;
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
-        let doc = self.load()?;
+        let (Snapshot { doc, .. }, _) = self.read_merged()?;
         self.write(&target, &doc)?;
+        self.drop_pending(&doc);
         let fingerprint = self.fingerprint();
         Ok(Snapshot { doc, fingerprint })
+    }
+
+    fn pending_changes(&self) -> usize {
+        self.pending().map_or(0, |pending| pending.len())
+    }
+
+    fn append(&self, change: &Document) -> Result<bool> {
+        let _lock = Lock::acquire(&self.lock)?;
+        if !self.exists()? {
+            return Err(self.missing());
+        }
+        let bytes = self.encrypt(change)?;
+        let dir = self.pending_dir();
+        private_fs::ensure_dir(&dir)?;
+        let next = self
+            .pending()?
+            .last()
+            .and_then(|(name, _)| name.split('-').next()?.parse::<u64>().ok())
+            .map_or(1, |seq| seq + 1);
+        // Under the lock the sequence is unique; the suffix keeps a name
+        // from ever matching one an older document lists as applied.
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!("{next:08}-{stamp:x}{:x}", std::process::id());
+        private_fs::write_new(&dir.join(format!("{name}.age")), &bytes)?;
+        Ok(true)
     }
 
     fn fingerprint(&self) -> Option<String> {

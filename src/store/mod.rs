@@ -28,6 +28,8 @@ pub use document::{Document, Variable};
 /// 7. The fingerprint in a `Snapshot` is that of the very data read or
 ///    written, so a cache built from it can never claim to be current for a
 ///    store that changed in between.
+/// 8. A change `append` accepted is in every later read, as `set` would
+///    have made it, until an `update` folds it in; none is applied twice.
 pub trait Store: fmt::Debug {
     /// Which backend this is and where its data lives.
     fn info(&self) -> StoreInfo;
@@ -43,6 +45,22 @@ pub trait Store: fmt::Debug {
 
     /// Read-modify-write under an exclusive lock; returns what was written.
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot>;
+
+    /// Records `change` (variables to set, as `set` sets them) without
+    /// reading the store, so no identity is needed; every later read
+    /// merges it, and the next `update` or `rewrite` folds it in.
+    /// `Ok(false)`: this backend has no such path (the keychain needs no
+    /// identity to write anyway).
+    fn append(&self, change: &Document) -> Result<bool> {
+        let _ = change;
+        Ok(false)
+    }
+
+    /// How many appended changes wait to be folded into the store (a
+    /// directory listing, no decryption).
+    fn pending_changes(&self) -> usize {
+        0
+    }
 
     /// Writes the document again as it is, under the lock: the file backend
     /// re-encrypts it to its current recipients.

@@ -304,3 +304,116 @@ fn identity_rotate_keeps_the_passphrase_and_loses_nothing() {
     let out = env.run(&with_file(&file, &["get", "-n", "USER_EMAIL"]));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "dev@example.com");
 }
+
+#[test]
+fn set_never_needs_the_passphrase() {
+    if !have("age") {
+        return;
+    }
+    let (env, file) = Env::protected(PASSPHRASE);
+    env.set("USER_EMAIL", "old@example.com");
+    without_cache(&env);
+    let store = fs::read(env.store_path()).expect("store");
+
+    // Locked, no terminal, no passphrase file: set still works, and the
+    // store itself is not touched.
+    let out = env.run_stdin(
+        &["set", "GITHUB_TOKEN", "--stdin", "--expires", "2026-08-30"],
+        TOKEN.as_bytes(),
+    );
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("without unlocking"),
+        "{out:?}"
+    );
+    env.set("USER_EMAIL", "new@example.com");
+    assert_eq!(fs::read(env.store_path()).expect("store"), store);
+    let pending = env.bscred_home.join("data/profiles/default.pending");
+    let changes: Vec<_> = fs::read_dir(&pending)
+        .expect("pending changes")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    for change in &changes {
+        assert_eq!(
+            fs::metadata(change).expect("change").permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            !fs::read_to_string(change)
+                .unwrap_or_default()
+                .contains(TOKEN)
+        );
+    }
+    // Status says so without decrypting; the expiry is already known.
+    let status = env.ok(&["status"]);
+    assert!(status.contains("pending  2 changes"), "{status}");
+    assert!(status.contains("2026-08-30"), "{status}");
+    // A secret on the command line is refused here too, writing nothing.
+    let text = assert_fails(&env.run(&["set", "GITHUB_TOKEN", "ghp_not_on_argv"]), 2);
+    assert!(!text.contains("ghp_not_on_argv"), "{text}");
+    assert_eq!(fs::read_dir(&pending).expect("pending").count(), 2);
+
+    // Every read merges them, in order.
+    let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+    let out = env.run(&with_file(&file, &["get", "-n", "USER_EMAIL"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "new@example.com");
+
+    // The next write that unlocks folds them into the store.
+    let out = env.run(&with_file(&file, &["set", "GITHUB_USERNAME", "octocat"]));
+    assert_success(&out);
+    assert!(!pending.exists());
+    assert!(!env.ok(&["status"]).contains("pending"));
+    let out = env.run(&with_file(&file, &["list", "--json"]));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let text = listed.to_string();
+    for name in ["GITHUB_TOKEN", "USER_EMAIL", "GITHUB_USERNAME"] {
+        assert!(text.contains(name), "{text}");
+    }
+    // And the Go age CLI reads the folded store.
+    let command = format!(
+        "age -d -i '{}' '{}'",
+        env.identity_path().display(),
+        env.store_path().display()
+    );
+    let (code, screen) = command_on_pty(
+        &env,
+        &[],
+        &command,
+        &[(
+            "Enter passphrase for identity file",
+            &format!("{PASSPHRASE}\r"),
+        )],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains(TOKEN) && screen.contains("new@example.com"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn changes_written_without_unlocking_follow_a_renamed_profile() {
+    let (env, file) = Env::protected(PASSPHRASE);
+    without_cache(&env);
+    env.set("GITHUB_USERNAME", "octocat");
+    env.ok(&["profiles", "rename", "default", "personal"]);
+    assert!(
+        env.bscred_home
+            .join("data/profiles/personal.pending")
+            .is_dir()
+    );
+    let out = env.run(&with_file(
+        &file,
+        &["-p", "personal", "get", "-n", "GITHUB_USERNAME"],
+    ));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "octocat", "{out:?}");
+    // Removing the profile removes them too.
+    env.ok(&["profiles", "rm", "personal", "--yes"]);
+    assert!(
+        !env.bscred_home
+            .join("data/profiles/personal.pending")
+            .exists()
+    );
+}

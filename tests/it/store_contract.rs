@@ -99,6 +99,40 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
         assert_eq!(Some(cheap), read.fingerprint);
     }
 
+    // 8. An appended change (written without reading the store) is in
+    // every read, applied as `set` applies it, and folded in by `update`.
+    let mut change = Document::default();
+    change.upsert(
+        name("B"),
+        Secret::new("b".to_string()).expect("valid"),
+        false,
+        None,
+        "2026-06-02T00:00:00Z".parse().expect("time"),
+    );
+    change.upsert(
+        name("APPENDED"),
+        Secret::new("new".to_string()).expect("valid"),
+        true,
+        None,
+        "2026-06-02T00:00:00Z".parse().expect("time"),
+    );
+    if store.append(&change).expect("append") {
+        assert_eq!(store.pending_changes(), 1);
+        let merged = store.read().expect("read").doc;
+        // The same value as before keeps its expiry (set's rule).
+        assert_eq!(
+            merged.variables[&name("B")].expires_at,
+            variable("b", false).expires_at
+        );
+        assert_eq!(merged.variables[&name("APPENDED")].value.expose(), "new");
+        store.update(&mut |_| Ok(())).expect("fold");
+        assert_eq!(store.pending_changes(), 0);
+        assert_eq!(store.read().expect("read").doc.variables, merged.variables);
+    } else {
+        assert_eq!(store.pending_changes(), 0);
+        assert_eq!(store.get(&name("APPENDED")).expect("get"), None);
+    }
+
     // 5. An unreadable store fails loudly and is left untouched.
     break_it();
     let after_break = store.fingerprint();
@@ -138,6 +172,60 @@ fn file_store_keeps_the_laws() {
         identity.recipients(),
     );
     check_laws(&store, &|| corrupt(&path));
+}
+
+#[test]
+fn a_folded_change_is_never_applied_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = IdentitySource::File(dir.path().join("identity.txt"));
+    let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH, None).expect("identity");
+    let path = dir.path().join("default.age");
+    let store = FileStore::new(
+        path.clone(),
+        dir.path().join("default.lock"),
+        source,
+        identity.recipients(),
+    );
+    store.create(&Document::default()).expect("create");
+    let mut change = Document::default();
+    let t = "2026-06-01T12:00:00Z".parse().expect("time");
+    change.upsert(
+        name("A"),
+        Secret::new("1".into()).expect("v"),
+        false,
+        None,
+        t,
+    );
+    assert!(store.append(&change).expect("append"));
+    // What a crash between writing the store and deleting its pending
+    // changes leaves: the change's file, already folded in.
+    let pending = bscred::store::file::pending_dir(&path);
+    let kept: Vec<_> = fs::read_dir(&pending)
+        .expect("pending")
+        .map(|e| {
+            let e = e.expect("entry");
+            (e.path(), fs::read(e.path()).expect("read"))
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    store.set(&name("A"), variable("2", false)).expect("set");
+    assert!(!pending.exists(), "folded changes are deleted");
+    fs::create_dir_all(&pending).expect("mkdir");
+    for (file, bytes) in &kept {
+        fs::write(file, bytes).expect("restore");
+    }
+    assert_eq!(
+        store
+            .get(&name("A"))
+            .expect("get")
+            .expect("A")
+            .value
+            .expose(),
+        "2"
+    );
+    // The next write deletes the leftover.
+    store.set(&name("B"), variable("b", false)).expect("set");
+    assert!(!pending.exists());
 }
 
 #[test]
