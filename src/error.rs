@@ -149,9 +149,12 @@ pub enum Error {
         hint: Option<String>,
     },
     /// The project requires variables the profile does not have.
-    #[error("profile '{profile}' lacks {} required by {}", names.join(", "), project.display())]
+    #[error("{place} {} {} required by {}", if place.starts_with("profiles") { "lack" } else { "lacks" }, names.join(", "), project.display())]
     MissingRequired {
+        /// The profile a `set` should go to (the first one).
         profile: String,
+        /// Where `env` looked: "profile 'a'", or "profiles 'a', 'b'".
+        place: String,
         names: Vec<String>,
         project: PathBuf,
         /// Whether the hint must name the profile (`-p`): it was chosen on

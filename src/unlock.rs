@@ -347,7 +347,10 @@ fn passphrase(origin: &str, kind: Kind) -> Result<(SecretString, bool)> {
         Kind::Age => format!("Passphrase for {origin} (input hidden): "),
         Kind::Ssh => format!("Enter passphrase for SSH key {origin} (input hidden): "),
     };
-    let typed = ask(&question)?;
+    let typed = ask(
+        &question,
+        "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)",
+    )?;
     Ok((typed, true))
 }
 
@@ -357,8 +360,9 @@ pub fn new_passphrase(file: Option<&Path>, what: &str) -> Result<SecretString> {
     if let Some(path) = file {
         return read_passphrase_file(path);
     }
-    let first = ask(&format!("New passphrase for {what} (input hidden): "))?;
-    if ask("The same passphrase again: ")?.expose_secret() != first.expose_secret() {
+    let hint = "run it in a terminal, or give the new passphrase in a 0600 file (--passphrase-file, or --new-passphrase-file for `passphrase change`)";
+    let first = ask(&format!("New passphrase for {what} (input hidden): "), hint)?;
+    if ask("The same passphrase again: ", hint)?.expose_secret() != first.expose_secret() {
         return Err(Error::Refused {
             message: "the two passphrases differ".to_string(),
             hint: "run it again and type the same passphrase twice".to_string(),
@@ -373,12 +377,11 @@ pub fn configured_file() -> Option<&'static Path> {
     settings().passphrase_file.as_deref()
 }
 
-fn ask(question: &str) -> Result<SecretString> {
+/// Asks on the terminal; without one, fails with `hint`.
+fn ask(question: &str, hint: &str) -> Result<SecretString> {
     let typed = crate::prompt::hidden(question).map_err(|e| Error::Locked {
         message: format!("cannot ask for the passphrase: no terminal ({e})"),
-        hint:
-            "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)"
-                .to_string(),
+        hint: hint.to_string(),
     })?;
     if typed.is_empty() {
         return Err(Error::Refused {

@@ -74,6 +74,19 @@ impl Merged {
     }
 }
 
+/// How messages name where `env` and `exec` looked: "profile 'a'", or
+/// "profiles 'a', 'b'" when several are merged.
+fn places(ctx: &Context) -> String {
+    if ctx.also.is_empty() {
+        return format!("profile '{}'", ctx.profile);
+    }
+    let names: Vec<String> = std::iter::once(&ctx.profile)
+        .chain(&ctx.also)
+        .map(|name| format!("'{name}'"))
+        .collect();
+    format!("profiles {}", names.join(", "))
+}
+
 /// The variables `env` and `exec` hand out: the project's team store first,
 /// when an allowed `.bscred.toml` names one (without the variables that run
 /// code, see `team.rs`), then the profile, then any further profiles (`-p a
@@ -142,6 +155,7 @@ pub(super) fn selected<'d>(
         if !missing.is_empty() {
             return Err(Error::MissingRequired {
                 profile: ctx.profile.to_string(),
+                place: places(ctx),
                 names: missing,
                 project: project.path.clone(),
                 name_profile: ctx.profile_source == ProfileSource::Option,
@@ -158,7 +172,7 @@ pub(super) fn selected<'d>(
             .get_key_value(name)
             .ok_or_else(|| Error::VarNotFound {
                 name: name.to_string(),
-                place: format!("profile '{}'", ctx.profile),
+                place: places(ctx),
             })?;
         if !vars.iter().any(|(n, _)| *n == name) {
             vars.push((name, var));

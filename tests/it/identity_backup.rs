@@ -288,3 +288,53 @@ fn rotate_gives_every_profile_of_the_identity_the_new_key_and_keeps_teammates() 
     }
     assert_eq!(env.ok(&["-p", "team", "get", "SHARED"]), "team\n");
 }
+
+#[test]
+fn a_passphrase_backup_without_a_terminal_takes_a_passphrase_file() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    let backup = env.home.join("backup.age");
+    let backup_arg = backup.to_str().expect("utf-8");
+    let text = assert_fails(
+        &env.run(&["identity", "export", "--passphrase", backup_arg]),
+        4,
+    );
+    assert!(
+        text.contains("no terminal") && text.contains("--passphrase-file"),
+        "{text}"
+    );
+    assert!(!backup.exists());
+
+    let file = env.passphrase_file("backup-passphrase", "correct horse");
+    let file_arg = file.to_str().expect("utf-8");
+    let out = env.run(&[
+        "--passphrase-file",
+        file_arg,
+        "identity",
+        "export",
+        "--passphrase",
+        backup_arg,
+    ]);
+    assert_success(&out);
+    assert!(
+        fs::read_to_string(&backup)
+            .expect("backup")
+            .starts_with("-----BEGIN AGE ENCRYPTED FILE-----")
+    );
+    // Restored elsewhere with the same file, and it opens the store.
+    let restored = env.home.join("restored.age");
+    let out = env.run(&[
+        "--passphrase-file",
+        file_arg,
+        "identity",
+        "import",
+        backup_arg,
+        "--to",
+        restored.to_str().expect("utf-8"),
+    ]);
+    assert_success(&out);
+    assert_eq!(
+        fs::read(&restored).expect("restored"),
+        fs::read(&backup).expect("backup")
+    );
+}

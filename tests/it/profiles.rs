@@ -56,6 +56,14 @@ fn exec_merges_profiles_in_order_and_warns_when_values_differ() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["AUTH_GITHUB_CLIENT_SECRET"], "team-secret");
     assert_eq!(json["GITHUB_TOKEN"], TOKEN);
+
+    // A name in none of them: the message names every profile looked in.
+    let out = env.run(&["-q", "-p", "default", "-p", "team", "env", "--only", "NOPE"]);
+    let text = assert_fails(&out, 3);
+    assert!(
+        text.contains("no variable NOPE in profiles 'default', 'team'"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -76,6 +84,18 @@ fn a_project_file_can_list_profiles() {
     ]);
     assert_success(&out);
     assert_eq!(out.stdout, b"team-secret");
+    // A required variable neither holds: both are named.
+    fs::write(
+        env.work.join(".bscred.toml"),
+        "profiles = [\"default\", \"team\"]\nrequired = [\"USER_EMAIL\"]\n",
+    )
+    .expect("write");
+    env.ok(&["allow"]);
+    let text = assert_fails(&env.run(&["-q", "env"]), 3);
+    assert!(
+        text.contains("profiles 'default', 'team' lack USER_EMAIL"),
+        "{text}"
+    );
     // `profile` and `profiles` together are a mistake, said when allowing.
     fs::write(
         env.work.join(".bscred.toml"),
