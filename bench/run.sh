@@ -86,9 +86,9 @@ BSCRED_HOME="$pp" "$bin" set USER_DISPLAY_NAME "Mona Lisa Octocat"
 BSCRED_HOME="$pp" "$bin" set USER_EMAIL mona@example.com
 echo
 echo "## Passphrase-protected identity, 4 variables"
-if BSCRED_HOME="$pp" "$bin" --passphrase-file "$work/passphrase" unlock 2>&1 | grep -q minutes; then
+if BSCRED_QUIET= BSCRED_HOME="$pp" "$bin" --passphrase-file "$work/passphrase" unlock 2>&1 | grep -q minutes; then
     hyperfine -N --warmup 20 --min-runs 300 --export-markdown "$work/pp.md" \
-        -n 'bscred exec -- true (plain identity)' "$bin exec -- true" \
+        -n 'bscred exec -- true (plain identity)' "env BSCRED_HOME=$BSCRED_HOME $bin exec -- true" \
         -n 'bscred exec -- true (passphrase, unlocked: session cache)' "env BSCRED_HOME=$pp $bin exec -- true" >/dev/null
     cat "$work/pp.md"
 else
