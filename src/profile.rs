@@ -237,14 +237,17 @@ impl Profile {
             reason: format!("it names no {what}"),
         };
         let store: Box<dyn Store> = match settings.backend {
-            Backend::File => Box::new(FileStore::new(
-                dirs.profile_store(name),
-                dirs.lock(name),
-                settings
-                    .identity_source()
-                    .ok_or_else(|| incomplete("identity"))?,
-                settings.recipients.clone(),
-            )),
+            Backend::File => Box::new(
+                FileStore::new(
+                    dirs.profile_store(name),
+                    dirs.lock(name),
+                    settings
+                        .identity_source()
+                        .ok_or_else(|| incomplete("identity"))?,
+                    settings.recipients.clone(),
+                )
+                .with_pending_changes(),
+            ),
             Backend::Keychain => Box::new(KeychainStore::new(
                 name.as_str(),
                 settings

@@ -227,7 +227,17 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     }
     // Changes written without the identity follow their store.
     let (pending_from, pending_to) = (pending_dir(&from), pending_dir(&to));
-    if present(&pending_from) && !present(&pending_to) {
+    if present(&pending_from) {
+        if present(&pending_to) {
+            return Err(Error::Refused {
+                message: format!(
+                    "{} already exists, so the changes in {} cannot follow the store",
+                    pending_to.display(),
+                    pending_from.display()
+                ),
+                hint: "move it away, then run the rename again to finish it".to_string(),
+            });
+        }
         move_file(&pending_from, &pending_to)?;
     }
     profile.settings.write(&ctx.dirs, new)?;

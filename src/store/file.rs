@@ -27,6 +27,12 @@ pub struct FileStore {
     lock: PathBuf,
     identity: IdentitySource,
     recipients: Vec<String>,
+    /// Whether changes written without the identity are kept beside the
+    /// store (`append`): only for the user's own profile stores, in
+    /// bscred's private data directory. A store in a repository (the team
+    /// store) never reads a `.pending` directory: anyone who can commit
+    /// could point one anywhere.
+    pending: bool,
 }
 
 impl FileStore {
@@ -44,7 +50,15 @@ impl FileStore {
             lock,
             identity,
             recipients,
+            pending: false,
         }
+    }
+
+    /// The same store, keeping changes written without the identity in
+    /// `NAME.pending/` (see `pending_dir`).
+    pub fn with_pending_changes(mut self) -> Self {
+        self.pending = true;
+        self
     }
 
     fn encrypt(&self, doc: &Document) -> Result<Vec<u8>> {
@@ -166,7 +180,19 @@ impl FileStore {
     /// start with a zero-padded sequence number, so name order is the
     /// order they were written in.
     fn pending(&self) -> Result<Vec<(String, PathBuf)>> {
+        if !self.pending {
+            return Ok(Vec::new());
+        }
         let dir = self.pending_dir();
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if !meta.is_dir() => {
+                return Err(Error::Corrupt {
+                    path: dir,
+                    reason: "it should be a directory of pending changes".to_string(),
+                });
+            }
+            _ => {}
+        }
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -191,23 +217,40 @@ impl FileStore {
     /// whether any change was new to the stored document (so the next
     /// write must happen even if the edit changes nothing).
     fn read_merged(&self) -> Result<(Snapshot, bool)> {
-        let (ciphertext, fingerprint) = self.read_ciphertext()?;
+        // Unlocked first: with a passphrase that can take a while, and the
+        // steps below should follow each other closely.
         let identity = Identity::load_from(&self.identity)?;
-        let mut doc = self.decrypt(&ciphertext, &identity)?;
-        let pending = self.pending()?;
-        let mut holds = Vec::new();
-        let mut absorbed = false;
-        for (name, path) in pending {
-            if !doc.pending_applied.contains(&name) {
-                let bytes = fs::read(&path)
-                    .map_err(Error::io(format!("cannot read {}", path.display())))?;
-                doc.absorb(self.decrypt_file(&path, &bytes, &identity)?);
-                absorbed = true;
+        // Readers take no lock. Listing the changes before reading the
+        // store means a change folded in meanwhile is either in the store
+        // read (and skipped by name) or its file is gone: then read again.
+        for _ in 0..10 {
+            let pending = self.pending()?;
+            let (ciphertext, fingerprint) = self.read_ciphertext()?;
+            let mut doc = self.decrypt(&ciphertext, &identity)?;
+            let mut holds = Vec::new();
+            let mut absorbed = false;
+            let mut vanished = false;
+            for (name, path) in pending {
+                if !doc.pending_applied.contains(&name) {
+                    let Some(bytes) = read_change(&path)? else {
+                        vanished = true;
+                        break;
+                    };
+                    doc.absorb(self.decrypt_file(&path, &bytes, &identity)?);
+                    absorbed = true;
+                }
+                holds.push(name);
             }
-            holds.push(name);
+            if vanished {
+                continue;
+            }
+            doc.pending_applied = holds;
+            return Ok((Snapshot { doc, fingerprint }, absorbed));
         }
-        doc.pending_applied = holds;
-        Ok((Snapshot { doc, fingerprint }, absorbed))
+        Err(Error::Refused {
+            message: format!("{} kept changing while it was read", self.path.display()),
+            hint: "run the command again".to_string(),
+        })
     }
 
     /// Deletes the pending changes `doc` holds, once it is written.
@@ -245,6 +288,32 @@ impl FileStore {
             location: self.path.display().to_string(),
         }
     }
+}
+
+/// The bytes of a pending change: a regular file of at most a store's size
+/// (never a FIFO or a device). `None` when it is gone: folded in by a
+/// writer since it was listed.
+fn read_change(path: &Path) -> Result<Option<Vec<u8>>> {
+    let fail = Error::io(format!("cannot read {}", path.display()));
+    let file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fail(e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(Error::io(format!("cannot read {}", path.display())))?;
+    if !meta.is_file() || meta.len() > MAX_STORE_BYTES {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            reason: "it is not a pending change bscred wrote".to_string(),
+        });
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_STORE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(Error::io(format!("cannot read {}", path.display())))?;
+    Ok(Some(bytes))
 }
 
 /// The directory of changes pending for the store at `store` (see
@@ -300,6 +369,18 @@ impl Store for FileStore {
                     .to_string(),
             });
         }
+        // Changes left from a store that is gone would be merged into
+        // this new one.
+        if self.pending && fs::symlink_metadata(self.pending_dir()).is_ok() {
+            return Err(Error::Refused {
+                message: format!(
+                    "{} holds changes for an earlier store of this name",
+                    self.pending_dir().display()
+                ),
+                hint: "move it away (or delete it, if that store is gone for good), then run init again"
+                    .to_string(),
+            });
+        }
         self.write(&self.path, doc)
     }
 
@@ -341,6 +422,9 @@ impl Store for FileStore {
     }
 
     fn append(&self, change: &Document) -> Result<bool> {
+        if !self.pending {
+            return Ok(false);
+        }
         let _lock = Lock::acquire(&self.lock)?;
         if !self.exists()? {
             return Err(self.missing());

@@ -170,7 +170,8 @@ fn file_store_keeps_the_laws() {
         dir.path().join("state/default.lock"),
         source,
         identity.recipients(),
-    );
+    )
+    .with_pending_changes();
     check_laws(&store, &|| corrupt(&path));
 }
 
@@ -185,7 +186,8 @@ fn a_folded_change_is_never_applied_twice() {
         dir.path().join("default.lock"),
         source,
         identity.recipients(),
-    );
+    )
+    .with_pending_changes();
     store.create(&Document::default()).expect("create");
     let mut change = Document::default();
     let t = "2026-06-01T12:00:00Z".parse().expect("time");

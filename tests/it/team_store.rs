@@ -598,3 +598,44 @@ fn the_team_can_be_gathered_before_the_first_secret() {
     assert_success(&alice.run_in(&project, &["set", "--team", "TEAM_NOTE", "x"]));
     assert!(age_reads(&bob.identity_path(), &project.join(STORE)));
 }
+
+/// A committed `team.pending` (a link to the user's own profile stores, or a
+/// FIFO) is not a place bscred reads or deletes: only the user's own profile
+/// stores keep changes written without the identity.
+#[test]
+fn a_pending_directory_beside_the_team_store_is_never_read_or_emptied() {
+    let user = Env::initialised();
+    user.set("GITHUB_TOKEN", TOKEN);
+    let project = project_with(&user, &store_is(STORE));
+    user.run_in(&project, &["allow"]);
+    assert_success(&run_stdin_in(
+        &user,
+        &project,
+        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
+        CLIENT_ID,
+    ));
+    let profiles = user.bscred_home.join("data/profiles");
+    std::os::unix::fs::symlink(&profiles, project.join(".bscred/team.pending")).expect("symlink");
+    let own_store = fs::read(user.store_path()).expect("store");
+
+    let listed = user.run_in(&project, &["list", "--team"]);
+    assert_success(&listed);
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("GITHUB_TOKEN"));
+    assert_success(&run_stdin_in(
+        &user,
+        &project,
+        &["set", "--team", "OTHER", "--stdin"],
+        "x",
+    ));
+    // The personal store is where it was, and the team store holds only
+    // the team's variables.
+    assert_eq!(fs::read(user.store_path()).expect("store"), own_store);
+    let (json, _) = json_env(&user, &project);
+    assert_eq!(json["GITHUB_TOKEN"], TOKEN);
+    let team = user.run_in(&project, &["list", "--team", "--json"]);
+    let text = String::from_utf8_lossy(&team.stdout);
+    assert!(
+        text.contains("OTHER") && !text.contains("GITHUB_TOKEN"),
+        "{text}"
+    );
+}
