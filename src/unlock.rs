@@ -14,7 +14,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -81,10 +81,18 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
 /// `origin`): from the session cache, or decrypted with a passphrase and
 /// then cached.
 pub fn open(origin: &str, encrypted: &[u8], kind: Kind) -> Result<Zeroizing<Vec<u8>>> {
+    // One command may open the same identity more than once (a profile and
+    // the team store, each profile `identity rotate` re-encrypts): ask once.
+    if let Some(plain) = remembered(encrypted) {
+        return Ok(plain);
+    }
     let cache = cache()?;
     if let Some(cache) = &cache {
         match cache.get(encrypted) {
-            Ok(Some(plain)) => return Ok(plain),
+            Ok(Some(plain)) => {
+                remember_here(encrypted, &plain);
+                return Ok(plain);
+            }
             Ok(None) => {}
             Err(refused) => say_refused_once(&refused),
         }
@@ -93,7 +101,35 @@ pub fn open(origin: &str, encrypted: &[u8], kind: Kind) -> Result<Zeroizing<Vec<
     if let Some(cache) = &cache {
         keep(cache, encrypted, &plain);
     }
+    remember_here(encrypted, &plain);
     Ok(plain)
+}
+
+/// Identities this process has unlocked, by a hash of their encrypted
+/// file, for the rest of the command (a few hundred bytes each; wiped when
+/// replaced, and the process is short-lived).
+static UNLOCKED: Mutex<Vec<([u8; 32], Zeroizing<Vec<u8>>)>> = Mutex::new(Vec::new());
+
+fn digest(encrypted: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(encrypted).into()
+}
+
+fn remembered(encrypted: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let key = digest(encrypted);
+    let unlocked = UNLOCKED.lock().ok()?;
+    unlocked
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, plain)| plain.clone())
+}
+
+fn remember_here(encrypted: &[u8], plain: &Zeroizing<Vec<u8>>) {
+    if let Ok(mut unlocked) = UNLOCKED.lock() {
+        let key = digest(encrypted);
+        unlocked.retain(|(k, _)| *k != key);
+        unlocked.push((key, plain.clone()));
+    }
 }
 
 /// Unlocks `encrypted` with a freshly given passphrase, bypassing the
@@ -197,6 +233,7 @@ fn cache() -> Result<Option<SessionCache>> {
 /// Caches `plain`, the identity just encrypted as `encrypted` (by `init`
 /// or a passphrase change), when the cache is on.
 pub fn remember(encrypted: &[u8], plain: &[u8]) -> Result<()> {
+    remember_here(encrypted, &Zeroizing::new(plain.to_vec()));
     if let Some(cache) = cache()? {
         keep(&cache, encrypted, plain);
     }
@@ -347,10 +384,13 @@ fn passphrase(origin: &str, kind: Kind) -> Result<(SecretString, bool)> {
         Kind::Age => format!("Passphrase for {origin} (input hidden): "),
         Kind::Ssh => format!("Enter passphrase for SSH key {origin} (input hidden): "),
     };
-    let typed = ask(
-        &question,
-        "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)",
-    )?;
+    // An empty answer is a wrong passphrase, tried like any other.
+    let hint = if matches!(cache(), Ok(Some(_))) {
+        "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)"
+    } else {
+        "pass --passphrase-file PATH (a 0600 file), or run it in a terminal (the session cache is off, so `bscred unlock` keeps nothing)"
+    };
+    let typed = ask(&question, hint)?;
     Ok((typed, true))
 }
 
@@ -362,6 +402,12 @@ pub fn new_passphrase(file: Option<&Path>, what: &str) -> Result<SecretString> {
     }
     let hint = "run it in a terminal, or give the new passphrase in a 0600 file (--passphrase-file, or --new-passphrase-file for `passphrase change`)";
     let first = ask(&format!("New passphrase for {what} (input hidden): "), hint)?;
+    if first.expose_secret().is_empty() {
+        return Err(Error::Refused {
+            message: "the passphrase is empty".to_string(),
+            hint: "type a passphrase; an empty one protects nothing".to_string(),
+        });
+    }
     if ask("The same passphrase again: ", hint)?.expose_secret() != first.expose_secret() {
         return Err(Error::Refused {
             message: "the two passphrases differ".to_string(),
@@ -383,12 +429,6 @@ fn ask(question: &str, hint: &str) -> Result<SecretString> {
         message: format!("cannot ask for the passphrase: no terminal ({e})"),
         hint: hint.to_string(),
     })?;
-    if typed.is_empty() {
-        return Err(Error::Refused {
-            message: "the passphrase is empty".to_string(),
-            hint: "type the passphrase; an empty one protects nothing".to_string(),
-        });
-    }
     Ok(SecretString::from(typed.to_string()))
 }
 

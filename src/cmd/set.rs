@@ -90,12 +90,22 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         && !args.no_expires
         && profile.writes_need_unlock()?
     {
-        let secret = secret_of(cached);
-        if secret && args.value.is_some() {
+        // Without the document, the flag of a stored variable is known only
+        // from a current metadata cache; when it is not known, a value on
+        // the command line is refused unless --plain says it is not secret.
+        let known = profile
+            .cached_metadata()
+            .filter(|meta| profile.metadata_is_current(meta))
+            .map(|meta| meta.variables.get(name.as_str()).map(|v| v.secret));
+        let secret = secret_of(known.flatten());
+        if args.value.is_some() && chosen != Some(false) && (secret || known.is_none()) {
             return Err(argv_refusal(name, false));
         }
         let mut change = Document::default();
         change.upsert(name.clone(), value.clone(), secret, expires_at, ctx.now);
+        if chosen.is_some() {
+            change.mark_flag_given(name);
+        }
         if profile.append(&change, ctx.now)? {
             let kind = if secret { "secret" } else { "plain" };
             ctx.note(format!(

@@ -15,6 +15,10 @@ pub const FORMAT: &str = "bscred-profile";
 /// The newest document version this build reads and writes.
 pub const VERSION: u32 = 1;
 
+/// The field of a variable in a pending change that says its secret flag
+/// was chosen (`--secret`/`--plain`), not guessed; never stored in a store.
+const FLAG_GIVEN: &str = "flag_given";
+
 /// All variables of one profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
@@ -159,14 +163,31 @@ impl Document {
         dropped
     }
 
+    /// Marks, in a change written without the identity, that `set` was
+    /// told `--secret` or `--plain` for `name`: only then does the change's
+    /// flag replace the stored one.
+    pub fn mark_flag_given(&mut self, name: &VarName) {
+        if let Some(var) = self.variables.get_mut(name) {
+            var.extra
+                .insert(FLAG_GIVEN.to_string(), serde_json::Value::Bool(true));
+        }
+    }
+
     /// Applies a change written without the identity: each of its
-    /// variables is set as `bscred set` set it, at the time it was set.
+    /// variables is set as `bscred set` set it, at the time it was set. A
+    /// stored variable keeps its secret flag unless the change was told
+    /// otherwise (the flag in a change is a guess made without the
+    /// document, and must never turn a secret plain).
     pub fn absorb(&mut self, change: Document) {
         for (name, var) in change.variables {
+            let secret = match self.variables.get(&name) {
+                Some(stored) if !var.extra.contains_key(FLAG_GIVEN) => stored.secret,
+                _ => var.secret,
+            };
             self.set_value(
                 name,
                 var.value,
-                var.secret,
+                secret,
                 var.expires_at,
                 true,
                 var.updated_at,
@@ -253,9 +274,23 @@ mod tests {
         assert_eq!(var("SAME").expires_at, Some(t2));
         assert_eq!(var("NEW").expires_at, None);
         assert_eq!(var("NEW").value.expose(), "new");
-        assert!(!var("NEW").secret);
+        // The change's flag was a guess: the stored one stands.
+        assert!(var("NEW").secret);
         assert_eq!((var("NEW").created_at, var("NEW").updated_at), (t1, t2));
         assert_eq!(var("ADDED").expires_at, Some(t1));
+
+        // A guessed flag never turns a stored secret plain; a chosen one does.
+        assert!(var("SAME").secret);
+        let mut guessed = Document::default();
+        guessed.upsert(name("SAME"), secret("s2"), false, None, t2);
+        doc.absorb(guessed);
+        assert!(doc.variables[&name("SAME")].secret);
+        let mut chosen = Document::default();
+        chosen.upsert(name("SAME"), secret("s3"), false, None, t2);
+        chosen.mark_flag_given(&name("SAME"));
+        doc.absorb(chosen);
+        assert!(!doc.variables[&name("SAME")].secret);
+        assert!(doc.variables[&name("SAME")].extra.is_empty());
     }
 
     #[test]

@@ -417,3 +417,83 @@ fn changes_written_without_unlocking_follow_a_renamed_profile() {
             .exists()
     );
 }
+
+#[test]
+fn a_locked_set_never_turns_a_secret_plain() {
+    let (env, file) = Env::protected(PASSPHRASE);
+    let out = env.run_stdin(
+        &["set", "DATABASE_URL", "--secret", "--stdin"],
+        b"postgres://u:OLD@h/db",
+    );
+    assert_success(&out);
+    without_cache(&env);
+    // The metadata cache is only a cache: without it, nothing tells a
+    // locked `set` that the variable is secret.
+    fs::remove_dir_all(env.bscred_home.join("state")).expect("rm state");
+    let text = assert_fails(
+        &env.run(&["set", "DATABASE_URL", "postgres://u:NEWPW@h/db"]),
+        2,
+    );
+    assert!(!text.contains("NEWPW"), "{text}");
+    let out = env.run_stdin(
+        &["set", "DATABASE_URL", "--stdin"],
+        b"postgres://u:NEWPW@h/db",
+    );
+    assert_success(&out);
+    let out = env.run(&with_file(&file, &["list", "--json"]));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let var = listed["variables"]
+        .as_array()
+        .and_then(|vars| vars.iter().find(|v| v["name"] == "DATABASE_URL"))
+        .expect("listed");
+    assert_eq!(var["secret"], true, "{listed}");
+    let out = env.run(&with_file(&file, &["get", "-n", "DATABASE_URL"]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "postgres://u:NEWPW@h/db"
+    );
+    // Told --plain, it is plain (as an unlocked set would make it).
+    let out = env.run(&["set", "DATABASE_URL", "--plain", "postgres://u:PLAIN@h/db"]);
+    assert_success(&out);
+    let out = env.run(&with_file(&file, &["list", "--json"]));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let var = listed["variables"]
+        .as_array()
+        .and_then(|vars| vars.iter().find(|v| v["name"] == "DATABASE_URL"))
+        .expect("listed");
+    assert_eq!(var["secret"], false, "{listed}");
+}
+
+#[test]
+fn one_command_asks_for_the_passphrase_once() {
+    let (env, file) = Env::protected(PASSPHRASE);
+    env.set("GITHUB_TOKEN", TOKEN);
+    let out = env.run(&with_file(
+        &file,
+        &["-p", "second", "init", "--backend", "file"],
+    ));
+    assert_success(&out);
+    let out = env.run_stdin(
+        &["-p", "second", "set", "USER_EMAIL", "--stdin"],
+        b"dev@example.com",
+    );
+    assert_success(&out);
+    without_cache(&env);
+    // Rotation re-encrypts both profiles, each read with the identity file
+    // (and then with its new version): one question on the terminal.
+    let (code, screen) = on_pty(
+        &env,
+        &[],
+        "identity rotate",
+        &[("Passphrase for", &format!("{PASSPHRASE}\r"))],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(screen.matches("Passphrase for").count(), 1, "{screen}");
+    let out = env.run(&with_file(
+        &file,
+        &["-p", "second", "get", "-n", "USER_EMAIL"],
+    ));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "dev@example.com");
+    let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_TOKEN"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+}
