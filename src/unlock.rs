@@ -108,7 +108,10 @@ pub fn open(origin: &str, encrypted: &[u8], kind: Kind) -> Result<Zeroizing<Vec<
 /// Identities this process has unlocked, by a hash of their encrypted
 /// file, for the rest of the command (a few hundred bytes each; wiped when
 /// replaced, and the process is short-lived).
-static UNLOCKED: Mutex<Vec<([u8; 32], Zeroizing<Vec<u8>>)>> = Mutex::new(Vec::new());
+static UNLOCKED: Mutex<Vec<Unlocked>> = Mutex::new(Vec::new());
+
+/// A hash of an encrypted identity file, and its text.
+type Unlocked = ([u8; 32], Zeroizing<Vec<u8>>);
 
 fn digest(encrypted: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
