@@ -7,9 +7,11 @@
 //! filtered.
 //!
 //! The test for a name is whether setting it, with nothing else, makes a
-//! program the developer runs anyway (their shell, node, git, python, ssh,
-//! the dynamic loader) load or run something the value chooses. Names that
-//! merely change behaviour (`TZ`, `LANG`, `GIT_AUTHOR_NAME`) stay allowed.
+//! program the developer runs anyway (their shell, node, yarn, git, python,
+//! ssh, a compiler, the dynamic loader) load or run something the value
+//! chooses — or send their traffic, tokens included, where the value says
+//! (proxies, trusted certificates, TLS checks off). Names that merely change
+//! behaviour (`TZ`, `LANG`, `GIT_AUTHOR_NAME`) stay allowed.
 //! Matching ignores case: Windows treats names so, and npm reads its
 //! `npm_config_*` variables in either case.
 
@@ -118,6 +120,86 @@ const NAMES: &[(&str, &str)] = &[
     ("LESSOPEN", "less runs it on every file it opens"),
     ("LESSCLOSE", "less runs it on every file it closes"),
     ("BROWSER", "xdg-open, gh and others run it to open a link"),
+    ("GH_EDITOR", "gh runs it to edit text"),
+    ("GH_PAGER", "gh pipes output through it"),
+    ("GH_BROWSER", "gh runs it to open a link"),
+    ("FCEDIT", "the shell's fc runs it"),
+    ("SUDO_ASKPASS", "sudo -A runs it to ask for a password"),
+    (
+        "GIT_COMMON_DIR",
+        "git reads config and hooks from the directory it names",
+    ),
+    // zsh and bash completion.
+    ("PROMPT", "zsh expands it like PS1"),
+    ("RPROMPT", "zsh expands it like PS1"),
+    ("RPS1", "zsh expands it like PS1"),
+    ("RPS2", "zsh expands it like PS1"),
+    (
+        "XDG_DATA_DIRS",
+        "bash-completion sources completion scripts from these directories",
+    ),
+    (
+        "BASH_COMPLETION_USER_DIR",
+        "bash-completion sources completion scripts from it",
+    ),
+    // More runtimes.
+    (
+        "NODE_REPL_EXTERNAL_MODULE",
+        "node loads this module instead of its REPL",
+    ),
+    (
+        "PYTHONUSERBASE",
+        "python imports from its site-packages, so a module can be shadowed",
+    ),
+    (
+        "DOTNET_STARTUP_HOOKS",
+        ".NET loads these assemblies at start",
+    ),
+    // Compilers and make, which `yarn install` runs for native modules.
+    (
+        "CC",
+        "node-gyp, make and configure run it as the C compiler",
+    ),
+    (
+        "CXX",
+        "node-gyp, make and configure run it as the C++ compiler",
+    ),
+    ("CPP", "make and configure run it as the preprocessor"),
+    ("LD", "make and configure run it as the linker"),
+    ("MAKE", "node-gyp and npm run it"),
+    ("MAKEFLAGS", "make takes options, such as --eval, from it"),
+    // Where traffic goes, and whether TLS is checked: a token in a request
+    // goes wherever these say.
+    (
+        "HTTP_PROXY",
+        "HTTP clients send requests, tokens included, through it",
+    ),
+    ("HTTPS_PROXY", "HTTPS clients send requests through it"),
+    ("ALL_PROXY", "curl and others send requests through it"),
+    ("FTP_PROXY", "clients send requests through it"),
+    (
+        "NODE_TLS_REJECT_UNAUTHORIZED",
+        "0 turns off node's certificate checks",
+    ),
+    (
+        "NODE_EXTRA_CA_CERTS",
+        "node trusts these certificates, so a proxy can read HTTPS",
+    ),
+    (
+        "SSL_CERT_FILE",
+        "OpenSSL-based clients trust these certificates",
+    ),
+    (
+        "SSL_CERT_DIR",
+        "OpenSSL-based clients trust these certificates",
+    ),
+    ("CURL_CA_BUNDLE", "curl trusts these certificates"),
+    (
+        "REQUESTS_CA_BUNDLE",
+        "python requests trusts these certificates",
+    ),
+    ("GIT_SSL_NO_VERIFY", "git stops checking certificates"),
+    ("GIT_SSL_CAINFO", "git trusts these certificates"),
 ];
 
 /// Prefixes refused, each with why every name under it runs code.
@@ -137,6 +219,23 @@ const PREFIXES: &[(&str, &str)] = &[
     (
         "NPM_CONFIG_",
         "npm and yarn config such as script-shell and node-options",
+    ),
+    (
+        "YARN_",
+        "yarn settings such as YARN_YARN_PATH, the script yarn runs instead of itself",
+    ),
+    (
+        "COREPACK_",
+        "corepack settings, such as the registry it downloads yarn and pnpm from",
+    ),
+    (
+        "OPENSSL_",
+        "OpenSSL loads engines and providers (shared objects) named in OPENSSL_CONF and OPENSSL_MODULES",
+    ),
+    ("CORECLR_", ".NET loads the profiler these name"),
+    (
+        "BSCRED_",
+        "bscred's own settings: where it keeps your stores, which profile, where tokens are sent to be verified",
     ),
 ];
 
@@ -167,6 +266,15 @@ mod tests {
             "GIT_CONFIG_KEY_0",
             "npm_config_script_shell",
             "path",
+            "YARN_YARN_PATH",
+            "COREPACK_NPM_REGISTRY",
+            "BSCRED_GITHUB_API_URL",
+            "BSCRED_HOME",
+            "https_proxy",
+            "NODE_TLS_REJECT_UNAUTHORIZED",
+            "OPENSSL_CONF",
+            "CC",
+            "PROMPT",
         ] {
             assert!(runs_code(name), "{name}");
         }
@@ -183,6 +291,9 @@ mod tests {
             "PATHNAME",
             "LANG",
             "TZ",
+            "NO_PROXY",
+            "CCACHE_DIR_NAME_IS_NOT_CC",
+            "PROMPTLY",
         ] {
             assert!(!runs_code(name), "{name}");
         }
