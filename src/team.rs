@@ -90,6 +90,57 @@ impl TeamStore {
         }))
     }
 
+    /// Every team store this user has read or written before (each leaves
+    /// a names-only cache in the state directory) that is still where it
+    /// was, opened with `identity`: `identity rotate` must move them to the
+    /// new key before the old one is gone.
+    pub fn known(ctx: &Context, identity: &IdentitySource) -> Result<Vec<TeamStore>> {
+        let dir = ctx.dirs.state.join("metadata");
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()))(e)),
+        };
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(id) = name
+                .strip_prefix("team-")
+                .and_then(|rest| rest.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            let Some(meta) = Metadata::read(&entry.path()) else {
+                continue;
+            };
+            let path = PathBuf::from(&meta.store);
+            if !path.is_file() {
+                continue;
+            }
+            found.push(TeamStore {
+                shown: path.clone(),
+                recipients_path: path.with_extension("recipients"),
+                project_file: path.clone(),
+                path,
+                identity: Some(identity.clone()),
+                profile: ctx.profile.to_string(),
+                lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
+                metadata: entry.path(),
+                now: ctx.now,
+            });
+        }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(found)
+    }
+
+    /// Whether the recipients file lists any of `keys`.
+    pub fn lists_any(&self, keys: &[String]) -> bool {
+        self.read_recipients()
+            .ok()
+            .flatten()
+            .is_some_and(|lines| recipient_keys(&lines).iter().any(|key| keys.contains(key)))
+    }
+
     /// The team store, for the commands given `--team`: there must be one.
     pub fn required(ctx: &Context) -> Result<TeamStore> {
         TeamStore::in_project(ctx)?.ok_or_else(|| Error::Refused {

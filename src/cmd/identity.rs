@@ -12,6 +12,7 @@ use crate::error::{Error, Exit, Result};
 use crate::identity::{self, Identity, IdentitySource};
 use crate::private_fs::{self, Lock};
 use crate::profile::Profile;
+use crate::team::{TeamStore, add_line, remove_line};
 use crate::unlock;
 
 /// Back up, restore or rotate the age identity that decrypts your stores
@@ -185,6 +186,12 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     }
     let old_keys = old.recipients();
     let (users, _locks) = users_of(ctx, &path)?;
+    // Team stores list the key in a recipients file in their repository:
+    // each must learn the new key while the old one still opens it.
+    let teams: Vec<TeamStore> = TeamStore::known(ctx, &source)?
+        .into_iter()
+        .filter(|team| team.lists_any(&old_keys))
+        .collect();
     let (public, both_text, fresh_text) = identity::rotation(&text, ctx.now);
     // A protected identity stays protected, with the same passphrase; the
     // session cache learns each version, so re-encrypting every profile
@@ -211,14 +218,27 @@ fn rotate(ctx: &Context) -> Result<Exit> {
             .collect();
         recipients.insert(0, public.clone());
         super::recipients::reencrypt(ctx, user, recipients)?;
-        names.push(format!("'{}'", user.name));
+        names.push(format!("profile '{}'", user.name));
+    }
+    for team in &teams {
+        team.change_recipients(|lines| {
+            add_line(lines, &public);
+            for key in &old_keys {
+                remove_line(lines, key);
+            }
+            Ok(())
+        })?;
+        names.push(format!(
+            "{} (commit it and {})",
+            team.describe(),
+            team.recipients_path.display()
+        ));
     }
     private_fs::write_atomic(&path, &fresh)?;
     unlock::forget(&both);
     ctx.note(format!(
-        "{} now holds a new key (public key {public}); re-encrypted profile{} {}. Copies encrypted before (backups, git history) open only with the old key, which is gone; teammates need do nothing.",
+        "{} now holds a new key (public key {public}); re-encrypted {}. Copies encrypted before (backups, git history) open only with the old key, which is gone.",
         path.display(),
-        if names.len() == 1 { "" } else { "s" },
         names.join(", ")
     ));
     Ok(Exit::Ok)

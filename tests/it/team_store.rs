@@ -639,3 +639,42 @@ fn a_pending_directory_beside_the_team_store_is_never_read_or_emptied() {
         "{text}"
     );
 }
+
+/// `identity rotate` moves the team stores this user reads to the new key
+/// while the old one still opens them: even as their only recipient, the
+/// store stays readable, and a teammate's key stays in the file.
+#[test]
+fn identity_rotate_takes_the_team_store_along() {
+    let user = Env::initialised();
+    let project = project_with(&user, &store_is(STORE));
+    user.run_in(&project, &["allow"]);
+    assert_success(&run_stdin_in(
+        &user,
+        &project,
+        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
+        CLIENT_ID,
+    ));
+    let teammate = Env::initialised();
+    let theirs = public_key(&teammate);
+    assert_success(&user.run_in(&project, &["recipients", "--team", "add", &theirs]));
+    let old = public_key(&user);
+
+    // Run from elsewhere: the store is known from having been read here.
+    let out = user.run(&["identity", "rotate"]);
+    assert_success(&out);
+    assert!(stderr(&out).contains("team store"), "{}", stderr(&out));
+    let new = public_key(&user);
+    assert_ne!(new, old);
+    let recipients = fs::read_to_string(project.join(RECIPIENTS)).expect("recipients");
+    assert!(
+        recipients.contains(&new) && recipients.contains(&theirs),
+        "{recipients}"
+    );
+    assert!(!recipients.contains(&old), "{recipients}");
+    let (json, _) = json_env(&user, &project);
+    assert_eq!(json["AUTH_GITHUB_CLIENT_ID"], CLIENT_ID);
+    // The teammate still reads it.
+    if have("age") {
+        assert!(age_reads(&teammate.identity_path(), &project.join(STORE)));
+    }
+}
