@@ -247,7 +247,10 @@ fn rotate_gives_every_profile_of_the_identity_the_new_key_and_keeps_teammates() 
     let out = env.run(&["identity", "rotate"]);
     assert_success(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("'default', 'team'"), "{stderr}");
+    assert!(
+        stderr.contains("profile 'default', profile 'team'"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("AGE-SECRET-KEY"), "{stderr}");
 
     // The new key opens both stores, the old one neither; values intact.
