@@ -168,6 +168,39 @@ const NAMES: &[(&str, &str)] = &[
     ("LD", "make and configure run it as the linker"),
     ("MAKE", "node-gyp and npm run it"),
     ("MAKEFLAGS", "make takes options, such as --eval, from it"),
+    ("CFLAGS", "gcc takes -wrapper (run a program) from it"),
+    ("CXXFLAGS", "g++ takes -wrapper from it"),
+    ("CPPFLAGS", "the preprocessor takes -wrapper from it"),
+    ("LDFLAGS", "the compiler driver takes -wrapper from it"),
+    ("PYTHON", "node-gyp runs it as python during yarn install"),
+    ("GOFLAGS", "go takes -toolexec (run a program) from it"),
+    ("GOPROXY", "go downloads modules from it"),
+    ("RUSTC", "cargo runs it as the compiler"),
+    ("RUSTC_WRAPPER", "cargo runs it around the compiler"),
+    ("MAVEN_OPTS", "maven's JVM takes -javaagent from it"),
+    ("GRADLE_OPTS", "gradle's JVM takes -javaagent from it"),
+    ("JAVA_OPTS", "many java launchers pass -javaagent from it"),
+    ("GRADLE_USER_HOME", "gradle runs the init scripts in it"),
+    // Tools whose config files can name programs to run.
+    (
+        "KUBECONFIG",
+        "kubectl runs the exec credential plugins it names",
+    ),
+    ("AWS_CONFIG_FILE", "the AWS CLI runs its credential_process"),
+    ("GH_CONFIG_DIR", "gh runs the shell aliases in its config"),
+    (
+        "CURL_HOME",
+        "curl reads its .curlrc (proxy, upload targets) from it",
+    ),
+    ("WGETRC", "wget reads its settings from this file"),
+    (
+        "HOSTALIASES",
+        "the resolver maps host names through this file",
+    ),
+    ("UV_INDEX_URL", "uv installs Python packages from it"),
+    ("UV_EXTRA_INDEX_URL", "uv installs Python packages from it"),
+    ("UV_DEFAULT_INDEX", "uv installs Python packages from it"),
+    ("UV_INDEX", "uv installs Python packages from it"),
     // Where traffic goes, and whether TLS is checked: a token in a request
     // goes wherever these say.
     (
@@ -234,6 +267,15 @@ const PREFIXES: &[(&str, &str)] = &[
     ),
     ("CORECLR_", ".NET loads the profiler these name"),
     (
+        "CARGO_",
+        "cargo settings such as CARGO_BUILD_RUSTC_WRAPPER and target runners",
+    ),
+    (
+        "PIP_",
+        "pip settings such as PIP_INDEX_URL, where packages come from",
+    ),
+    ("LUA_INIT", "lua runs this code (or file) at start"),
+    (
         "BSCRED_",
         "bscred's own settings: where it keeps your stores, which profile, where tokens are sent to be verified",
     ),
@@ -275,6 +317,12 @@ mod tests {
             "OPENSSL_CONF",
             "CC",
             "PROMPT",
+            "GOFLAGS",
+            "CFLAGS",
+            "KUBECONFIG",
+            "PIP_INDEX_URL",
+            "CARGO_BUILD_RUSTC_WRAPPER",
+            "LUA_INIT_5_4",
         ] {
             assert!(runs_code(name), "{name}");
         }
@@ -292,6 +340,7 @@ mod tests {
             "LANG",
             "TZ",
             "NO_PROXY",
+            "UV_THREADPOOL_SIZE",
             "CCACHE_DIR_NAME_IS_NOT_CC",
             "PROMPTLY",
         ] {

@@ -91,54 +91,105 @@ impl TeamStore {
     }
 
     /// Every team store this user has read or written before (each leaves
-    /// a names-only cache in the state directory) that is still where it
-    /// was, opened with `identity`: `identity rotate` must move them to the
-    /// new key before the old one is gone.
-    pub fn known(ctx: &Context, identity: &IdentitySource) -> Result<Vec<TeamStore>> {
+    /// a names-only cache in the state directory), opened with `identity`
+    /// — but only through the project that names it, found again from the
+    /// store's directory, still allowed, and still naming that very file
+    /// inside the project: the cache says where to look, never what to
+    /// trust. `identity rotate` must move these to the new key before the
+    /// old one is gone. The second list is those it cannot use, and why.
+    pub fn known(
+        ctx: &Context,
+        identity: &IdentitySource,
+    ) -> Result<(Vec<TeamStore>, Vec<(PathBuf, String)>)> {
         let dir = ctx.dirs.state.join("metadata");
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
             Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()))(e)),
         };
-        let mut found = Vec::new();
+        let allowed = crate::allow::AllowList::read(&ctx.dirs)?;
+        let (mut found, mut skipped) = (Vec::new(), Vec::new());
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(id) = name
-                .strip_prefix("team-")
-                .and_then(|rest| rest.strip_suffix(".json"))
-            else {
+            if !(name.starts_with("team-") && name.ends_with(".json")) {
                 continue;
-            };
+            }
             let Some(meta) = Metadata::read(&entry.path()) else {
                 continue;
             };
-            let path = PathBuf::from(&meta.store);
-            if !path.is_file() {
-                continue;
+            let cached = PathBuf::from(&meta.store);
+            match TeamStore::reopen(ctx, &allowed, &cached, identity) {
+                Ok(Some(team)) => found.push(team),
+                // Gone (a deleted clone): nothing to move.
+                Ok(None) => {}
+                Err(why) => skipped.push((cached, why)),
             }
-            found.push(TeamStore {
-                shown: path.clone(),
-                recipients_path: path.with_extension("recipients"),
-                project_file: path.clone(),
-                path,
-                identity: Some(identity.clone()),
-                profile: ctx.profile.to_string(),
-                lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
-                metadata: entry.path(),
-                now: ctx.now,
-            });
         }
         found.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(found)
+        Ok((found, skipped))
     }
 
-    /// Whether the recipients file lists any of `keys`.
-    pub fn lists_any(&self, keys: &[String]) -> bool {
-        self.read_recipients()
-            .ok()
-            .flatten()
-            .is_some_and(|lines| recipient_keys(&lines).iter().any(|key| keys.contains(key)))
+    /// The team store at `cached` as its project names it now; `Ok(None)`
+    /// when the project or the store is gone, `Err` saying why it cannot
+    /// be used.
+    fn reopen(
+        ctx: &Context,
+        allowed: &crate::allow::AllowList,
+        cached: &Path,
+        identity: &IdentitySource,
+    ) -> std::result::Result<Option<TeamStore>, String> {
+        if fs::symlink_metadata(cached).is_err() {
+            return Ok(None);
+        }
+        let Some((project_path, found)) = cached.parent().and_then(project::locate) else {
+            return Ok(None);
+        };
+        let bytes = found.map_err(|why| format!("{}: {why}", project_path.display()))?;
+        if allowed.standing(&project_path, &bytes) != crate::allow::Standing::Allowed {
+            return Err(format!(
+                "{} is not allowed as it is now",
+                project_path.display()
+            ));
+        }
+        let project = project::parse(&project_path, &bytes).map_err(|e| e.to_string())?;
+        let Some(store) = &project.store else {
+            return Err(format!(
+                "{} no longer names a team store",
+                project_path.display()
+            ));
+        };
+        let (path, recipients_path) = paths(&project, store).map_err(|e| e.to_string())?;
+        if path != cached {
+            return Err(format!(
+                "{} now names another team store",
+                project_path.display()
+            ));
+        }
+        let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
+        Ok(Some(TeamStore {
+            shown: path.clone(),
+            path,
+            recipients_path,
+            project_file: project.path.clone(),
+            identity: Some(identity.clone()),
+            profile: ctx.profile.to_string(),
+            lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
+            metadata: ctx
+                .dirs
+                .state
+                .join("metadata")
+                .join(format!("team-{id}.json")),
+            now: ctx.now,
+        }))
+    }
+
+    /// Whether the recipients file lists any of `keys` (an unreadable
+    /// file is an error: a store skipped in silence would be lost).
+    pub fn lists_any(&self, keys: &[String]) -> Result<bool> {
+        let lines = self.read_recipients()?.unwrap_or_default();
+        Ok(recipient_keys(&lines).iter().any(|key| keys.contains(key)))
     }
 
     /// The team store, for the commands given `--team`: there must be one.
@@ -153,6 +204,11 @@ impl TeamStore {
                 project::FILE_NAME
             ),
         })
+    }
+
+    /// The project file that names it.
+    pub fn project_file(&self) -> &Path {
+        &self.project_file
     }
 
     /// How messages name it.

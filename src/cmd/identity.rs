@@ -187,11 +187,31 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     let old_keys = old.recipients();
     let (users, _locks) = users_of(ctx, &path)?;
     // Team stores list the key in a recipients file in their repository:
-    // each must learn the new key while the old one still opens it.
-    let teams: Vec<TeamStore> = TeamStore::known(ctx, &source)?
-        .into_iter()
-        .filter(|team| team.lists_any(&old_keys))
-        .collect();
+    // each must learn the new key while the old one still opens it, so each
+    // is checked before anything changes.
+    let (known, skipped) = TeamStore::known(ctx, &source)?;
+    let mut teams = Vec::new();
+    for team in known {
+        let listed = team.lists_any(&old_keys).and_then(|listed| {
+            if listed {
+                team.load()?;
+            }
+            Ok(listed)
+        });
+        match listed {
+            Ok(true) => teams.push(team),
+            Ok(false) => {}
+            Err(e) => {
+                return Err(Error::Refused {
+                    message: format!("{} cannot be moved to a new key: {e}", team.describe()),
+                    hint: format!(
+                        "nothing was changed; fix it and rotate again, or leave it behind with `bscred deny {}`",
+                        team.project_file().display()
+                    ),
+                });
+            }
+        }
+    }
     let (public, both_text, fresh_text) = identity::rotation(&text, ctx.now);
     // A protected identity stays protected, with the same passphrase; the
     // session cache learns each version, so re-encrypting every profile
@@ -236,6 +256,12 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     }
     private_fs::write_atomic(&path, &fresh)?;
     unlock::forget(&both);
+    for (store, why) in &skipped {
+        ctx.warn(format!(
+            "the team store {} was not moved to the new key ({why}); if it lists your old key, a teammate can add the new one: `bscred recipients --team add {public}`",
+            store.display()
+        ));
+    }
     ctx.note(format!(
         "{} now holds a new key (public key {public}); re-encrypted {}. Copies encrypted before (backups, git history) open only with the old key, which is gone.",
         path.display(),

@@ -207,6 +207,19 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     let from = ctx.dirs.profile_store(old);
     let to = ctx.dirs.profile_store(new);
     let present = |path: &std::path::Path| std::fs::symlink_metadata(path).is_ok();
+    // Changes waiting under the new name belong to some earlier store: they
+    // would be merged into this one. Checked before anything moves.
+    let (pending_from, pending_to) = (pending_dir(&from), pending_dir(&to));
+    if present(&pending_to) && !(present(&to) && !present(&from)) {
+        return Err(Error::Refused {
+            message: format!(
+                "{} holds changes for an earlier store named '{new}'",
+                pending_to.display()
+            ),
+            hint: "move it away (or delete it, if that store is gone for good), then rename again"
+                .to_string(),
+        });
+    }
     match (present(&from), present(&to)) {
         (true, true) if theirs.is_some() => return Err(taken()),
         (true, true) => {
@@ -226,18 +239,7 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
         }
     }
     // Changes written without the identity follow their store.
-    let (pending_from, pending_to) = (pending_dir(&from), pending_dir(&to));
     if present(&pending_from) {
-        if present(&pending_to) {
-            return Err(Error::Refused {
-                message: format!(
-                    "{} already exists, so the changes in {} cannot follow the store",
-                    pending_to.display(),
-                    pending_from.display()
-                ),
-                hint: "move it away, then run the rename again to finish it".to_string(),
-            });
-        }
         move_file(&pending_from, &pending_to)?;
     }
     profile.settings.write(&ctx.dirs, new)?;

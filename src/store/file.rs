@@ -295,7 +295,15 @@ impl FileStore {
 /// writer since it was listed.
 fn read_change(path: &Path) -> Result<Option<Vec<u8>>> {
     let fail = Error::io(format!("cannot read {}", path.display()));
-    let file = match fs::File::open(path) {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    // A FIFO opened for reading would block until a writer comes.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(fail(e)),

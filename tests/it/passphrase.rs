@@ -398,6 +398,15 @@ fn changes_written_without_unlocking_follow_a_renamed_profile() {
     let (env, file) = Env::protected(PASSPHRASE);
     without_cache(&env);
     env.set("GITHUB_USERNAME", "octocat");
+    // Changes left under the new name by some earlier store would be
+    // merged into this one: refused before anything moves.
+    let stale = env.bscred_home.join("data/profiles/work.pending");
+    fs::create_dir_all(&stale).expect("mkdir");
+    let before = env.files();
+    let text = assert_fails(&env.run(&["profiles", "rename", "default", "work"]), 1);
+    assert!(text.contains("earlier store"), "{text}");
+    crate::harness::assert_unchanged(&env, &before);
+    fs::remove_dir(&stale).expect("rmdir");
     env.ok(&["profiles", "rename", "default", "personal"]);
     assert!(
         env.bscred_home

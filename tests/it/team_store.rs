@@ -678,3 +678,52 @@ fn identity_rotate_takes_the_team_store_along() {
         assert!(age_reads(&teammate.identity_path(), &project.join(STORE)));
     }
 }
+
+/// The team stores `identity rotate` moves are found again through their
+/// allowed project file: a store swapped for a symlink leading out (to the
+/// user's own profile store) is left alone, with a warning, and a store
+/// that cannot be read stops the rotation before anything changes.
+#[test]
+fn identity_rotate_moves_only_team_stores_it_can_vouch_for() {
+    if !have("age") {
+        return;
+    }
+    let user = Env::initialised();
+    user.set("GITHUB_TOKEN", TOKEN);
+    let project = project_with(&user, &store_is(STORE));
+    user.run_in(&project, &["allow"]);
+    assert_success(&run_stdin_in(
+        &user,
+        &project,
+        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
+        CLIENT_ID,
+    ));
+    let attacker = Env::initialised();
+    let theirs = public_key(&attacker);
+    // A store not encrypted to the user, with the user's key listed: the
+    // rotation refuses before touching anything.
+    let recipients = fs::read_to_string(project.join(RECIPIENTS)).expect("recipients");
+    fs::write(project.join(RECIPIENTS), format!("{recipients}{theirs}\n")).expect("write");
+    let team = project.join(STORE);
+    let out = age_tool("age", &["-r", &theirs], &document(&[("X", "y")]));
+    fs::write(&team, &out.stdout).expect("write team store");
+    let identity = fs::read(user.identity_path()).expect("identity");
+    let text = assert_fails(&user.run(&["identity", "rotate"]), 1);
+    assert!(
+        text.contains("cannot be moved") && text.contains("bscred deny"),
+        "{text}"
+    );
+    assert_eq!(fs::read(user.identity_path()).expect("identity"), identity);
+
+    // The store swapped for a link to the user's own profile store: the
+    // rotation goes on without it, and the attacker cannot read the
+    // personal store afterwards.
+    fs::remove_file(&team).expect("rm");
+    std::os::unix::fs::symlink(user.store_path(), &team).expect("symlink");
+    let out = user.run(&["identity", "rotate"]);
+    assert_success(&out);
+    let said = stderr(&out);
+    assert!(said.contains("was not moved to the new key"), "{said}");
+    assert!(!age_reads(&attacker.identity_path(), &user.store_path()));
+    assert_eq!(user.get("GITHUB_TOKEN"), TOKEN);
+}
