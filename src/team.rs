@@ -32,6 +32,10 @@ use crate::secret::VarName;
 use crate::store::file::FileStore;
 use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
 
+/// The team stores `TeamStore::known` can use, and those it cannot, with
+/// why.
+pub type Known = (Vec<TeamStore>, Vec<(PathBuf, String)>);
+
 /// The team store of the project in effect.
 #[derive(Debug)]
 pub struct TeamStore {
@@ -97,10 +101,7 @@ impl TeamStore {
     /// inside the project: the cache says where to look, never what to
     /// trust. `identity rotate` must move these to the new key before the
     /// old one is gone. The second list is those it cannot use, and why.
-    pub fn known(
-        ctx: &Context,
-        identity: &IdentitySource,
-    ) -> Result<(Vec<TeamStore>, Vec<(PathBuf, String)>)> {
+    pub fn known(ctx: &Context, identity: &IdentitySource) -> Result<Known> {
         let dir = ctx.dirs.state.join("metadata");
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,

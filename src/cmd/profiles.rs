@@ -210,7 +210,10 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     // Changes waiting under the new name belong to some earlier store: they
     // would be merged into this one. Checked before anything moves.
     let (pending_from, pending_to) = (pending_dir(&from), pending_dir(&to));
-    if present(&pending_to) && !(present(&to) && !present(&from)) {
+    // (Unless the store already moved, in an interrupted rename: then they
+    // are this store's own, moved with it.)
+    let store_moved = present(&to) && !present(&from);
+    if present(&pending_to) && !store_moved {
         return Err(Error::Refused {
             message: format!(
                 "{} holds changes for an earlier store named '{new}'",
