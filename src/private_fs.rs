@@ -8,6 +8,53 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// What `read_regular` found at a path.
+#[derive(Debug)]
+pub enum Regular {
+    /// Nothing is there.
+    Missing,
+    /// Something other than a regular file (a directory, FIFO, device).
+    NotRegular,
+    /// A regular file larger than the limit.
+    TooLarge,
+    /// The file's bytes.
+    Bytes(Vec<u8>),
+}
+
+/// Reads a file that other people may have put there (a project file, a
+/// pending change): opened without blocking, so a FIFO cannot hang the
+/// reader, and read only when it is a regular file of at most `max` bytes.
+pub fn read_regular(path: &Path, max: u64) -> io::Result<Regular> {
+    use std::io::Read;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // A FIFO opened for reading would otherwise block until a writer comes.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Regular::Missing),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(Regular::NotRegular);
+    }
+    if meta.len() > max {
+        return Ok(Regular::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    // It may have grown since the check.
+    if bytes.len() as u64 > max {
+        return Ok(Regular::TooLarge);
+    }
+    Ok(Regular::Bytes(bytes))
+}
+
 /// Creates `dir` and any missing parents with mode 0700.
 pub fn ensure_dir(dir: &Path) -> Result<()> {
     let mut builder = fs::DirBuilder::new();

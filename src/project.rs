@@ -8,12 +8,12 @@
 //! are not trusted blindly".
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::private_fs::{self, Regular};
 use crate::profile::ProfileName;
 use crate::secret::VarName;
 
@@ -91,46 +91,15 @@ pub fn locate(start: &Path) -> Option<(PathBuf, Result<Vec<u8>, String>)> {
 /// The project file at `path`, as `locate` reads it; `None` when there is
 /// none.
 pub fn read(path: &Path) -> Option<Result<Vec<u8>, String>> {
-    use std::io::Read;
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        // A FIFO opened for reading would otherwise block until a writer
-        // comes.
-        rustix::fs::OFlags::NONBLOCK.bits() as i32,
-    );
-    let file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+    match private_fs::read_regular(path, MAX_BYTES) {
+        Ok(Regular::Missing) => None,
+        Ok(Regular::NotRegular) => Some(Err("it is not a regular file".to_string())),
+        Ok(Regular::TooLarge) => Some(Err(format!("it is larger than {} KiB", MAX_BYTES / 1024))),
+        Ok(Regular::Bytes(bytes)) => Some(Ok(bytes)),
         // A directory we may not read hides nothing from us: keep going.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return None,
-        Err(e) => return Some(Err(format!("it cannot be read ({e})"))),
-    };
-    let meta = match file.metadata() {
-        Ok(meta) => meta,
-        Err(e) => return Some(Err(format!("it cannot be read ({e})"))),
-    };
-    if !meta.is_file() {
-        return Some(Err("it is not a regular file".to_string()));
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => None,
+        Err(e) => Some(Err(format!("it cannot be read ({e})"))),
     }
-    if meta.len() > MAX_BYTES {
-        return Some(Err(format!("it is larger than {} KiB", MAX_BYTES / 1024)));
-    }
-    let mut bytes = Vec::new();
-    Some(
-        file.take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("it cannot be read ({e})"))
-            .and_then(|_| {
-                if bytes.len() as u64 > MAX_BYTES {
-                    Err(format!("it is larger than {} KiB", MAX_BYTES / 1024))
-                } else {
-                    Ok(bytes)
-                }
-            }),
-    )
 }
 
 /// Parses and validates a project file's bytes.
@@ -235,6 +204,8 @@ pub fn template(profile: &ProfileName, required: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -76,9 +76,28 @@ impl TeamStore {
             Backend::Keychain => None,
         };
         let (path, recipients_path) = paths(project, store)?;
+        Ok(Some(TeamStore::at(
+            ctx,
+            store.clone(),
+            (path, recipients_path),
+            project,
+            identity,
+        )))
+    }
+
+    /// The store at `paths` (the store and its recipients file, checked to
+    /// be inside `project`), shown as `shown`, opened with `identity`; its
+    /// lock and cache in the state directory are named after its path.
+    fn at(
+        ctx: &Context,
+        shown: PathBuf,
+        (path, recipients_path): (PathBuf, PathBuf),
+        project: &Project,
+        identity: Option<IdentitySource>,
+    ) -> TeamStore {
         let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
-        Ok(Some(TeamStore {
-            shown: store.clone(),
+        TeamStore {
+            shown,
             path,
             recipients_path,
             project_file: project.path.clone(),
@@ -91,7 +110,7 @@ impl TeamStore {
                 .join("metadata")
                 .join(format!("team-{id}.json")),
             now: ctx.now,
-        }))
+        }
     }
 
     /// Every team store this user has read or written before (each leaves
@@ -168,22 +187,13 @@ impl TeamStore {
                 project_path.display()
             ));
         }
-        let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
-        Ok(Some(TeamStore {
-            shown: path.clone(),
-            path,
-            recipients_path,
-            project_file: project.path.clone(),
-            identity: Some(identity.clone()),
-            profile: ctx.profile.to_string(),
-            lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
-            metadata: ctx
-                .dirs
-                .state
-                .join("metadata")
-                .join(format!("team-{id}.json")),
-            now: ctx.now,
-        }))
+        Ok(Some(TeamStore::at(
+            ctx,
+            path.clone(),
+            (path, recipients_path),
+            &project,
+            Some(identity.clone()),
+        )))
     }
 
     /// Whether the recipients file lists any of `keys` (an unreadable

@@ -77,6 +77,12 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
         || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
 }
 
+/// Whether the identity file `raw` has a passphrase: an `age -p` file or
+/// an OpenSSH key encrypted with one.
+pub fn is_protected(raw: &[u8]) -> bool {
+    is_encrypted(raw) || crate::ssh_key::is_encrypted(raw)
+}
+
 /// The text of the passphrase-protected identity `encrypted` (from
 /// `origin`): from the session cache, or decrypted with a passphrase and
 /// then cached.
@@ -204,7 +210,7 @@ pub fn cached(encrypted: &[u8]) -> Result<Option<u32>> {
 /// passphrase: it has one, no `--passphrase-file` was given, and the session
 /// cache does not hold it.
 pub fn would_ask(raw: &[u8]) -> Result<bool> {
-    if !is_encrypted(raw) && !crate::ssh_key::is_encrypted(raw) {
+    if !is_protected(raw) {
         return Ok(false);
     }
     if settings().passphrase_file.is_some() {

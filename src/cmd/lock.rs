@@ -30,7 +30,7 @@ pub fn unlock(ctx: &Context, _args: UnlockArgs) -> Result<Exit> {
     )?;
     let source = IdentitySource::File(path.clone());
     let raw = identity::read_raw(&source)?;
-    if !unlock::is_encrypted(&raw) && !crate::ssh_key::is_encrypted(&raw) {
+    if !unlock::is_protected(&raw) {
         ctx.note(format!(
             "the identity {} has no passphrase; there is nothing to unlock",
             path.display()

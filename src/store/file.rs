@@ -13,7 +13,7 @@ use super::document::DocumentError;
 use super::{Backend, Document, Snapshot, Store, StoreInfo};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity, IdentitySource};
-use crate::private_fs::{self, Lock};
+use crate::private_fs::{self, Lock, Regular};
 
 /// A store file can hold at most this much ciphertext. Far above any real
 /// profile (1,000 variables of 1 KiB is about 1 MiB), it stops a wrong path
@@ -184,23 +184,28 @@ impl FileStore {
             return Ok(Vec::new());
         }
         let dir = self.pending_dir();
+        let cannot = || Error::io(format!("cannot read {}", dir.display()));
+        // One call on the usual path (none there), before every read.
         match fs::symlink_metadata(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(cannot()(e)),
             Ok(meta) if !meta.is_dir() => {
                 return Err(Error::Corrupt {
                     path: dir,
                     reason: "it should be a directory of pending changes".to_string(),
                 });
             }
-            _ => {}
+            Ok(_) => {}
         }
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
+            // Emptied and removed by a writer just now.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()))(e)),
+            Err(e) => return Err(cannot()(e)),
         };
         let mut found = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(Error::io(format!("cannot read {}", dir.display())))?;
+            let entry = entry.map_err(cannot())?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if let Some(stem) = name.strip_suffix(".age")
                 && !stem.starts_with('.')
@@ -294,34 +299,15 @@ impl FileStore {
 /// (never a FIFO or a device). `None` when it is gone: folded in by a
 /// writer since it was listed.
 fn read_change(path: &Path) -> Result<Option<Vec<u8>>> {
-    let fail = Error::io(format!("cannot read {}", path.display()));
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    // A FIFO opened for reading would block until a writer comes.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        rustix::fs::OFlags::NONBLOCK.bits() as i32,
-    );
-    let file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(fail(e)),
-    };
-    let meta = file
-        .metadata()
-        .map_err(Error::io(format!("cannot read {}", path.display())))?;
-    if !meta.is_file() || meta.len() > MAX_STORE_BYTES {
-        return Err(Error::Corrupt {
+    match private_fs::read_regular(path, MAX_STORE_BYTES) {
+        Ok(Regular::Bytes(bytes)) => Ok(Some(bytes)),
+        Ok(Regular::Missing) => Ok(None),
+        Ok(Regular::NotRegular | Regular::TooLarge) => Err(Error::Corrupt {
             path: path.to_path_buf(),
             reason: "it is not a pending change bscred wrote".to_string(),
-        });
+        }),
+        Err(e) => Err(Error::io(format!("cannot read {}", path.display()))(e)),
     }
-    let mut bytes = Vec::new();
-    file.take(MAX_STORE_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(Error::io(format!("cannot read {}", path.display())))?;
-    Ok(Some(bytes))
 }
 
 /// The directory of changes pending for the store at `store` (see
