@@ -9,7 +9,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::harness::{
-    Env, TOKEN, age_reads, assert_fails, assert_success, command_on_pty, have, on_pty,
+    Env, TOKEN, age_reads, assert_fails, assert_success, assert_unchanged, bin, command_on_pty,
+    have, on_pty,
 };
 
 const PASSPHRASE: &str = "correct horse battery";
@@ -26,6 +27,27 @@ fn without_cache(env: &Env) {
     let config = env.bscred_home.join("config");
     fs::create_dir_all(&config).expect("mkdir");
     fs::write(config.join("config.toml"), "unlock_minutes = 0\n").expect("write config");
+}
+
+/// The profile's store as the Go `age -d -i IDENTITY STORE` prints it,
+/// typing the passphrase at age's own prompt on a pseudo-terminal.
+fn go_age_decrypts(env: &Env) -> String {
+    let command = format!(
+        "age -d -i '{}' '{}'",
+        env.identity_path().display(),
+        env.store_path().display()
+    );
+    let (code, screen) = command_on_pty(
+        env,
+        &[],
+        &command,
+        &[(
+            "Enter passphrase for identity file",
+            &format!("{PASSPHRASE}\r"),
+        )],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    screen
 }
 
 #[test]
@@ -52,21 +74,7 @@ fn an_identity_made_with_a_passphrase_is_opened_by_the_go_age_cli() {
     );
     // Encrypted to the public key: writing asked for nothing, and the Go
     // age CLI, typing the passphrase at its own prompt, reads the store.
-    let command = format!(
-        "age -d -i '{}' '{}'",
-        identity.display(),
-        env.store_path().display()
-    );
-    let (code, screen) = command_on_pty(
-        &env,
-        &[],
-        &command,
-        &[(
-            "Enter passphrase for identity file",
-            &format!("{PASSPHRASE}\r"),
-        )],
-    );
-    assert_eq!(code, Some(0), "{screen}");
+    let screen = go_age_decrypts(&env);
     assert!(screen.contains(TOKEN), "{screen}");
 
     // And bscred reads it with the passphrase file, the cache off.
@@ -126,7 +134,7 @@ fn the_passphrase_is_asked_on_the_terminal_even_under_eval() {
     // stdout is captured by $(…): the prompt still reaches the person.
     let command = format!(
         "eval \"$('{}' env --shell sh)\"; echo \"token=[$GITHUB_TOKEN]\"",
-        crate::harness::bin().display()
+        bin().display()
     );
     let (code, screen) = command_on_pty(
         &env,
@@ -187,7 +195,7 @@ fn a_passphrase_that_cannot_be_had_is_a_clear_error_and_changes_nothing() {
     let text = assert_fails(&env.run(&with_file(&empty, &["get", "GITHUB_TOKEN"])), 4);
     assert!(text.contains("empty"), "{text}");
 
-    crate::harness::assert_unchanged(&env, &before);
+    assert_unchanged(&env, &before);
 }
 
 #[test]
@@ -372,21 +380,7 @@ fn set_never_needs_the_passphrase() {
         assert!(text.contains(name), "{text}");
     }
     // And the Go age CLI reads the folded store.
-    let command = format!(
-        "age -d -i '{}' '{}'",
-        env.identity_path().display(),
-        env.store_path().display()
-    );
-    let (code, screen) = command_on_pty(
-        &env,
-        &[],
-        &command,
-        &[(
-            "Enter passphrase for identity file",
-            &format!("{PASSPHRASE}\r"),
-        )],
-    );
-    assert_eq!(code, Some(0), "{screen}");
+    let screen = go_age_decrypts(&env);
     assert!(
         screen.contains(TOKEN) && screen.contains("new@example.com"),
         "{screen}"
@@ -405,7 +399,7 @@ fn changes_written_without_unlocking_follow_a_renamed_profile() {
     let before = env.files();
     let text = assert_fails(&env.run(&["profiles", "rename", "default", "work"]), 1);
     assert!(text.contains("earlier store"), "{text}");
-    crate::harness::assert_unchanged(&env, &before);
+    assert_unchanged(&env, &before);
     fs::remove_dir(&stale).expect("rmdir");
     env.ok(&["profiles", "rename", "default", "personal"]);
     assert!(
@@ -505,4 +499,31 @@ fn one_command_asks_for_the_passphrase_once() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "dev@example.com");
     let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_TOKEN"]));
     assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+}
+
+#[test]
+fn a_damaged_pending_change_is_a_clear_error_and_changes_nothing() {
+    let (env, file) = Env::protected(PASSPHRASE);
+    without_cache(&env);
+    env.set("GITHUB_USERNAME", "octocat");
+    let pending = env.bscred_home.join("data/profiles/default.pending");
+    let get = with_file(&file, &["get", "GITHUB_USERNAME"]);
+    // Not an age file; then a FIFO, which must not hang the reader.
+    fs::write(pending.join("00000002-x.age"), b"not an age file").expect("write");
+    let before = env.files();
+    let text = assert_fails(&env.run(&get), 4);
+    assert!(text.contains("00000002-x.age"), "{text}");
+    assert_unchanged(&env, &before);
+    fs::remove_file(pending.join("00000002-x.age")).expect("rm");
+    let fifo = pending.join("00000002-y.age");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let text = assert_fails(&env.run(&get), 4);
+    assert!(text.contains("not a pending change"), "{text}");
+    fs::remove_file(&fifo).expect("rm");
+    let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_USERNAME"]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "octocat");
 }

@@ -82,6 +82,20 @@ fn public_key(user: &Env) -> String {
         .expect("own key listed")
 }
 
+/// An allowed project of `user`'s whose team store holds the client ID,
+/// written by `user`.
+fn team_project(user: &Env) -> PathBuf {
+    let project = project_with(user, &store_is(STORE));
+    user.run_in(&project, &["allow"]);
+    assert_success(&run_stdin_in(
+        user,
+        &project,
+        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
+        CLIENT_ID,
+    ));
+    project
+}
+
 /// A profile document as an outsider writes it with `age`, not bscred.
 fn document(vars: &[(&str, &str)]) -> Vec<u8> {
     let variables: serde_json::Map<String, Value> = vars
@@ -606,14 +620,7 @@ fn the_team_can_be_gathered_before_the_first_secret() {
 fn a_pending_directory_beside_the_team_store_is_never_read_or_emptied() {
     let user = Env::initialised();
     user.set("GITHUB_TOKEN", TOKEN);
-    let project = project_with(&user, &store_is(STORE));
-    user.run_in(&project, &["allow"]);
-    assert_success(&run_stdin_in(
-        &user,
-        &project,
-        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
-        CLIENT_ID,
-    ));
+    let project = team_project(&user);
     let profiles = user.bscred_home.join("data/profiles");
     std::os::unix::fs::symlink(&profiles, project.join(".bscred/team.pending")).expect("symlink");
     let own_store = fs::read(user.store_path()).expect("store");
@@ -646,14 +653,7 @@ fn a_pending_directory_beside_the_team_store_is_never_read_or_emptied() {
 #[test]
 fn identity_rotate_takes_the_team_store_along() {
     let user = Env::initialised();
-    let project = project_with(&user, &store_is(STORE));
-    user.run_in(&project, &["allow"]);
-    assert_success(&run_stdin_in(
-        &user,
-        &project,
-        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
-        CLIENT_ID,
-    ));
+    let project = team_project(&user);
     let teammate = Env::initialised();
     let theirs = public_key(&teammate);
     assert_success(&user.run_in(&project, &["recipients", "--team", "add", &theirs]));
@@ -690,14 +690,7 @@ fn identity_rotate_moves_only_team_stores_it_can_vouch_for() {
     }
     let user = Env::initialised();
     user.set("GITHUB_TOKEN", TOKEN);
-    let project = project_with(&user, &store_is(STORE));
-    user.run_in(&project, &["allow"]);
-    assert_success(&run_stdin_in(
-        &user,
-        &project,
-        &["set", "--team", "AUTH_GITHUB_CLIENT_ID", "--stdin"],
-        CLIENT_ID,
-    ));
+    let project = team_project(&user);
     let attacker = Env::initialised();
     let theirs = public_key(&attacker);
     // A store not encrypted to the user, with the user's key listed: the
