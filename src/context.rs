@@ -197,7 +197,7 @@ impl Context {
             if let Some(line) =
                 crate::expiry::reminder(name, expires, self.now, days, &cli_for(profile))
             {
-                eprintln!("bscred: {line}");
+                crate::terminal::say(&line.to_string());
             }
         }
         Ok(())
@@ -206,14 +206,14 @@ impl Context {
     /// An informational line on stderr, silenced by `-q`.
     pub fn note(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("bscred: {}", message.as_ref());
+            crate::terminal::say(message.as_ref());
         }
     }
 
     /// A warning on stderr, silenced by `-q`.
     pub fn warn(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("bscred: warning: {}", message.as_ref());
+            crate::terminal::warn(message.as_ref());
         }
     }
 }
@@ -242,7 +242,7 @@ fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
         Ok(bytes) => bytes,
         Err(why) => {
             if announce {
-                eprintln!("bscred: ignoring {}: {why}", path.display());
+                crate::terminal::say(&format!("ignoring {}: {why}", path.display()));
             }
             return Ok(None);
         }
@@ -251,11 +251,11 @@ fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
         Standing::Allowed => {
             let project = project::parse(&path, &bytes)?;
             if announce && !project.unknown_keys.is_empty() {
-                eprintln!(
-                    "bscred: warning: {} has settings this bscred does not know ({}); they are ignored",
+                crate::terminal::warn(&format!(
+                    "{} has settings this bscred does not know ({}); they are ignored",
                     path.display(),
                     project.unknown_keys.join(", ")
-                );
+                ));
             }
             return Ok(Some(project));
         }
@@ -263,10 +263,10 @@ fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
         Standing::Changed => "it changed since you allowed it",
     };
     if announce {
-        eprintln!(
-            "bscred: ignoring {}: {why}; read it, then run `bscred allow`",
+        crate::terminal::say(&format!(
+            "ignoring {}: {why}; read it, then run `bscred allow`",
             path.display()
-        );
+        ));
     }
     Ok(None)
 }

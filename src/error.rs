@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
 
+use crate::terminal::escape;
+
 /// The process exit codes bscred promises. Scripts depend on these numbers:
 /// add codes freely, never renumber one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,15 +363,17 @@ impl Error {
     /// The error as the user sees it: one `error:` line holding the cause
     /// chain, then an optional `hint:` line.
     pub fn render(&self) -> String {
-        let mut text = format!("bscred: error: {self}");
+        // Messages name files, variables and keys others may have chosen:
+        // escaped, so each stays one line a terminal only shows.
+        let mut message = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
-            let _ = write!(text, ": {cause}");
+            let _ = write!(message, ": {cause}");
             source = cause.source();
         }
-        text.push('\n');
+        let mut text = format!("bscred: error: {}\n", escape(&message));
         if let Some(hint) = self.hint() {
-            let _ = writeln!(text, "bscred: hint: {hint}");
+            let _ = writeln!(text, "bscred: hint: {}", escape(&hint));
         }
         text
     }

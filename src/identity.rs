@@ -330,7 +330,7 @@ struct TerminalPassphrase;
 
 impl age::Callbacks for TerminalPassphrase {
     fn display_message(&self, message: &str) {
-        eprintln!("bscred: {message}");
+        crate::terminal::say(message);
     }
 
     fn confirm(&self, _message: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {

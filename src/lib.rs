@@ -34,5 +34,6 @@ pub mod ssh_key;
 pub mod store;
 pub mod target;
 pub mod team;
+pub mod terminal;
 pub mod token;
 pub mod unlock;

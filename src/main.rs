@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(error) if error.is_broken_pipe() => Exit::Ok.into(),
         Err(error) => {
-            eprint!("{}", error.render());
+            bscred::terminal::write_raw(&error.render());
             error.exit().into()
         }
     }

@@ -221,10 +221,10 @@ impl Lock {
                 }
             }
         }
-        eprintln!(
-            "bscred: waiting for another bscred that is writing (lock {})",
+        crate::terminal::say(&format!(
+            "waiting for another bscred that is writing (lock {})",
             path.display()
-        );
+        ));
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
         Ok(Lock::taken(file, path))

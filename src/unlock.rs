@@ -166,7 +166,7 @@ pub fn open_with_passphrase(
         match opened {
             Ok(plain) => return Ok((plain, passphrase)),
             Err(Wrong::Passphrase) if from_terminal && tries < TERMINAL_TRIES => {
-                eprintln!("bscred: wrong passphrase, try again");
+                crate::terminal::say("wrong passphrase, try again");
             }
             Err(Wrong::Passphrase) => {
                 return Err(Error::Locked {
@@ -277,10 +277,10 @@ fn say_refused_once(refused: &session_cache::Refused) {
         return;
     }
     if !settings().quiet {
-        eprintln!(
-            "bscred: warning: the kernel keyring refused the session cache ({}); the passphrase will be asked every time (said once)",
+        crate::terminal::warn(&format!(
+            "the kernel keyring refused the session cache ({}); the passphrase will be asked every time (said once)",
             refused.0
-        );
+        ));
     }
     let _ = crate::private_fs::write_atomic(&marker, b"");
 }

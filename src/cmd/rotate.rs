@@ -88,7 +88,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         ctx.now,
     );
     // The instructions are the point of the command: they print even with -q.
-    eprintln!("{}", instructions(&url, &args.name));
+    crate::terminal::write_raw(&format!("{}\n", instructions(&url, &args.name)));
     if args.open {
         open_in_browser(ctx, &url);
     }
@@ -164,9 +164,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             ))
         )),
     }
-    eprintln!(
-        "bscred: now delete the old token on GitHub: https://{host}/settings/personal-access-tokens (fine-grained) or https://{host}/settings/tokens (classic)"
-    );
+    crate::terminal::say(&format!(
+        "now delete the old token on GitHub: https://{host}/settings/personal-access-tokens (fine-grained) or https://{host}/settings/tokens (classic)"
+    ));
     Ok(Exit::Ok)
 }
 

@@ -91,7 +91,7 @@ pub(super) fn ask_backend(args: &WizardArgs) -> Result<Option<BackendChoice>> {
             Some("auto" | "a") | None => return Ok(Some(BackendChoice::Auto)),
             Some("keychain" | "k") => return Ok(Some(BackendChoice::Keychain)),
             Some("file" | "f") => return Ok(Some(BackendChoice::File)),
-            Some(_) => eprintln!("bscred: please answer auto, keychain or file"),
+            Some(_) => crate::terminal::say("please answer auto, keychain or file"),
         }
     }
 }
@@ -274,8 +274,8 @@ fn read_token(args: &WizardArgs, terminal: bool) -> Result<Option<Secret>> {
     if !terminal {
         return Ok(None);
     }
-    eprintln!(
-        "bscred: create a fine-grained token with `bscred rotate --open` later, or paste an existing one now."
+    crate::terminal::say(
+        "create a fine-grained token with `bscred rotate --open` later, or paste an existing one now.",
     );
     let typed = prompt::hidden("GitHub token (input hidden; Enter to skip): ")
         .map_err(Error::io("cannot read from the terminal"))?;
