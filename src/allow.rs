@@ -1,6 +1,8 @@
 //! The project files the user has allowed, each pinned to the SHA-256 of
 //! the content they read (as direnv does): a changed file needs allowing
-//! again before it takes effect.
+//! again before it takes effect. Each entry also keeps the team-store
+//! variables the file declared when it was allowed, so the next `allow`
+//! can say which names are new.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -12,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::paths::Dirs;
 use crate::private_fs;
+use crate::secret::VarName;
 
 /// Where a project file stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +31,43 @@ pub enum Standing {
 /// user's, not a cache).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct AllowList {
-    /// Absolute path → SHA-256 (hex) of the allowed content.
-    files: BTreeMap<PathBuf, String>,
+    /// Absolute path → what was allowed there.
+    files: BTreeMap<PathBuf, Entry>,
+}
+
+/// One allowed project file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "Stored")]
+struct Entry {
+    /// SHA-256 (hex) of the allowed content.
+    sha256: String,
+    /// The names its `variables` declared then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    variables: Vec<String>,
+}
+
+/// An entry as read: the bare hash earlier versions wrote, or the entry.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Hash(String),
+    Entry {
+        sha256: String,
+        #[serde(default)]
+        variables: Vec<String>,
+    },
+}
+
+impl From<Stored> for Entry {
+    fn from(stored: Stored) -> Entry {
+        match stored {
+            Stored::Hash(sha256) => Entry {
+                sha256,
+                variables: Vec::new(),
+            },
+            Stored::Entry { sha256, variables } => Entry { sha256, variables },
+        }
+    }
 }
 
 impl AllowList {
@@ -61,15 +99,25 @@ impl AllowList {
     /// Whether `path` with content `bytes` is allowed.
     pub fn standing(&self, path: &Path, bytes: &[u8]) -> Standing {
         match self.files.get(path) {
-            Some(hash) if *hash == digest(bytes) => Standing::Allowed,
+            Some(entry) if entry.sha256 == digest(bytes) => Standing::Allowed,
             Some(_) => Standing::Changed,
             None => Standing::Unknown,
         }
     }
 
-    /// Allows `path` with content `bytes`.
-    pub fn allow(&mut self, path: &Path, bytes: &[u8]) {
-        self.files.insert(path.to_path_buf(), digest(bytes));
+    /// Allows `path` with content `bytes`, which declares `variables`.
+    pub fn allow(&mut self, path: &Path, bytes: &[u8], variables: &[VarName]) {
+        let entry = Entry {
+            sha256: digest(bytes),
+            variables: variables.iter().map(VarName::to_string).collect(),
+        };
+        self.files.insert(path.to_path_buf(), entry);
+    }
+
+    /// The team-store variables `path` declared when it was last allowed
+    /// (none when it never was).
+    pub fn declared(&self, path: &Path) -> &[String] {
+        self.files.get(path).map_or(&[], |e| &e.variables)
     }
 
     /// Withdraws `path`; `false` when it was not on the list.
@@ -94,7 +142,7 @@ mod tests {
         let mut list = AllowList::default();
         let path = Path::new("/p/.bscred.toml");
         assert_eq!(list.standing(path, b"a"), Standing::Unknown);
-        list.allow(path, b"a");
+        list.allow(path, b"a", &[]);
         assert_eq!(list.standing(path, b"a"), Standing::Allowed);
         assert_eq!(list.standing(path, b"b"), Standing::Changed);
         assert_eq!(
@@ -115,12 +163,28 @@ mod tests {
             state: dir.path().join("s"),
         };
         let mut list = AllowList::read(&dirs).expect("empty");
-        list.allow(Path::new("/p/.bscred.toml"), b"x");
+        let name: VarName = "AUTH_GITHUB_CLIENT_ID".parse().expect("name");
+        list.allow(Path::new("/p/.bscred.toml"), b"x", &[name]);
         list.write(&dirs).expect("write");
         let back = AllowList::read(&dirs).expect("read");
         assert_eq!(
             back.standing(Path::new("/p/.bscred.toml"), b"x"),
             Standing::Allowed
         );
+        assert_eq!(
+            back.declared(Path::new("/p/.bscred.toml")),
+            ["AUTH_GITHUB_CLIENT_ID"]
+        );
+    }
+
+    #[test]
+    fn a_list_from_before_declarations_still_reads() {
+        let old = br#"{"files": {"/p/.bscred.toml": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"}}"#;
+        let list: AllowList = serde_json::from_slice(old).expect("reads");
+        assert_eq!(
+            list.standing(Path::new("/p/.bscred.toml"), b"x"),
+            Standing::Allowed
+        );
+        assert!(list.declared(Path::new("/p/.bscred.toml")).is_empty());
     }
 }

@@ -17,13 +17,18 @@ pub enum Regular {
     NotRegular,
     /// A regular file larger than the limit.
     TooLarge,
+    /// A regular file that belongs to another user (this uid): whoever
+    /// else can write it chose its content, as git's `safe.directory`
+    /// reasons about a repository owned by someone else.
+    Foreign(u32),
     /// The file's bytes.
     Bytes(Vec<u8>),
 }
 
 /// Reads a file that other people may have put there (a project file, a
 /// pending change): opened without blocking, so a FIFO cannot hang the
-/// reader, and read only when it is a regular file of at most `max` bytes.
+/// reader, and read only when it is a regular file of at most `max` bytes
+/// that belongs to the user running bscred.
 pub fn read_regular(path: &Path, max: u64) -> io::Result<Regular> {
     use std::io::Read;
     let mut options = OpenOptions::new();
@@ -42,6 +47,13 @@ pub fn read_regular(path: &Path, max: u64) -> io::Result<Regular> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Ok(Regular::NotRegular);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Ok(Regular::Foreign(meta.uid()));
+        }
     }
     if meta.len() > max {
         return Ok(Regular::TooLarge);

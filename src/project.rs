@@ -41,8 +41,13 @@ pub struct Project {
     /// Further profiles `env` and `exec` merge after `profile` (`profiles =
     /// ["personal", "team"]` names both).
     pub also: Vec<ProfileName>,
-    /// Variables `env` and `exec` refuse to run without.
+    /// Variables `env` and `exec` refuse to run without. They declare
+    /// nothing: a required name the team store holds but `variables` does
+    /// not list is still left out.
     pub required: Vec<VarName>,
+    /// The names the team store may export (`variables = ["A", "B"]`);
+    /// `None` when the file has no such line, and then it exports none.
+    pub variables: Option<Vec<VarName>>,
     /// Days before an expiry that reminders start, for this project.
     pub warn_days: Option<u32>,
     /// The team store (`store = ".bscred/team.age"`), relative to the
@@ -63,6 +68,7 @@ struct Raw {
     profiles: Option<Vec<String>>,
     #[serde(default)]
     required: Vec<String>,
+    variables: Option<Vec<String>>,
     warn_days: Option<u32>,
     store: Option<String>,
     #[serde(flatten)]
@@ -95,6 +101,9 @@ pub fn read(path: &Path) -> Option<Result<Vec<u8>, String>> {
         Ok(Regular::Missing) => None,
         Ok(Regular::NotRegular) => Some(Err("it is not a regular file".to_string())),
         Ok(Regular::TooLarge) => Some(Err(format!("it is larger than {} KiB", MAX_BYTES / 1024))),
+        Ok(Regular::Foreign(uid)) => Some(Err(format!(
+            "it belongs to another user (uid {uid}), who chose what it says; bscred reads only project files you own"
+        ))),
         Ok(Regular::Bytes(bytes)) => Some(Ok(bytes)),
         // A directory we may not read hides nothing from us: keep going.
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => None,
@@ -132,14 +141,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
         }
         (None, None) => (None, Vec::new()),
     };
-    let required = raw
-        .required
-        .iter()
-        .map(|n| {
-            n.parse::<VarName>()
-                .map_err(|e| bad(format!("in `required`: {e}")))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let names = |key: &str, list: &[String]| {
+        list.iter()
+            .map(|n| {
+                n.parse::<VarName>()
+                    .map_err(|e| bad(format!("in `{key}`: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let required = names("required", &raw.required)?;
+    let variables = raw
+        .variables
+        .map(|list| names("variables", &list))
+        .transpose()?;
     let store = raw
         .store
         .map(|store| store_path(&store))
@@ -156,6 +170,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
         profile,
         also,
         required,
+        variables,
         warn_days: raw.warn_days,
         store,
         unknown_keys: raw.other.into_keys().collect(),
@@ -270,6 +285,28 @@ mod tests {
         assert!(newer.to_string().contains("upgrade"), "{newer}");
         assert!(parse(path, b"profile = [").is_err());
         assert!(parse(path, b"profile = \"../etc\"").is_err());
+    }
+
+    #[test]
+    fn declared_variables_are_names_and_absent_means_none() {
+        let path = Path::new("/p/.bscred.toml");
+        let project = parse(path, b"variables = [\"AUTH_GITHUB_CLIENT_ID\"]\n").expect("parses");
+        let declared: Vec<&str> = project
+            .variables
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(VarName::as_str)
+            .collect();
+        assert_eq!(declared, ["AUTH_GITHUB_CLIENT_ID"]);
+        assert!(project.unknown_keys.is_empty());
+        assert_eq!(parse(path, b"").expect("parses").variables, None);
+        assert_eq!(
+            parse(path, b"variables = []").expect("parses").variables,
+            Some(Vec::new())
+        );
+        let bad = parse(path, b"variables = [\"A-B\"]").expect_err("not a name");
+        assert!(bad.to_string().contains("in `variables`"), "{bad}");
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct TeamStore {
     pub recipients_path: PathBuf,
     /// The project file that named it.
     project_file: PathBuf,
+    /// The names that file lets the store export (`variables`); `None`
+    /// when it has no such line.
+    declared: Option<Vec<VarName>>,
     /// The identity of the profile in use, which decrypts the store;
     /// `None` for a keychain profile, refused when the store is opened.
     identity: Option<IdentitySource>,
@@ -101,6 +104,7 @@ impl TeamStore {
             path,
             recipients_path,
             project_file: project.path.clone(),
+            declared: project.variables.clone(),
             identity,
             profile: ctx.profile.to_string(),
             lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
@@ -273,11 +277,26 @@ impl TeamStore {
         let _ = meta.write(&self.metadata);
     }
 
-    /// The variables `env` and `exec` may hand out: the document without
-    /// the variables that run code, unless the user's config allows them
-    /// by name. Refused names (never values) go on one line of stderr.
+    /// The variables `env` and `exec` may hand out: only those the project
+    /// file declares in `variables` (whoever writes the store does not
+    /// choose which names reach a shell), and of those, none that runs
+    /// code unless the user's own config allows it by name. What is left
+    /// out and what is refused go on one line of stderr each, names only.
     pub fn for_environment(&self, ctx: &Context) -> Result<Document> {
         let mut doc = self.load()?;
+        let declared = self.declared.as_deref().unwrap_or_default();
+        let undeclared: Vec<VarName> = doc
+            .variables
+            .keys()
+            .filter(|name| !declared.contains(name))
+            .cloned()
+            .collect();
+        if !undeclared.is_empty() {
+            for name in &undeclared {
+                doc.variables.remove(name);
+            }
+            ctx.warn(self.left_out(&undeclared));
+        }
         let allowed = match UserConfig::read(&ctx.dirs) {
             Ok(config) => config.allow_variables,
             // A broken config allows nothing more: fail closed, and say so.
@@ -296,16 +315,37 @@ impl TeamStore {
             for name in &refused {
                 doc.variables.remove(name);
             }
-            let names: Vec<&str> = refused.iter().map(VarName::as_str).collect();
+            let names = joined(&refused);
             ctx.warn(format!(
-                "refused {} from {}: variables that run code are not taken from a store others can write; to let one through, add allow_variables = [\"{}\"] to {}",
-                names.join(", "),
+                "refused {names} from {}: variables that run code are not taken from a store others can write, declared or not; to let one through, add allow_variables = [\"{}\"] to {}",
                 self.describe(),
-                names[0],
+                refused[0],
                 UserConfig::path(&ctx.dirs).display()
             ));
         }
         Ok(doc)
+    }
+
+    /// The notice for variables the store holds and the project file does
+    /// not declare, naming the line that would take them.
+    fn left_out(&self, names: &[VarName]) -> String {
+        let file = self.project_file.display();
+        match &self.declared {
+            None => {
+                let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+                format!(
+                    "left out {} from {}: {file} does not declare which variables the team store may set; add `variables = [{}]` (the names you expect from it) to {file}, then run `bscred allow`",
+                    joined(names),
+                    self.describe(),
+                    quoted.join(", ")
+                )
+            }
+            Some(_) => format!(
+                "left out {} from {}: {file} does not declare them in `variables`; add the ones the team should share there, then run `bscred allow`",
+                joined(names),
+                self.describe()
+            ),
+        }
     }
 
     /// Read-modify-write under the lock, creating the store (and, with the
@@ -514,6 +554,12 @@ impl TeamStore {
             other => other,
         }
     }
+}
+
+/// Names for a notice: `A, B, C`.
+fn joined(names: &[VarName]) -> String {
+    let names: Vec<&str> = names.iter().map(VarName::as_str).collect();
+    names.join(", ")
 }
 
 /// The public key on a recipients-file line, if it holds one (`#` comments

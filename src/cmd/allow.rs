@@ -8,6 +8,7 @@ use crate::allow::AllowList;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::project;
+use crate::secret::VarName;
 
 /// Let a project's .bscred.toml take effect
 ///
@@ -38,7 +39,9 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
     let project = project::parse(&path, &bytes)?;
     crate::team::check_inside(&project)?;
     let mut list = AllowList::read(&ctx.dirs)?;
-    list.allow(&path, &bytes);
+    let before: Vec<String> = list.declared(&path).to_vec();
+    let declared = project.variables.as_deref().unwrap_or_default();
+    list.allow(&path, &bytes, declared);
     list.write(&ctx.dirs)?;
     let profile = project
         .profile
@@ -53,13 +56,50 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
     };
     let store = project
         .store
+        .as_ref()
         .map(|s| format!(", team store {}", s.display()))
         .unwrap_or_default();
     ctx.note(format!(
         "allowed {}: {profile}{required}{store}",
         path.display()
     ));
+    if project.store.is_some() {
+        ctx.note(declaration(&project.variables, &before));
+        let runs_code: Vec<&str> = declared
+            .iter()
+            .map(VarName::as_str)
+            .filter(|name| crate::code_variables::runs_code(name))
+            .collect();
+        if !runs_code.is_empty() {
+            ctx.warn(format!(
+                "{} run code, so the team store may not set them even though declared (only allow_variables in your own config.toml lets one through)",
+                runs_code.join(", ")
+            ));
+        }
+    } else if project.variables.is_some() {
+        ctx.warn("`variables` lists what a team store may set, and this file names no `store`; it has no effect");
+    }
     Ok(Exit::Ok)
+}
+
+/// What the team store may set under `declared`, and which of those names
+/// are new since the file was last allowed (when it declared `before`).
+fn declaration(declared: &Option<Vec<VarName>>, before: &[String]) -> String {
+    let Some(declared) = declared.as_deref().filter(|d| !d.is_empty()) else {
+        return "the team store may set no variable: list the names it may set in `variables = [\"A\", \"B\"]`, then allow the file again".to_string();
+    };
+    let names: Vec<&str> = declared.iter().map(VarName::as_str).collect();
+    let new: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| !before.iter().any(|b| b == name))
+        .collect();
+    let new = match new.len() {
+        0 => " (none new since you last allowed it)".to_string(),
+        n if n == names.len() && before.is_empty() => String::new(),
+        _ => format!(" (new since you last allowed it: {})", new.join(", ")),
+    };
+    format!("the team store may set {}{new}", names.join(", "))
 }
 
 pub fn deny(ctx: &Context, args: DenyArgs) -> Result<Exit> {

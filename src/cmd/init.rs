@@ -291,7 +291,7 @@ fn offer_project_file(ctx: &Context, args: &Args) -> Result<()> {
         .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
         .map_err(Error::io(format!("cannot write {}", path.display())))?;
     let mut list = AllowList::read(&ctx.dirs)?;
-    list.allow(&path, text.as_bytes());
+    list.allow(&path, text.as_bytes(), &[]);
     list.write(&ctx.dirs)?;
     ctx.note(format!(
         "wrote and allowed {}; commit it so your team gets the same setup",

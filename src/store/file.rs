@@ -302,7 +302,7 @@ fn read_change(path: &Path) -> Result<Option<Vec<u8>>> {
     match private_fs::read_regular(path, MAX_STORE_BYTES) {
         Ok(Regular::Bytes(bytes)) => Ok(Some(bytes)),
         Ok(Regular::Missing) => Ok(None),
-        Ok(Regular::NotRegular | Regular::TooLarge) => Err(Error::Corrupt {
+        Ok(Regular::NotRegular | Regular::TooLarge | Regular::Foreign(_)) => Err(Error::Corrupt {
             path: path.to_path_buf(),
             reason: "it is not a pending change bscred wrote".to_string(),
         }),

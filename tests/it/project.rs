@@ -697,3 +697,35 @@ fn end_of_input_at_the_question_writes_nothing() {
     assert_eq!(code, Some(0), "{screen}");
     assert!(!env.work.join(".bscred.toml").exists(), "{screen}");
 }
+
+/// A project file another user owns (as a `/tmp/.bscred.toml` left by
+/// someone else would be) is ignored with a notice, even once allowed, and
+/// cannot be allowed: its owner chooses what it says, as git reasons about
+/// `safe.directory`. Needs root to give a file away; scripts/test.sh runs as
+/// root.
+#[test]
+fn a_project_file_another_user_owns_is_ignored_with_a_notice() {
+    let root = rustix::process::geteuid().is_root();
+    if !crate::harness::available(root, "giving a file to another user needs root") {
+        return;
+    }
+    let (env, file) = with_needy_project();
+    env.ok(&["allow"]);
+    assert!(in_effect(&env, &env.work));
+    let nobody = rustix::process::Uid::from_raw(65534);
+    rustix::fs::chown(&file, Some(nobody), None).expect("chown");
+    let out = env.run(&["env"]);
+    assert_success(&out);
+    let notice = stderr(&out);
+    assert!(notice.contains("ignoring"), "{notice}");
+    assert!(notice.contains(&file.display().to_string()), "{notice}");
+    assert!(notice.contains("another user (uid 65534)"), "{notice}");
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    let before = env.files();
+    let text = assert_fails(&env.run(&["allow"]), 1);
+    assert!(text.contains("another user"), "{text}");
+    assert_unchanged(&env, &before);
+    // Given back, it is in effect again: the allowed content did not change.
+    rustix::fs::chown(&file, Some(rustix::process::geteuid()), None).expect("chown");
+    assert!(in_effect(&env, &env.work));
+}

@@ -33,9 +33,24 @@ fn project_with(user: &Env, settings: &str) -> PathBuf {
     project
 }
 
-/// The project file setting that names the team store `store`.
+/// The project file settings that name the team store `store` and declare
+/// the ordinary variables these tests share through it.
 fn store_is(store: &str) -> String {
-    format!("store = \"{store}\"\n")
+    team_settings(
+        store,
+        &[
+            "AUTH_GITHUB_CLIENT_ID",
+            "AUTH_GITHUB_CLIENT_SECRET",
+            "TEAM_NOTE",
+        ],
+    )
+}
+
+/// The project file settings that name the team store `store` and declare
+/// `names` in `variables`.
+fn team_settings(store: &str, names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("store = \"{store}\"\nvariables = [{}]\n", quoted.join(", "))
 }
 
 /// `bscred ARGS` for `user` in the project `dir`, with `input` on stdin.
@@ -319,7 +334,20 @@ fn a_hostile_team_store_cannot_set_variables_that_run_code() {
         return;
     }
     let user = Env::initialised();
-    let project = project_with(&user, &store_is(STORE));
+    // The code-running names are declared too: declaring never lets one in.
+    let project = project_with(
+        &user,
+        &team_settings(
+            STORE,
+            &[
+                "AUTH_GITHUB_CLIENT_ID",
+                "TEAM_NOTE",
+                "LD_PRELOAD",
+                "BASH_ENV",
+                "PROMPT_COMMAND",
+            ],
+        ),
+    );
     // What BASH_ENV would run in every bash script the child starts.
     let script = user.home.join("evil.sh");
     fs::write(
@@ -719,4 +747,112 @@ fn identity_rotate_moves_only_team_stores_it_can_vouch_for() {
     assert!(said.contains("was not moved to the new key"), "{said}");
     assert!(!age_reads(&attacker.identity_path(), &user.store_path()));
     assert_eq!(user.get("GITHUB_TOKEN"), TOKEN);
+}
+
+/// A team store exports only the names the allowed project file declares
+/// in `variables` (DESIGN "Project files are not trusted blindly"): with no
+/// such line, nothing, and a notice naming the line to add; `required`
+/// declares nothing; `allow` shows the declared names and which are new.
+#[test]
+fn the_team_store_exports_only_what_the_project_file_declares() {
+    if !have("age") {
+        return;
+    }
+    let user = Env::initialised();
+    let project = project_with(&user, &format!("store = \"{STORE}\"\n"));
+    let out = user.run_in(&project, &["allow"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("may set no variable"),
+        "{}",
+        stderr(&out)
+    );
+    for (name, value) in [("AUTH_GITHUB_CLIENT_ID", CLIENT_ID), ("TEAM_NOTE", "hello")] {
+        assert_success(&run_stdin_in(
+            &user,
+            &project,
+            &["set", "--team", name, "--stdin", "--plain"],
+            value,
+        ));
+    }
+
+    // No `variables` line: nothing leaves the store, and the notice names
+    // the line that would take what it holds.
+    let (vars, notice) = json_env(&user, &project);
+    assert_eq!(vars, json!({}), "{notice}");
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    assert!(
+        notice.contains("left out AUTH_GITHUB_CLIENT_ID, TEAM_NOTE"),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("`variables = [\"AUTH_GITHUB_CLIENT_ID\", \"TEAM_NOTE\"]`"),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains(CLIENT_ID) && !notice.contains("hello"),
+        "{notice}"
+    );
+    assert_eq!(exec_value(&user, &project, "TEAM_NOTE"), None);
+
+    // One name declared: that one arrives, the other is left out by name.
+    // `required` names TEAM_NOTE, which declares nothing: it is missing.
+    project_with(
+        &user,
+        &format!(
+            "{}required = [\"TEAM_NOTE\"]\n",
+            team_settings(STORE, &["AUTH_GITHUB_CLIENT_ID"])
+        ),
+    );
+    let out = user.run_in(&project, &["allow"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("the team store may set AUTH_GITHUB_CLIENT_ID\n"),
+        "{}",
+        stderr(&out)
+    );
+    let out = user.run_in(&project, &["env", "--shell", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("bscred: error: ") && stderr(&out).contains("TEAM_NOTE"),
+        "{}",
+        stderr(&out)
+    );
+    project_with(&user, &team_settings(STORE, &["AUTH_GITHUB_CLIENT_ID"]));
+    user.ok(&["allow", project.to_str().expect("utf-8")]);
+    let (vars, notice) = json_env(&user, &project);
+    assert_eq!(
+        vars,
+        json!({"AUTH_GITHUB_CLIENT_ID": CLIENT_ID}),
+        "{notice}"
+    );
+    assert!(notice.contains("left out TEAM_NOTE"), "{notice}");
+    assert!(notice.contains("does not declare"), "{notice}");
+    assert_eq!(
+        exec_value(&user, &project, "AUTH_GITHUB_CLIENT_ID").as_deref(),
+        Some(CLIENT_ID)
+    );
+
+    // Declaring more: `allow` says which names are new, and that one that
+    // runs code stays refused though declared.
+    project_with(
+        &user,
+        &team_settings(STORE, &["AUTH_GITHUB_CLIENT_ID", "TEAM_NOTE", "PATH"]),
+    );
+    let out = user.run_in(&project, &["allow"]);
+    assert_success(&out);
+    let said = stderr(&out);
+    assert!(
+        said.contains("may set AUTH_GITHUB_CLIENT_ID, TEAM_NOTE, PATH (new since you last allowed it: TEAM_NOTE, PATH)"),
+        "{said}"
+    );
+    assert!(said.contains("PATH run code"), "{said}");
+    let (vars, notice) = json_env(&user, &project);
+    assert_eq!(
+        vars,
+        json!({"AUTH_GITHUB_CLIENT_ID": CLIENT_ID, "TEAM_NOTE": "hello"}),
+        "{notice}"
+    );
+    assert!(notice.is_empty(), "{notice}");
 }
