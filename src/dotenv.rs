@@ -33,6 +33,10 @@ pub struct Entry {
     /// blanks, as dotenv parsers read it, but which a file written with
     /// `echo "NAME=$VALUE"` may have meant as part of the value.
     pub exact: bool,
+    /// Whether a shell sourcing the file would have expanded part of the
+    /// value (`$HOME`, `${X}`, `$(cmd)` or backticks, unquoted or in
+    /// double quotes), which dotenv readers, and bscred, take literally.
+    pub shell_expands: bool,
 }
 
 impl fmt::Debug for Entry {
@@ -141,15 +145,17 @@ fn parse_entry(lines: &[&str], start: usize, line: &str) -> Result<Entry, ParseE
 
     let value_text = after_eq.trim_start_matches(is_blank);
     let mut chars = value_text.chars();
-    let (value, last_line, exact) = match chars.next() {
+    let (value, last_line, exact, shell_expands) = match chars.next() {
         Some(quote @ ('\'' | '"' | '`')) => {
-            let (value, last_line) = parse_quoted(lines, start, chars.as_str(), quote, name)?;
-            (value, last_line, true)
+            let (value, last_line, expands) =
+                parse_quoted(lines, start, chars.as_str(), quote, name)?;
+            (value, last_line, true, expands)
         }
         _ => {
             let value = parse_unquoted(after_eq);
             let exact = value.as_str() == after_eq;
-            (value, start, exact)
+            let expands = shell_would_expand(&value);
+            (value, start, exact, expands)
         }
     };
     if value.contains('\0') {
@@ -160,7 +166,31 @@ fn parse_entry(lines: &[&str], start: usize, line: &str) -> Result<Entry, ParseE
         value,
         lines: start..last_line + 1,
         exact,
+        shell_expands,
     })
+}
+
+/// Whether a shell would expand something in `raw` (unquoted or
+/// double-quoted text): a `$` before a name, `{` or `(`, or a backtick,
+/// not escaped by a backslash.
+fn shell_would_expand(raw: &str) -> bool {
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '`' => return true,
+            '$' if chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '_' | '{' | '(')) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Drops a leading `export` keyword (as in a sourced shell script).
@@ -231,14 +261,16 @@ fn strip_inline_comment(text: &str) -> &str {
 }
 
 /// A quoted value. `first` is the rest of line `start` after the opening `quote`; the value may
-/// continue on the following lines. Returns the value and the index of the line that closes it.
+/// continue on the following lines. Returns the value, the index of the line that closes it,
+/// and whether a shell would have expanded part of it (backticks are command substitution to a
+/// shell; double quotes expand `$…`).
 fn parse_quoted(
     lines: &[&str],
     start: usize,
     first: &str,
     quote: char,
     name: &str,
-) -> Result<(Zeroizing<String>, usize), ParseError> {
+) -> Result<(Zeroizing<String>, usize, bool), ParseError> {
     let following = lines.get(start + 1..).unwrap_or_default();
     let segments = || std::iter::once(first).chain(following.iter().copied());
     let Some((closing_segment, closing_at)) = find_closing_quote(segments(), quote) else {
@@ -255,6 +287,7 @@ fn parse_quoted(
         .map(|segment| segment.len() + 1)
         .sum();
     let mut value = Zeroizing::new(String::with_capacity(raw_len));
+    let mut expands = quote == '`';
     for (index, segment) in segments().enumerate().take(closing_segment + 1) {
         let (body, is_last) = if index == closing_segment {
             (&segment[..closing_at], true)
@@ -262,6 +295,7 @@ fn parse_quoted(
             (segment, false)
         };
         if quote == '"' {
+            expands |= shell_would_expand(body);
             unescape_into(&mut value, body);
         } else {
             value.push_str(body);
@@ -285,7 +319,7 @@ fn parse_quoted(
             ),
         });
     }
-    Ok((value, closing_line))
+    Ok((value, closing_line, expands))
 }
 
 /// Finds the closing `quote` in consecutive line segments: (segment index, byte offset).
@@ -580,6 +614,34 @@ mod tests {
     #[test]
     fn unknown_escapes_keep_the_backslash() {
         assert_eq!(value_of(r#"A="C:\Users\x \é""#), r"C:\Users\x \é");
+    }
+
+    #[test]
+    fn values_a_shell_would_expand_are_marked_and_kept_literally() {
+        let entry = |text: &str| parse(text).expect("parses").remove(0);
+        for text in [
+            "A=$HOME/bin:$PATH\n",
+            "A=${HOME}\n",
+            "A=$(id)\n",
+            "A=\"x $USER\"\n",
+            "A=\"x\n$USER\"\n",
+            "A=`id`\n",
+        ] {
+            let e = entry(text);
+            assert!(e.shell_expands, "{text:?}");
+            assert!(e.value.contains('$') || e.value.contains("id"), "{text:?}");
+        }
+        for text in [
+            "A='$HOME'\n",
+            "A=\"\\$HOME\"\n",
+            "A=pa$$word\n",
+            "A=cost$5\n",
+            "A=ends$\n",
+            "A=plain\n",
+        ] {
+            assert!(!entry(text).shell_expands, "{text:?}");
+        }
+        assert_eq!(&*entry("A=$HOME/bin:$PATH\n").value, "$HOME/bin:$PATH");
     }
 
     #[test]

@@ -38,6 +38,12 @@ pub struct Args {
     #[arg(long, conflicts_with = "from_env")]
     remove: bool,
 
+    /// With --remove, FILE may be a symlink: rewrite the file it points to
+    /// (without this, a symlinked FILE is refused, since the real file may
+    /// lie outside the project)
+    #[arg(long, requires = "remove")]
+    follow_symlink: bool,
+
     /// Replace variables that already hold a different value
     #[arg(long)]
     overwrite: bool,
@@ -59,9 +65,29 @@ pub struct Args {
 
 /// The file an import read, kept to rewrite it for `--remove`.
 struct Source {
+    /// The path as given.
     path: PathBuf,
+    /// The file at the end of any symlink chain, for `--remove`: the one
+    /// that holds the plaintext, and the one every message names.
+    real: PathBuf,
     text: Zeroizing<String>,
     entries: Vec<dotenv::Entry>,
+}
+
+impl Source {
+    /// How messages name the file: the real one, and the link when there
+    /// is one.
+    fn describe(&self) -> String {
+        if self.real == self.path {
+            self.path.display().to_string()
+        } else {
+            format!(
+                "{} (linked from {})",
+                self.real.display(),
+                self.path.display()
+            )
+        }
+    }
 }
 
 impl Args {
@@ -71,6 +97,7 @@ impl Args {
             file: Some(file),
             from_env: Vec::new(),
             remove: true,
+            follow_symlink: false,
             overwrite: false,
             secret: false,
             plain: false,
@@ -98,14 +125,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 "import without --remove, then delete the plaintext yourself",
             ));
         }
+        if args.remove && !args.follow_symlink {
+            refuse_symlink(&path)?;
+        }
         let source = read_source(&path)?;
         (items_of(&source)?, Some(source))
     } else {
         (from_environment(&args.from_env)?, None)
     };
-    let origin = source.as_ref().map_or("the environment".to_string(), |s| {
-        s.path.display().to_string()
-    });
+    let origin = source
+        .as_ref()
+        .map_or("the environment".to_string(), Source::describe);
     // The same offline checks as `set` (a token with a pasted newline or
     // quotes around it is stripped, with a notice).
     let items = items
@@ -125,8 +155,21 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             ctx.warn(format!(
                 "line {} of {}: the unquoted value of {} was read as dotenv files are, without the ` #…` comment or the spaces around it; if they belong to the value, quote it in the file and import again with --overwrite",
                 entry.lines.start + 1,
-                source.path.display(),
+                source.describe(),
                 entry.name
+            ));
+        }
+        let expanded: Vec<&str> = source
+            .entries
+            .iter()
+            .filter(|e| e.shell_expands)
+            .map(|e| e.name.as_str())
+            .collect();
+        if !expanded.is_empty() {
+            ctx.warn(format!(
+                "stored {} from {} as written: a shell sourcing the file would have expanded the `$…` or backticks in their values, and bscred does not; if the expanded value was meant, set it with `bscred set NAME`",
+                expanded.join(", "),
+                source.describe()
             ));
         }
     }
@@ -191,7 +234,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 message: format!(
                     "{} did not read back from the store; {} was left unchanged",
                     lost.join(", "),
-                    source.path.display()
+                    source.describe()
                 ),
                 hint:
                     "run the import again; if it keeps failing, check the store with `bscred list`"
@@ -206,6 +249,29 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 /// A dotenv file larger than this is not a dotenv file (and `/dev/zero`
 /// must not fill memory).
 const MAX_IMPORT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Refuses `--remove` on a symlink: an archive or a clone can ship `.env`
+/// as a link to `~/.bashrc` or any file of the user's, and `--remove` would
+/// read it as dotenv and rewrite it. `--follow-symlink` says the user
+/// means it.
+fn refuse_symlink(path: &Path) -> Result<()> {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
+        return Ok(());
+    }
+    let real = fs::canonicalize(path).map_or_else(
+        |_| "a file that does not exist".to_string(),
+        |real| real.display().to_string(),
+    );
+    Err(Error::Refused {
+        message: format!(
+            "{} is a symlink to {real}: --remove would rewrite that file, which may lie outside the project; nothing was imported",
+            path.display()
+        ),
+        hint: format!(
+            "import without --remove; or, if {real} is yours to clean, add --follow-symlink"
+        ),
+    })
+}
 
 fn read_source(path: &Path) -> Result<Source> {
     let failed = |e: std::io::Error| {
@@ -249,8 +315,16 @@ fn read_source(path: &Path) -> Result<Source> {
         reason: e.to_string(),
         hint: Some("fix that line, then import again; nothing was changed".to_string()),
     })?;
+    // The plaintext lives at the end of any symlink chain: that file is the
+    // one to rewrite or delete, or the secrets would stay on disk.
+    let real = if fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
+        fs::canonicalize(path).map_err(Error::io(format!("cannot resolve {}", path.display())))?
+    } else {
+        path.to_path_buf()
+    };
     Ok(Source {
         path: path.to_path_buf(),
+        real,
         text,
         entries,
     })
@@ -356,15 +430,15 @@ fn merge(
 /// Rewrites the source without the imported lines, or deletes it when
 /// nothing else was in it. Refuses if the file changed since it was read.
 fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<()> {
-    let path = &source.path;
+    let target = &source.real;
     let now = Zeroizing::new(
-        fs::read(path).map_err(Error::io(format!("cannot read {}", path.display())))?,
+        fs::read(target).map_err(Error::io(format!("cannot read {}", target.display())))?,
     );
     if now.as_slice() != source.text.as_bytes() {
         return Err(Error::Refused {
             message: format!(
                 "{} changed while importing; it was left unchanged",
-                path.display()
+                source.describe()
             ),
             hint: "the variables are stored; run `bscred import --remove` again to clean the file"
                 .to_string(),
@@ -385,20 +459,17 @@ fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<(
     if unclear > 0 {
         ctx.warn(format!(
             "kept {unclear} line(s) in {} whose value may not have been read as meant (see above); delete them yourself once `bscred get` shows the right value",
-            path.display()
+            target.display()
         ));
     }
     let rest = Zeroizing::new(dotenv::without_entries(&source.text, &entries));
-    // The plaintext lives at the end of any symlink chain: that file is the
-    // one to rewrite or delete, or the secrets would stay on disk.
-    let target =
-        fs::canonicalize(path).map_err(Error::io(format!("cannot resolve {}", path.display())))?;
+    let path = &source.path;
     // A byte order mark is not content.
     let empty = rest
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
         .is_empty();
     if empty {
-        fs::remove_file(&target)
+        fs::remove_file(target)
             .map_err(Error::io(format!("cannot delete {}", target.display())))?;
         if fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
             // The link would point nowhere; it goes too.
@@ -412,23 +483,23 @@ fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<(
         } else {
             ctx.note(format!(
                 "deleted {}: it held nothing but the imported variables",
-                path.display()
+                target.display()
             ));
         }
     } else {
         // Keep the file's mode: its remaining lines are the user's business.
-        let permissions = fs::metadata(&target)
-            .map_err(Error::io(format!("cannot read {}", path.display())))?
+        let permissions = fs::metadata(target)
+            .map_err(Error::io(format!("cannot read {}", target.display())))?
             .permissions();
-        private_fs::write_atomic(&target, rest.as_bytes())?;
-        fs::set_permissions(&target, permissions).map_err(Error::io(format!(
+        private_fs::write_atomic(target, rest.as_bytes())?;
+        fs::set_permissions(target, permissions).map_err(Error::io(format!(
             "cannot restore the permissions of {}",
-            path.display()
+            target.display()
         )))?;
         ctx.note(format!(
             "removed {} imported line(s) from {}; its other lines are untouched",
             entries.iter().map(|e| e.lines.len()).sum::<usize>(),
-            path.display()
+            target.display()
         ));
     }
     ctx.note("if the file was ever committed or backed up, the old values are still there: consider rotating them");

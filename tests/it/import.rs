@@ -340,7 +340,21 @@ fn remove_rewrites_a_symlinked_file_at_its_target() {
     let link = env.work.join(".env");
     std::os::unix::fs::symlink(&target, &link).expect("symlink");
 
-    env.ok(&["import", "--remove"]);
+    let out = env.run(&["import", "--remove", "--follow-symlink"]);
+    assert_success(&out);
+    // Every message names the file that was rewritten.
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!(
+            "removed 2 imported line(s) from {}",
+            target.display()
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{} (linked from .env)", target.display())),
+        "{said}"
+    );
     assert!(
         fs::symlink_metadata(&link)
             .expect("link still there")
@@ -375,7 +389,7 @@ fn remove_through_a_symlink_leaves_no_plaintext_at_the_target() {
     fs::write(&target, format!("GITHUB_TOKEN={TOKEN}\n")).expect("write");
     std::os::unix::fs::symlink(&target, env.work.join(".env")).expect("symlink");
 
-    env.ok(&["import", "--remove"]);
+    env.ok(&["import", "--remove", "--follow-symlink"]);
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
     let left = fs::read_to_string(&target).unwrap_or_default();
     assert!(
@@ -383,6 +397,62 @@ fn remove_through_a_symlink_leaves_no_plaintext_at_the_target() {
         "the token is still in plaintext at the symlink's target {}",
         target.display()
     );
+}
+
+/// A `.env` shipped as a link to a file of the user's outside the project
+/// (an archive can hold `.env -> ~/.bashrc`) is refused for `--remove`:
+/// the outside file stays byte-identical and nothing is imported.
+#[cfg(unix)]
+#[test]
+fn remove_refuses_a_symlinked_env_and_leaves_the_outside_file_alone() {
+    let env = Env::initialised();
+    let outside = env.home.join(".bashrc");
+    let rc = "# my shell
+export EDITOR=vim
+alias ll='ls -l'
+export PAGER=less
+";
+    fs::write(&outside, rc).expect("write");
+    std::os::unix::fs::symlink(&outside, env.work.join(".env")).expect("symlink");
+    let before = env.files();
+    let text = assert_fails(&env.run(&["import", "--remove"]), 1);
+    assert!(text.contains("symlink"), "{text}");
+    assert!(text.contains(&outside.display().to_string()), "{text}");
+    assert!(text.contains("--follow-symlink"), "{text}");
+    assert_eq!(fs::read_to_string(&outside).expect("read"), rc);
+    assert_unchanged(&env, &before);
+    // --follow-symlink only means something with --remove.
+    let out = env.run(&["import", "--follow-symlink"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&outside).expect("read"), rc);
+}
+
+/// Values a shell would have expanded are stored as written, with one
+/// warning naming them (never their values).
+#[test]
+fn values_a_shell_would_expand_are_stored_literally_with_a_warning() {
+    let env = Env::initialised();
+    write_env(
+        &env,
+        ".env",
+        "EXTRA_PATH=$HOME/bin:$PATH
+GREETING='$HOME stays'
+PORT=3000
+",
+    );
+    let out = env.run(&["import"]);
+    assert_success(&out);
+    let said = stderr(&out);
+    assert!(
+        said.contains("stored EXTRA_PATH from .env as written"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("GREETING") && !said.contains("$HOME/bin"),
+        "{said}"
+    );
+    assert_eq!(env.get("EXTRA_PATH"), "$HOME/bin:$PATH");
+    assert_eq!(env.get("GREETING"), "$HOME stays");
 }
 
 #[test]
