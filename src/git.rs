@@ -1,6 +1,7 @@
 //! git's credential configuration: reading which helpers git would run for
 //! a host, and the helper entry bscred installs (DESIGN "git credential
-//! helper").
+//! helper"); and the one way bscred runs git inside a directory someone
+//! else may have written.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,11 +20,63 @@ pub struct HelperEntry {
     pub value: String,
 }
 
+/// Settings given to every git bscred runs in a repository, overriding
+/// whatever its `.git/config` says: a repository that arrived with a clone
+/// or an archive chooses its own config, and these keys name programs git
+/// runs. `git ls-files` alone runs `core.fsmonitor`.
+const OVERRIDES: &[&str] = &[
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.pager=cat",
+    "core.sshCommand=false",
+    "core.gitProxy=false",
+    "core.askPass=false",
+    "core.editor=false",
+    "sequence.editor=false",
+    "diff.external=",
+    "protocol.allow=never",
+    "core.untrackedCache=false",
+];
+
+/// The variables a git run in a repository keeps from bscred's own
+/// environment: where to find programs and the user's own config. Any
+/// other `GIT_*` (a `GIT_DIR` or `GIT_CONFIG_PARAMETERS` inherited from a
+/// hook or a script) is left behind.
+const KEPT: &[&str] = &[
+    "PATH",
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+    "SYSTEMROOT",
+    "USERPROFILE",
+];
+
+/// `git` to run in `dir`, a directory a repository controls: no program its
+/// config names can run (see `OVERRIDES`), a clean environment, no
+/// prompts, and no optional index writes.
+pub fn command(dir: &Path) -> Command {
+    let mut git = Command::new("git");
+    git.current_dir(dir).env_clear();
+    for name in KEPT {
+        if let Some(value) = std::env::var_os(name) {
+            git.env(name, value);
+        }
+    }
+    git.env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C");
+    for setting in OVERRIDES {
+        git.args(["-c", setting]);
+    }
+    git
+}
+
 /// Every credential helper entry git sees from `dir` (its repository's
 /// config included), in the order it reads them.
 pub fn helper_entries(dir: &Path) -> Result<Vec<HelperEntry>> {
-    let out = Command::new("git")
-        .current_dir(dir)
+    let out = command(dir)
         .args([
             "config",
             "--show-origin",

@@ -4,13 +4,13 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
+use crate::git;
 use crate::keychain::Keychain;
 use crate::profile::Profile;
 use crate::token;
@@ -235,9 +235,8 @@ fn env_files(root: &Path, findings: &mut Vec<Finding>) {
 
 /// A `.env` that git tracks, or would add with `git add .`.
 fn git_exposure(root: &Path, path: &Path, findings: &mut Vec<Finding>) {
-    let inside = Command::new("git")
+    let inside = git::command(root)
         .args(["rev-parse", "--is-inside-work-tree"])
-        .current_dir(root)
         .output()
         .is_ok_and(|o| o.status.success());
     if !inside {
@@ -247,10 +246,9 @@ fn git_exposure(root: &Path, path: &Path, findings: &mut Vec<Finding>) {
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    let tracked = Command::new("git")
+    let tracked = git::command(root)
         .args(["ls-files", "--error-unmatch", "--"])
         .arg(&name)
-        .current_dir(root)
         .output()
         .is_ok_and(|o| o.status.success());
     let shown = shown(path);
@@ -262,10 +260,9 @@ fn git_exposure(root: &Path, path: &Path, findings: &mut Vec<Finding>) {
         ));
         return;
     }
-    let ignored = Command::new("git")
+    let ignored = git::command(root)
         .args(["check-ignore", "-q", "--"])
         .arg(&name)
-        .current_dir(root)
         .status()
         .is_ok_and(|s| s.success());
     if !ignored {
@@ -350,11 +347,11 @@ fn git_helpers(ctx: &Context, root: &Path, findings: &mut Vec<Finding>) {
         .and_then(|s| s.github_host)
         .unwrap_or_else(|| "github.com".to_string());
     // No git, or a broken config: nothing to say about its helpers.
-    let Ok(entries) = crate::git::helper_entries(root) else {
+    let Ok(entries) = git::helper_entries(root) else {
         return;
     };
-    for entry in crate::git::effective(&entries, &host) {
-        if crate::git::stores_credentials(&entry.value) {
+    for entry in git::effective(&entries, &host) {
+        if git::stores_credentials(&entry.value) {
             findings.push(Finding::problem(
                 format!("{} ({})", entry.origin, entry.key),
                 format!("git would store {host} credentials with `{}`", entry.value),

@@ -1267,3 +1267,82 @@ fn doctor_leaves_templates_and_references_alone() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// `doctor` in a repository whose own config names programs (a clone or an
+/// archive chooses its `.git/config`): none of them runs, and the `.env`
+/// checks still work. `git ls-files` alone runs `core.fsmonitor`.
+#[test]
+fn doctor_runs_no_program_a_scanned_repository_configures() {
+    if !have("git") {
+        return;
+    }
+    let env = Env::initialised();
+    git_ok(&env, &env.work, &["init", "-q"]);
+    fs::write(
+        env.work.join(".env"),
+        format!("GITHUB_TOKEN={}\n", token(7)),
+    )
+    .expect("write");
+    git_ok(&env, &env.work, &["add", ".env"]);
+    let marker = env.home.join("ran");
+    let script = env.home.join("evil.sh");
+    fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$0 $*\" >> '{}'\n", marker.display()),
+    )
+    .expect("write");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let hooks = env.work.join(".git/hooks");
+    for hook in [
+        "post-index-change",
+        "pre-commit",
+        "post-checkout",
+        "reference-transaction",
+    ] {
+        fs::copy(&script, hooks.join(hook)).expect("hook");
+    }
+    let program = script.to_str().expect("utf-8");
+    for (key, value) in [
+        ("core.fsmonitor", program),
+        ("core.pager", program),
+        ("core.sshCommand", program),
+        ("core.editor", program),
+        ("core.askPass", program),
+        ("diff.external", program),
+        ("core.hooksPath", hooks.to_str().expect("utf-8")),
+    ] {
+        git_ok(&env, &env.work, &["config", key, value]);
+    }
+    // The fixture is real: plain git in this repository runs the monitor.
+    git_ok(&env, &env.work, &["ls-files"]);
+    assert!(marker.exists(), "the fixture's core.fsmonitor never ran");
+    fs::remove_file(&marker).expect("rm");
+
+    let (findings, code) = doctor_json(&env, &env.work);
+    assert_eq!(code, Some(12), "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| field(f, "what").contains("git tracks this file")),
+        "{findings:?}"
+    );
+    assert!(
+        !marker.exists(),
+        "doctor ran a program the repository configured: {}",
+        fs::read_to_string(&marker).unwrap_or_default()
+    );
+    // An untracked, unignored .env is still found the same safe way.
+    git_ok(&env, &env.work, &["rm", "-q", "--cached", ".env"]);
+    fs::remove_file(&marker).ok();
+    let (findings, _) = doctor_json(&env, &env.work);
+    assert!(
+        findings
+            .iter()
+            .any(|f| field(f, "what").contains("git does not ignore")),
+        "{findings:?}"
+    );
+    assert!(
+        !marker.exists(),
+        "doctor ran a program the repository configured"
+    );
+}
