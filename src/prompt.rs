@@ -29,7 +29,7 @@ pub fn hidden(prompt: &str) -> io::Result<Zeroizing<String>> {
     quiet.local_modes.insert(LocalModes::ECHONL);
     tcsetattr(&tty, OptionalActions::Now, &quiet)?;
     let restore = Restore { tty: &tty, saved };
-    (&tty).write_all(prompt.as_bytes())?;
+    (&tty).write_all(crate::terminal::escape(prompt).as_bytes())?;
     (&tty).flush()?;
     let mut line = Zeroizing::new(String::new());
     io::BufReader::new(&tty).read_line(&mut line)?;
@@ -66,7 +66,7 @@ pub fn hidden(prompt: &str) -> io::Result<Zeroizing<String>> {
 /// Asks on the terminal with echo, for values that are not secret.
 pub fn visible(prompt: &str) -> io::Result<Zeroizing<String>> {
     let mut stderr = io::stderr();
-    stderr.write_all(prompt.as_bytes())?;
+    stderr.write_all(crate::terminal::escape(prompt).as_bytes())?;
     stderr.flush()?;
     let mut line = Zeroizing::new(String::new());
     io::stdin().lock().read_line(&mut line)?;
@@ -79,7 +79,7 @@ pub fn visible(prompt: &str) -> io::Result<Zeroizing<String>> {
 /// (end of input) means no: walking away must not delete anything.
 pub fn confirm(question: &str) -> io::Result<bool> {
     let mut stderr = io::stderr();
-    stderr.write_all(question.as_bytes())?;
+    stderr.write_all(crate::terminal::escape(question).as_bytes())?;
     stderr.flush()?;
     let mut line = Zeroizing::new(String::new());
     if io::stdin().lock().read_line(&mut line)? == 0 {

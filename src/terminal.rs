@@ -42,6 +42,17 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `escape` for text of several lines: each line escaped, the line breaks
+/// kept (for reports bscred prints line by line).
+pub fn escape_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(content) => format!("{}\n", escape(content)),
+            None => escape(line).into_owned(),
+        })
+        .collect()
+}
+
 /// Whether a terminal would act on `c` instead of showing it.
 fn acts_on_terminal(c: char) -> bool {
     c.is_control()
@@ -109,5 +120,12 @@ mod tests {
             assert_eq!(escaped, shown, "{raw:?}");
             assert!(!escaped.chars().any(acts_on_terminal), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn lines_keep_their_breaks_and_lose_their_controls() {
+        assert_eq!(escape_lines("a\x1b[1m\nb\rc\n"), "a\\u{1b}[1m\nb\\rc\n");
+        assert_eq!(escape_lines("no end\x07"), "no end\\u{7}");
+        assert_eq!(escape_lines(""), "");
     }
 }

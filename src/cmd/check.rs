@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     if !text.is_empty() {
         text.push('\n');
     }
-    super::print(text.as_bytes())?;
+    super::print_text(&text)?;
     Ok(if !missing.is_empty() {
         Exit::NotFound
     } else if expired {

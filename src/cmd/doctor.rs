@@ -116,7 +116,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         } else {
             format!("{problems} problem(s) found\n")
         });
-        super::print(text.as_bytes())?;
+        super::print_text(&text)?;
     }
     Ok(if problems == 0 {
         Exit::Ok

@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             ]
         })
         .collect();
-    super::print(super::table(["NAME", "TYPE", "VALUE", "EXPIRES"], &table).as_bytes())?;
+    super::print_text(&super::table(["NAME", "TYPE", "VALUE", "EXPIRES"], &table))?;
     Ok(Exit::Ok)
 }
 

@@ -123,6 +123,12 @@ fn print(bytes: &[u8]) -> Result<()> {
         .map_err(Error::io("cannot write to standard output"))
 }
 
+/// Writes a report meant for people to stdout, each line escaped for the
+/// terminal: the names, values and paths in it may come from others.
+fn print_text(text: &str) -> Result<()> {
+    print(crate::terminal::escape_lines(text).as_bytes())
+}
+
 /// Serialises a JSON report for stdout.
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)

@@ -128,7 +128,7 @@ fn list(ctx: &Context, json: bool) -> Result<Exit> {
         ["  NAME", "BACKEND", "VARS", "NEXT EXPIRY", "STORE"],
         &table,
     );
-    super::print(text.as_bytes())?;
+    super::print_text(&text)?;
     Ok(Exit::Ok)
 }
 

@@ -199,7 +199,7 @@ fn print_keys(keys: &[String], mine: &[String]) -> Result<()> {
         let you = if mine.contains(key) { "  (you)" } else { "" };
         text.push_str(&format!("{key}{you}\n"));
     }
-    super::print(text.as_bytes())
+    super::print_text(&text)
 }
 
 /// The keys `add` was given, on the command line or in a file, each

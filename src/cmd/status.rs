@@ -100,6 +100,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         text.push('\n');
         text.push_str(&super::table(["NAME", "TYPE", "UPDATED", "EXPIRES"], &rows));
     }
-    super::print(text.as_bytes())?;
+    super::print_text(&text)?;
     Ok(Exit::Ok)
 }
