@@ -171,8 +171,8 @@ fn parse_entry(lines: &[&str], start: usize, line: &str) -> Result<Entry, ParseE
 }
 
 /// Whether a shell would expand something in `raw` (unquoted or
-/// double-quoted text): a `$` before a name, `{` or `(`, or a backtick,
-/// not escaped by a backslash.
+/// double-quoted text): a `$` before a name, a digit, a special parameter
+/// (`$$`, `$?`, …), `{` or `(`, or a backtick, not escaped by a backslash.
 fn shell_would_expand(raw: &str) -> bool {
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -181,9 +181,10 @@ fn shell_would_expand(raw: &str) -> bool {
                 chars.next();
             }
             '`' => return true,
-            '$' if chars
-                .peek()
-                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '_' | '{' | '(')) =>
+            '$' if chars.peek().is_some_and(|n| {
+                n.is_ascii_alphanumeric()
+                    || matches!(n, '_' | '{' | '(' | '$' | '?' | '!' | '#' | '*' | '@' | '-')
+            }) =>
             {
                 return true;
             }
@@ -626,6 +627,8 @@ mod tests {
             "A=\"x $USER\"\n",
             "A=\"x\n$USER\"\n",
             "A=`id`\n",
+            "A=pa$$word\n",
+            "A=cost$5\n",
         ] {
             let e = entry(text);
             assert!(e.shell_expands, "{text:?}");
@@ -634,9 +637,8 @@ mod tests {
         for text in [
             "A='$HOME'\n",
             "A=\"\\$HOME\"\n",
-            "A=pa$$word\n",
-            "A=cost$5\n",
             "A=ends$\n",
+            "A=a$ b$%\n",
             "A=plain\n",
         ] {
             assert!(!entry(text).shell_expands, "{text:?}");

@@ -102,7 +102,7 @@ pub fn read(path: &Path) -> Option<Result<Vec<u8>, String>> {
         Ok(Regular::NotRegular) => Some(Err("it is not a regular file".to_string())),
         Ok(Regular::TooLarge) => Some(Err(format!("it is larger than {} KiB", MAX_BYTES / 1024))),
         Ok(Regular::Foreign(uid)) => Some(Err(format!(
-            "it belongs to another user (uid {uid}), who chose what it says; bscred reads only project files you own"
+            "it belongs to another user (uid {uid}), who chose what it says; bscred reads such files only when you own them"
         ))),
         Ok(Regular::Bytes(bytes)) => Some(Ok(bytes)),
         // A directory we may not read hides nothing from us: keep going.

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::process::Command;
 
 use zeroize::Zeroizing;
 
@@ -125,7 +124,8 @@ fn key(host: &str) -> String {
 }
 
 fn git_config(args: &[&str]) -> Result<std::process::Output> {
-    Command::new("git")
+    // The working directory may be a repository someone else configured.
+    git::command(std::path::Path::new("."))
         .arg("config")
         .args(args)
         .output()
