@@ -9,6 +9,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::terminal::escape;
+use crate::token::redact;
 
 /// The process exit codes bscred promises. Scripts depend on these numbers:
 /// add codes freely, never renumber one.
@@ -371,9 +372,12 @@ impl Error {
             let _ = write!(message, ": {cause}");
             source = cause.source();
         }
-        let mut text = format!("bscred: error: {}\n", escape(&message));
+        // And a token the user typed where a name belongs is never quoted
+        // back whole.
+        let shown = |text: &str| escape(&redact(text)).into_owned();
+        let mut text = format!("bscred: error: {}\n", shown(&message));
         if let Some(hint) = self.hint() {
-            let _ = writeln!(text, "bscred: hint: {}", escape(&hint));
+            let _ = writeln!(text, "bscred: hint: {}", shown(&hint));
         }
         text
     }

@@ -46,18 +46,27 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
             .map_or("argument".to_string(), ToString::to_string);
         let reason = std::error::Error::source(error)
             .map_or("it is not valid".to_string(), ToString::to_string);
-        eprintln!("bscred: error: invalid {arg}: {reason}");
-        eprintln!(
-            "bscred: hint: `bscred help` lists the commands, `bscred COMMAND --help` their arguments"
-        );
+        bscred::terminal::write_raw(&format!(
+            "bscred: error: invalid {}: {}\nbscred: hint: `bscred help` lists the commands, `bscred COMMAND --help` their arguments\n",
+            shown(&arg),
+            shown(&reason)
+        ));
     } else {
-        let _ = error.print();
+        // clap quotes what it did not expect (`unexpected argument
+        // 'ghp_…'`): cut tokens, keep the rest of its message.
+        bscred::terminal::write_raw(&bscred::token::redact(&error.to_string()));
     }
     if subcommand(args).is_some_and(|name| name == "exec") {
         Exit::ExecFailed.into()
     } else {
         Exit::Usage.into()
     }
+}
+
+/// Text from the command line, as an error may show it: tokens cut, and
+/// controls escaped.
+fn shown(text: &str) -> String {
+    bscred::terminal::escape(&bscred::token::redact(text)).into_owned()
 }
 
 /// The subcommand named on a command line clap could not parse: the first

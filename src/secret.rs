@@ -62,7 +62,11 @@ pub struct BadName(String);
 impl fmt::Display for BadName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = &self.0;
-        if text.contains('=') {
+        if crate::token::contains_token(text) {
+            f.write_str(
+                "that holds a GitHub token, not just a variable name: give the name alone (such as GITHUB_TOKEN), and the token at the prompt or with --stdin",
+            )
+        } else if text.contains('=') {
             f.write_str(
                 "NAME=VALUE is not a variable name: give the name alone, and the value at the prompt, with --stdin, or (plain values only) as the next argument",
             )
@@ -95,7 +99,12 @@ impl FromStr for VarName {
         let valid_start = chars
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-        if valid_start && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        // A token is a valid name by its characters (`ghp_…`), but storing
+        // a variable named after it would put the token in every listing.
+        if valid_start
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !crate::token::contains_token(s)
+        {
             Ok(VarName(s.to_string()))
         } else {
             Err(BadName(s.to_string()))

@@ -45,6 +45,63 @@ pub fn looks_like_token(text: &str) -> bool {
     core.starts_with(FINE_GRAINED_PREFIX) || CLASSIC_PREFIXES.iter().any(|p| core.starts_with(p))
 }
 
+/// The shortest body after a prefix that counts as a token inside other
+/// text: real ones have 36 (classic) or 82 (fine-grained) characters, and
+/// names such as `ghp_cache` stay names.
+const MIN_EMBEDDED_BODY: usize = 20;
+
+/// The token-shaped runs inside `text`, each as the byte range of its body
+/// (what follows a known prefix: at least `MIN_EMBEDDED_BODY` letters,
+/// digits or `_`).
+fn embedded(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some((at, prefix)) = CLASSIC_PREFIXES
+        .iter()
+        .chain(std::iter::once(&FINE_GRAINED_PREFIX))
+        .filter_map(|p| text[from..].find(p).map(|i| (from + i, *p)))
+        .min()
+    {
+        let body_start = at + prefix.len();
+        let body = text[body_start..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if body >= MIN_EMBEDDED_BODY {
+            found.push(body_start..body_start + body);
+            from = body_start + body;
+        } else {
+            from = body_start;
+        }
+    }
+    found
+}
+
+/// Whether `text` holds a token anywhere (`GITHUB_TOKEN:ghp_…`,
+/// `NAME,ghp_…`), for deciding what may be quoted back to the user.
+pub fn contains_token(text: &str) -> bool {
+    !embedded(text).is_empty()
+}
+
+/// `text` with every token-shaped run cut to its prefix and `…`: the last
+/// guard before a message reaches the terminal, for messages that quote
+/// what the user typed.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let runs = embedded(text);
+    if runs.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for body in runs {
+        out.push_str(&text[last..body.start]);
+        out.push('…');
+        last = body.end;
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The token without the whitespace and quotes a paste can add around it.
 pub fn strip_padding(text: &str) -> &str {
     text.trim().trim_matches(['"', '\'', '`']).trim()
@@ -136,6 +193,34 @@ pub fn classic_for_tests(prefix: &str, random: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tokens_inside_arguments_are_found_and_redacted() {
+        let token = classic_for_tests("ghp_", "R4nd0mT0k3nV4lu3ThatMustNeverL1");
+        for text in [
+            format!("GITHUB_TOKEN:{token}"),
+            format!("NAME,{token}"),
+            format!("--{token}"),
+            format!("github_pat_11AAAAAAA0{}", "x".repeat(70)),
+        ] {
+            assert!(contains_token(&text), "{text}");
+            let shown = redact(&text);
+            assert!(
+                !shown.contains("R4nd0m") && !shown.contains("xxxx"),
+                "{shown}"
+            );
+            assert!(shown.contains('…'), "{shown}");
+        }
+        assert_eq!(redact(&format!("a {token} b")), "a ghp_… b");
+        assert_eq!(
+            redact(&format!("github_pat_{}", "A".repeat(30))),
+            "github_pat_…"
+        );
+        for text in ["GITHUB_TOKEN", "ghp_cache", "MY_ghp_VAR", "github_pat_"] {
+            assert!(!contains_token(text), "{text}");
+            assert_eq!(redact(text), text);
+        }
+    }
+
     use super::*;
 
     const RANDOM: &str = "R4nd0mT0k3nV4lu3ThatMustNever1";

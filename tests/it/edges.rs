@@ -1,0 +1,85 @@
+//! The edges where bscred misbehaved without an attacker (issue 12): a full
+//! or closed stderr, arguments that hold a token, a metadata cache that
+//! cannot be written, and the other corners each test names.
+#![cfg(unix)]
+
+use std::fs;
+
+use crate::harness::{Env, TOKEN, assert_success, bin, stderr};
+
+/// `exec` with a reminder due and stderr full (`/dev/full`) or closed still
+/// runs its command and passes on its status: a notice is never worth the
+/// command the user asked for.
+#[test]
+fn exec_runs_its_command_when_stderr_is_full_or_closed() {
+    let env = Env::initialised();
+    let out = env.run_stdin(
+        &["set", "GITHUB_TOKEN", "--stdin", "--expires-in", "3d"],
+        TOKEN.as_bytes(),
+    );
+    assert_success(&out);
+    // The reminder is due: it is what writes to stderr.
+    assert!(stderr(&env.run(&["get", "GITHUB_TOKEN"])).contains("expires"));
+    for redirect in ["2>/dev/full", "2>&-"] {
+        let marker = env.work.join("ran");
+        let _ = fs::remove_file(&marker);
+        let script = format!(
+            "exec \"$BSCRED\" exec -- sh -c 'printf %s \"$GITHUB_TOKEN\" > ran; exit 7' {redirect}"
+        );
+        let out = env
+            .sealed("sh")
+            .args(["-c", &script])
+            .env("BSCRED", bin())
+            .output()
+            .expect("sh runs");
+        assert_eq!(out.status.code(), Some(7), "{redirect}: {}", stderr(&out));
+        assert_eq!(fs::read_to_string(&marker).expect("the command ran"), TOKEN);
+    }
+    // And bscred's own failure is still its exit code, not a panic (101).
+    let out = env
+        .sealed("sh")
+        .args(["-c", "exec \"$BSCRED\" get MISSING 2>/dev/full"])
+        .env("BSCRED", bin())
+        .output()
+        .expect("sh runs");
+    assert_eq!(out.status.code(), Some(3));
+}
+
+/// An argument that holds a token where a name belongs is refused, and no
+/// error quotes the token back (the terminal, a CI log and a screen share
+/// would all show it).
+#[test]
+fn arguments_holding_a_token_are_refused_without_quoting_it() {
+    let env = Env::initialised();
+    let before = env.files();
+    for args in [
+        vec!["set".to_string(), format!("GITHUB_TOKEN:{TOKEN}")],
+        vec!["set".to_string(), TOKEN.to_string()],
+        vec!["get".to_string(), TOKEN.to_string()],
+        vec!["rm".to_string(), "A".to_string(), TOKEN.to_string()],
+        vec![
+            "env".to_string(),
+            "--only".to_string(),
+            format!("NAME,{TOKEN}"),
+        ],
+        vec![
+            "exec".to_string(),
+            "--only".to_string(),
+            format!("NAME,{TOKEN}"),
+            "--".to_string(),
+            "true".to_string(),
+        ],
+        vec![TOKEN.to_string()],
+        vec!["get".to_string(), "A".to_string(), TOKEN.to_string()],
+        vec!["-p".to_string(), TOKEN.to_string(), "list".to_string()],
+        vec!["list".to_string(), format!("--{TOKEN}")],
+    ] {
+        let out = env.run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        let body = &TOKEN[4..];
+        assert!(!text.contains(body), "{args:?} quoted the token: {text}");
+        assert!(!text.is_empty(), "{args:?} said nothing");
+    }
+    crate::harness::assert_unchanged(&env, &before);
+}
