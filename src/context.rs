@@ -107,16 +107,18 @@ impl Context {
     /// Opens the profile `name` (one of `profile` and `also`), as
     /// `open_profile` does.
     pub fn open(&self, name: &ProfileName) -> Result<Profile> {
-        let profile = Profile::open(&self.dirs, name).map_err(|e| match e {
-            Error::NotInitialised { profile, .. } => Error::NotInitialised {
-                profile,
-                chosen_by: match &self.profile_source {
-                    ProfileSource::ProjectFile(path) => Some(path.clone()),
-                    _ => None,
+        let profile = Profile::open(&self.dirs, name)
+            .map(|p| p.quiet(self.quiet))
+            .map_err(|e| match e {
+                Error::NotInitialised { profile, .. } => Error::NotInitialised {
+                    profile,
+                    chosen_by: match &self.profile_source {
+                        ProfileSource::ProjectFile(path) => Some(path.clone()),
+                        _ => None,
+                    },
                 },
-            },
-            other => other,
-        })?;
+                other => other,
+            })?;
         self.check_backend(profile.settings.backend)?;
         Ok(profile)
     }

@@ -217,6 +217,8 @@ pub struct Profile {
     store: Box<dyn Store>,
     dirs: Dirs,
     metadata_path: PathBuf,
+    /// Whether warnings are silenced (`-q`).
+    quiet: bool,
 }
 
 impl Profile {
@@ -264,7 +266,14 @@ impl Profile {
             store,
             dirs: dirs.clone(),
             metadata_path: dirs.metadata(name),
+            quiet: false,
         })
+    }
+
+    /// The same profile, its warnings silenced or not (`-q`).
+    pub fn quiet(mut self, quiet: bool) -> Profile {
+        self.quiet = quiet;
+        self
     }
 
     /// The backend and location of the store.
@@ -343,7 +352,7 @@ impl Profile {
             });
         }
         let snapshot = self.store.update(edit)?;
-        self.write_metadata(&snapshot, now)?;
+        self.record_written(&snapshot, now);
         Ok(snapshot.doc)
     }
 
@@ -367,7 +376,9 @@ impl Profile {
         }
         if let Some(mut meta) = Metadata::read(&self.metadata_path) {
             meta.record_change(change, now);
-            meta.write(&self.metadata_path)?;
+            if let Err(e) = meta.write(&self.metadata_path) {
+                self.cache_failed(&e);
+            }
         }
         Ok(true)
     }
@@ -379,7 +390,8 @@ impl Profile {
         let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
         self.store.create(&Document::default())?;
         let snapshot = self.store.read()?;
-        self.write_metadata(&snapshot, now)
+        self.record_written(&snapshot, now);
+        Ok(())
     }
 
     /// The cached metadata, without touching the store.
@@ -402,6 +414,27 @@ impl Profile {
         match self.store.fingerprint() {
             Some(now) => meta.fingerprint.as_deref() == Some(now.as_str()),
             None => self.settings.backend == Backend::Keychain,
+        }
+    }
+
+    /// Records a write that has happened in the cache. The store is the
+    /// truth and already holds it: a cache that cannot be written (a full
+    /// disk, a state directory gone read-only) is a warning, never a failed
+    /// command that makes the user write again.
+    fn record_written(&self, snapshot: &Snapshot, now: Timestamp) {
+        if let Err(e) = self.write_metadata(snapshot, now) {
+            self.cache_failed(&e);
+        }
+    }
+
+    fn cache_failed(&self, error: &Error) {
+        if !self.quiet {
+            let cause =
+                std::error::Error::source(error).map_or(String::new(), |c| format!(": {c}"));
+            crate::terminal::warn(&format!(
+                "profile '{}' is written, but its metadata cache is not ({error}{cause}); `status`, `check` and reminders may be out of date until the next write",
+                self.name
+            ));
         }
     }
 

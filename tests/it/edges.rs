@@ -83,3 +83,32 @@ fn arguments_holding_a_token_are_refused_without_quoting_it() {
     }
     crate::harness::assert_unchanged(&env, &before);
 }
+
+/// `set` whose value reached the store but whose metadata cache could not
+/// be written (the state directory broken) warns and exits 0: the value is
+/// stored, and a failure would make the user write it again.
+#[test]
+fn set_succeeds_with_a_warning_when_only_the_metadata_cache_fails() {
+    let env = Env::initialised();
+    env.set("USER_EMAIL", "a@example.com");
+    let metadata = env.bscred_home.join("state/metadata");
+    fs::remove_dir_all(&metadata).expect("rm");
+    // A file where the cache's directory belongs: every write to it fails.
+    fs::write(&metadata, b"").expect("block");
+    let out = env.run(&["set", "USER_EMAIL", "b@example.com"]);
+    assert_success(&out);
+    let said = stderr(&out);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}");
+    assert!(
+        lines[0].starts_with("bscred: warning: ") && lines[0].contains("metadata cache"),
+        "{said}"
+    );
+    assert!(lines[1].contains("stored USER_EMAIL"), "{said}");
+    assert_eq!(env.get("USER_EMAIL"), "b@example.com");
+    // Quiet means quiet.
+    let out = env.run(&["-q", "set", "USER_EMAIL", "c@example.com"]);
+    assert_success(&out);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert_eq!(env.get("USER_EMAIL"), "c@example.com");
+}
