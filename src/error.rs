@@ -100,6 +100,10 @@ pub enum Error {
     /// The profile's settings say a store exists, but its file is gone.
     #[error("the store of profile '{profile}' is missing: {location}")]
     StoreMissing { profile: String, location: String },
+    /// A `profiles rename` stopped partway: the profile's files are split
+    /// between its old and new names.
+    #[error("profile '{old}' is being renamed to '{new}', and that rename was interrupted")]
+    RenameInterrupted { old: String, new: String },
     /// The store exists but cannot be decrypted with the identity at hand.
     #[error("cannot decrypt {path}: {reason}")]
     Decrypt { path: PathBuf, reason: String },
@@ -254,6 +258,7 @@ impl Error {
             | Error::VarNotFound { .. }
             | Error::InputNotFound { .. } => Exit::NotFound,
             Error::StoreMissing { .. }
+            | Error::RenameInterrupted { .. }
             | Error::Decrypt { .. }
             | Error::NotARecipient { .. }
             | Error::Corrupt { .. }
@@ -321,6 +326,9 @@ impl Error {
                 "`bscred list` shows the names in the profile, `bscred list --team` those in the team store"
                     .to_string(),
             ),
+            Error::RenameInterrupted { old, new } => Some(format!(
+                "run `bscred profiles rename {old} {new}` again: it finishes where it stopped"
+            )),
             Error::StoreMissing { .. } => Some(
                 "restore it from a backup; bscred does not start an empty store over a lost one"
                     .to_string(),

@@ -78,6 +78,14 @@ impl Dirs {
     }
 
     /// The lock file serialising writes to a profile's store.
+    /// The note `profiles rename` keeps while it moves `profile`'s files:
+    /// it holds the new name, and is gone once the rename is complete.
+    pub fn rename_journal(&self, profile: &ProfileName) -> PathBuf {
+        self.state
+            .join("renames")
+            .join(format!("{}.to", profile.as_str()))
+    }
+
     pub fn lock(&self, profile: &ProfileName) -> PathBuf {
         self.state
             .join("locks")

@@ -199,6 +199,18 @@ pub fn identity_account(name: &ProfileName) -> String {
     format!("identity:{name}@{}", short_id(entropy.as_bytes()))
 }
 
+/// The profile being renamed to `new` by a `profiles rename` that has not
+/// finished, if any.
+fn renaming_to(dirs: &Dirs, new: &ProfileName) -> Option<String> {
+    let journals = fs::read_dir(dirs.state.join("renames")).ok()?;
+    journals.flatten().find_map(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let old = name.strip_suffix(".to")?.to_string();
+        let target = fs::read_to_string(entry.path()).ok()?;
+        (target.trim() == new.as_str()).then_some(old)
+    })
+}
+
 /// A short hex id of `bytes` (the first 6 bytes of their SHA-256), for
 /// names that must be stable and distinct but need not be secret.
 pub fn short_id(bytes: &[u8]) -> String {
@@ -224,10 +236,20 @@ pub struct Profile {
 impl Profile {
     /// Opens the profile `init` created, or says it does not exist.
     pub fn open(dirs: &Dirs, name: &ProfileName) -> Result<Profile> {
-        let settings = Settings::read(dirs, name)?.ok_or_else(|| Error::NotInitialised {
-            profile: name.to_string(),
-            chosen_by: None,
-        })?;
+        let Some(settings) = Settings::read(dirs, name)? else {
+            // The new name of a rename that stopped before its settings
+            // were written is not a profile to `init`.
+            if let Some(old) = renaming_to(dirs, name) {
+                return Err(Error::RenameInterrupted {
+                    old,
+                    new: name.to_string(),
+                });
+            }
+            return Err(Error::NotInitialised {
+                profile: name.to_string(),
+                chosen_by: None,
+            });
+        };
         Profile::with_settings(dirs, name, settings)
     }
 
@@ -289,7 +311,7 @@ impl Profile {
     /// Decrypts the whole document. Refreshes the metadata cache when the
     /// store changed since it was written (a `git pull`, a manual edit).
     pub fn load(&self, now: Timestamp) -> Result<Document> {
-        let snapshot = self.store.read()?;
+        let snapshot = self.store.read().map_err(|e| self.explain(e))?;
         let cached = Metadata::read(&self.metadata_path);
         let stale = match &cached {
             None => true,
@@ -351,7 +373,7 @@ impl Profile {
                 hint: "run the command again".to_string(),
             });
         }
-        let snapshot = self.store.update(edit)?;
+        let snapshot = self.store.update(edit).map_err(|e| self.explain(e))?;
         self.record_written(&snapshot, now);
         Ok(snapshot.doc)
     }
@@ -414,6 +436,21 @@ impl Profile {
         match self.store.fingerprint() {
             Some(now) => meta.fingerprint.as_deref() == Some(now.as_str()),
             None => self.settings.backend == Backend::Keychain,
+        }
+    }
+
+    /// A missing store whose profile is halfway through `profiles rename`
+    /// moved on to the new name: say so, not "restore it from a backup".
+    fn explain(&self, error: Error) -> Error {
+        let Error::StoreMissing { .. } = error else {
+            return error;
+        };
+        match fs::read_to_string(self.dirs.rename_journal(&self.name)) {
+            Ok(new) => Error::RenameInterrupted {
+                old: self.name.to_string(),
+                new: new.trim().to_string(),
+            },
+            Err(_) => error,
         }
     }
 

@@ -223,6 +223,13 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
                 .to_string(),
         });
     }
+    // From the first move on, a profile split between two names explains
+    // itself and points here (see `Profile::explain`).
+    let journal = ctx.dirs.rename_journal(old);
+    let begin = || {
+        crate::private_fs::ensure_dir(journal.parent().unwrap_or(&ctx.dirs.state))?;
+        crate::private_fs::write_atomic(&journal, new.as_str().as_bytes())
+    };
     match (present(&from), present(&to)) {
         (true, true) if theirs.is_some() => return Err(taken()),
         (true, true) => {
@@ -231,9 +238,12 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
                 hint: "move it away first; bscred never overwrites a store".to_string(),
             });
         }
-        (true, false) => move_file(&from, &to)?,
+        (true, false) => {
+            begin()?;
+            move_file(&from, &to)?;
+        }
         // Moved by an interrupted rename.
-        (false, true) => {}
+        (false, true) => begin()?,
         (false, false) => {
             return Err(Error::StoreMissing {
                 profile: old.to_string(),
@@ -253,6 +263,8 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     let settings = ctx.dirs.profile_settings(old);
     std::fs::remove_file(&settings)
         .map_err(Error::io(format!("cannot remove {}", settings.display())))?;
+    std::fs::remove_file(&journal)
+        .map_err(Error::io(format!("cannot remove {}", journal.display())))?;
     ctx.note(format!(
         "renamed profile '{old}' to '{new}' (store {}); a .bscred.toml or BSCRED_PROFILE naming '{old}' must now name '{new}'",
         to.display()

@@ -303,3 +303,39 @@ fn profiles_rename_moves_a_file_profile_and_finishes_an_interrupted_one() {
         env.ok(&["profiles", "rename", "ops", "work"]);
     }
 }
+
+/// A rename that stops partway (here the metadata cannot move: a
+/// directory stands where it goes) leaves a profile split between its two
+/// names. Both names then say to run the rename again, never to restore a
+/// backup, and running it again finishes it.
+#[test]
+fn an_interrupted_rename_says_to_run_it_again_and_a_rerun_finishes() {
+    let env = two_profiles();
+    let home = env.bscred_home.clone();
+    let blocker = home.join("state/metadata/ops.json");
+    fs::create_dir_all(blocker.join("x")).expect("block the metadata move");
+
+    let out = env.run(&["profiles", "rename", "team", "ops"]);
+    assert!(!out.status.success(), "the rename should stop partway");
+    for name in ["team", "ops"] {
+        let out = env.run(&["-p", name, "get", "SHARED"]);
+        let text = crate::harness::stderr(&out);
+        if name == "team" {
+            assert_eq!(out.status.code(), Some(4), "{text}");
+            assert!(!text.contains("backup"), "{text}");
+            assert!(
+                text.contains("`bscred profiles rename team ops` again"),
+                "{text}"
+            );
+        } else {
+            // Its settings and store are already in place.
+            assert_success(&out);
+        }
+    }
+    fs::remove_dir_all(&blocker).expect("unblock");
+    env.ok(&["profiles", "rename", "team", "ops"]);
+    assert_eq!(env.ok(&["-p", "ops", "get", "SHARED"]), "team\n");
+    let text = assert_fails(&env.run(&["-p", "team", "get", "SHARED"]), 3);
+    assert!(text.contains("not initialised"), "{text}");
+    assert!(!home.join("state/renames/team.to").exists());
+}
