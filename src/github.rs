@@ -57,19 +57,30 @@ pub fn api_base(host: &str) -> String {
     }
 }
 
+/// Whether a token may be sent to `url`. Refused: anything but `https://`,
+/// except plain `http://` to this machine (the tests' stand-in), where the
+/// token never crosses a network. The URL is parsed, not matched as text:
+/// `http://127.0.0.1:1@evil:8765` names the host `evil`. User info in the
+/// authority is refused outright; GitHub's API never takes it.
+pub fn is_secure(url: &str) -> bool {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    if uri.authority().is_none_or(|a| a.as_str().contains('@')) {
+        return false;
+    }
+    match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => matches!(uri.host(), Some("127.0.0.1" | "localhost" | "[::1]")),
+        _ => false,
+    }
+}
+
 /// Asks GitHub who `token` belongs to and when it expires.
 pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiError> {
     let url = format!("{base}/user");
-    // Plain http only to this machine (the tests' stand-in): anywhere else
-    // the token would cross the network in the clear.
-    if let Some(rest) = url.strip_prefix("http://") {
-        let loopback = ["127.0.0.1", "localhost", "[::1]"].iter().any(|host| {
-            rest.strip_prefix(host)
-                .is_some_and(|after| after.is_empty() || after.starts_with([':', '/']))
-        });
-        if !loopback {
-            return Err(ApiError::Insecure(base.to_string()));
-        }
+    if !is_secure(&url) {
+        return Err(ApiError::Insecure(base.to_string()));
     }
     // Whatever GitHub (or an impostor) sends back goes into messages only
     // with the token taken out and control characters dropped.
@@ -195,6 +206,33 @@ pub fn parse_expiration(text: &str) -> Option<Timestamp> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tokens_go_only_to_https_or_this_machine() {
+        for good in [
+            "https://api.github.com/user",
+            "https://ghe.example.com/api/v3/user",
+            "http://127.0.0.1:8765/user",
+            "http://localhost/user",
+            "http://[::1]:9/user",
+        ] {
+            assert!(is_secure(good), "{good}");
+        }
+        for bad in [
+            "http://127.0.0.1:1@evil:8765/user",
+            "http://localhost@evil/user",
+            "https://user:pass@api.github.com/user",
+            "http://127.0.0.1.evil.com/user",
+            "http://localhost.evil/user",
+            "http://evil/127.0.0.1",
+            "ftp://127.0.0.1/user",
+            "127.0.0.1:8765/user",
+            "http:///user",
+            "",
+        ] {
+            assert!(!is_secure(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

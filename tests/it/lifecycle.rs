@@ -1407,7 +1407,20 @@ fn rotate_refuses_the_token_already_stored() {
 fn verify_never_sends_the_token_over_plain_http_to_another_machine() {
     let env = Env::initialised();
     env.set("GITHUB_TOKEN", TOKEN);
-    let out = run_at(&env, "http://example.invalid", &["verify"]);
-    let text = assert_fails(&out, 5);
-    assert!(text.contains("plain http"), "{text}");
+    // Text that starts like this machine but names another host (user
+    // info before `@`, a longer name) is another machine: refused before
+    // any connection is tried.
+    for url in [
+        "http://example.invalid",
+        "http://127.0.0.1:1@example.invalid:8765",
+        "http://localhost@example.invalid",
+        "http://127.0.0.1.example.invalid",
+    ] {
+        let out = run_at(&env, url, &["verify"]);
+        let text = assert_fails(&out, 5);
+        assert!(
+            text.contains("refusing to send the token over plain http"),
+            "{url}: {text}"
+        );
+    }
 }
