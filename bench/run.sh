@@ -4,7 +4,9 @@
 #     floor `env A=… B=… C=… D=… true`;
 #   - the same with 1,000 variables;
 #   - a passphrase-protected identity, with and without the session cache;
-#   - peak RSS of `bscred exec -- true`.
+#   - peak RSS of `bscred exec -- true`;
+#   - `bscred import` of 10,000 / 100,000 / 200,000-line dotenv files, which
+#     must grow linearly with the file.
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
 set -euo pipefail
@@ -101,6 +103,18 @@ hyperfine -N --warmup 2 --runs 10 --export-markdown "$work/scrypt.md" \
 cat "$work/scrypt.md"
 rm "$pp/config/config.toml"
 BSCRED_HOME="$pp" "$bin" lock >/dev/null
+
+echo
+echo "## import: time against file size"
+for lines in 10000 100000 200000; do
+    seq "$lines" | sed 's/.*/VAR_&=value-&/' >"$work/import-$lines.env"
+done
+hyperfine -N --warmup 1 --runs 5 --export-markdown "$work/import.md" \
+    --prepare "sh -c 'rm -rf $work/imp && BSCRED_HOME=$work/imp $bin init --backend file'" \
+    -n 'import 10,000 lines' "env BSCRED_HOME=$work/imp $bin import $work/import-10000.env" \
+    -n 'import 100,000 lines' "env BSCRED_HOME=$work/imp $bin import $work/import-100000.env" \
+    -n 'import 200,000 lines' "env BSCRED_HOME=$work/imp $bin import $work/import-200000.env" >/dev/null
+cat "$work/import.md"
 
 echo
 echo "## Peak RSS (KiB)"

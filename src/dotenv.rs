@@ -97,8 +97,17 @@ pub fn without_entries(text: &str, entries: &[&Entry]) -> String {
     // Sized up front so the buffer, which may still hold other secrets, is never reallocated
     // (a reallocation would leave a stray copy behind in freed memory).
     let mut out = String::with_capacity(text.len());
+    // Which lines go, marked once: linear in the file, however many entries.
+    let mut removed = vec![false; text.split_inclusive('\n').count()];
+    for entry in entries {
+        for index in entry.lines.clone() {
+            if let Some(mark) = removed.get_mut(index) {
+                *mark = true;
+            }
+        }
+    }
     for (index, line) in text.split_inclusive('\n').enumerate() {
-        if !entries.iter().any(|entry| entry.lines.contains(&index)) {
+        if !removed[index] {
             out.push_str(line);
         } else if index == 0 && line.starts_with(BOM) {
             // The byte order mark describes the file, not the first entry: keep it.

@@ -334,6 +334,9 @@ fn read_source(path: &Path) -> Result<Source> {
 /// value, as shells and Node's dotenv do.
 fn items_of(source: &Source) -> Result<Vec<(VarName, Secret)>> {
     let mut items: Vec<(VarName, Secret)> = Vec::new();
+    // Where each name is in `items`: a lookup, so a large file imports in
+    // linear time (a scan per line made 100,000 lines take 16 s).
+    let mut at: std::collections::HashMap<VarName, usize> = std::collections::HashMap::new();
     for entry in &source.entries {
         let bad = |reason: String| Error::Import {
             path: source.path.clone(),
@@ -343,8 +346,13 @@ fn items_of(source: &Source) -> Result<Vec<(VarName, Secret)>> {
         let name: VarName = entry.name.parse().map_err(|e| bad(format!("{e}")))?;
         let value = Secret::new(entry.value.to_string())
             .map_err(|e| bad(format!("the value of {name} {e}")))?;
-        items.retain(|(n, _)| *n != name);
-        items.push((name, value));
+        match at.get(&name) {
+            Some(&index) => items[index].1 = value,
+            None => {
+                at.insert(name.clone(), items.len());
+                items.push((name, value));
+            }
+        }
     }
     Ok(items)
 }
