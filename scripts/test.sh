@@ -7,7 +7,7 @@
 #
 # What it does:
 #   1. Installs the tools the tests shell out to (zsh, fish, dash, age, git,
-#      script, python3, openssl, keyctl,
+#      script, python3, openssl, keyctl, GNU time,
 #      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
 #      missing. Uses sudo when not root. Then `npm ci` in tests/node (Node's
 #      dotenv and ical.js, to read back what bscred writes) when node_modules is missing or older
@@ -121,7 +121,7 @@ now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 install_missing() {
     local cmds=(zsh fish dash age age-keygen git gnome-keyring-daemon
         secret-tool dbus-daemon dbus-send dbus-test-tool node script
-        python3 openssl ssh-keygen keyctl)
+        python3 openssl ssh-keygen keyctl /usr/bin/time)
     local missing=() c
     for c in "${cmds[@]}"; do
         command -v "$c" >/dev/null 2>&1 || missing+=("$c")
@@ -132,7 +132,7 @@ install_missing() {
         die "missing commands (${missing[*]}) and no apt-get to install them"
 
     local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11
-        dbus-tests bsdutils python3 openssl openssh-client keyutils)
+        dbus-tests bsdutils python3 openssl openssh-client keyutils time)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 
     local sudo=()

@@ -232,6 +232,14 @@ impl Error {
             io::ErrorKind::PermissionDenied => {
                 (Exit::NotExecutable, "permission denied".to_string())
             }
+            // Nothing is wrong with the command: bscred could not hand it
+            // this much (a value over 128 KiB, or all of them over the
+            // system's limit), so it is bscred's failure, 125.
+            io::ErrorKind::ArgumentListTooLong => (
+                Exit::ExecFailed,
+                "its environment and arguments are larger than the system lets a program start with (E2BIG)"
+                    .to_string(),
+            ),
             _ => (Exit::NotExecutable, error.to_string()),
         };
         Error::Spawn {
@@ -316,6 +324,10 @@ impl Error {
             Error::Spawn { reason, .. } if reason.contains("#!") => {
                 Some("install that interpreter, or fix the script's first line".to_string())
             }
+            Error::Spawn { code, .. } if *code == Exit::ExecFailed => Some(
+                "pass fewer or smaller variables with --only; a large value belongs in a file the program reads"
+                    .to_string(),
+            ),
             Error::Spawn { .. } => Some("check that the file is an executable program".to_string()),
             Error::NotInitialised { profile, .. } => Some(if profile == "default" {
                 "run `bscred init` to create it".to_string()

@@ -2,7 +2,8 @@
 //! value back byte for byte and run nothing, however it is evaluated
 //! (DESIGN "Shell output").
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::io;
 
 use zeroize::Zeroizing;
 
@@ -39,31 +40,39 @@ pub struct Unrepresentable {
     pub why: &'static str,
 }
 
-/// Renders `vars` as code for `shell`, into a buffer wiped when dropped.
-pub fn render(
+/// Checks that every value can be written in `shell`'s form, before any
+/// output: `env` prints all or nothing.
+pub fn check(shell: Shell, vars: &[(&VarName, &Secret)]) -> Result<(), Unrepresentable> {
+    if shell == Shell::Dotenv {
+        for (name, value) in vars {
+            dotenv_form(name, value.expose())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `vars` as code for `shell` to `out`, through a small buffer that
+/// is wiped after every flush: a large store costs that buffer, not a copy
+/// of its escaped form (up to 20 times its size). Call `check` first: a
+/// value it refuses is an error here too, but output may have started.
+pub fn write(
     shell: Shell,
     vars: &[(&VarName, &Secret)],
-) -> Result<Zeroizing<String>, Unrepresentable> {
-    // Sized for the longest form (`\xHH` per byte, PowerShell's
-    // ` + [char]0xHHHH` per character) so the buffer never reallocates and
-    // leaves an unwiped copy of a value behind.
-    let capacity: usize = vars
-        .iter()
-        .map(|(name, value)| 2 * name.as_str().len() + 20 * value.expose().len() + 64)
-        .sum();
-    let mut out = Zeroizing::new(String::with_capacity(capacity + 160));
+    out: &mut dyn io::Write,
+) -> Result<(), WriteError> {
+    let mut sink = Sink::new(out);
     match shell {
-        Shell::Nu | Shell::Json => json(vars, &mut out),
+        Shell::Nu | Shell::Json => json(vars, &mut sink),
         Shell::Bash | Shell::Zsh => {
             // dash (and any sh without `$'…'`) would read `$'\x41'` as `$\x41`
             // and corrupt every value without a word: test for ANSI-C
             // quoting first, and fail loudly without it. (`true`, not `:`,
             // which an `IFS=:` would split away.)
-            out.push_str("if test $'\\x41' = A; then true;\n");
+            sink.push_str("if test $'\\x41' = A; then true;\n");
             for (name, value) in vars {
-                bash(name, value.expose(), &mut out);
+                bash(name, value.expose(), &mut sink);
             }
-            out.push_str(
+            sink.push_str(
                 "else echo bscred: error: this shell has no ANSI-C quoting, use bscred env --shell sh >&2; false; fi;\n",
             );
         }
@@ -71,10 +80,10 @@ pub fn render(
             for (name, value) in vars {
                 let value = value.expose();
                 match shell {
-                    Shell::Sh => sh(name, value, &mut out),
-                    Shell::Fish => fish(name, value, &mut out),
-                    Shell::Powershell => powershell(name, value, &mut out),
-                    Shell::Dotenv => dotenv(name, value, &mut out)?,
+                    Shell::Sh => sh(name, value, &mut sink),
+                    Shell::Fish => fish(name, value, &mut sink),
+                    Shell::Powershell => powershell(name, value, &mut sink),
+                    Shell::Dotenv => dotenv(name, value, &mut sink).map_err(WriteError::Value)?,
                     Shell::Nu | Shell::Json | Shell::Bash | Shell::Zsh => {
                         unreachable!("handled above")
                     }
@@ -82,7 +91,107 @@ pub fn render(
             }
         }
     }
-    Ok(out)
+    sink.finish().map_err(WriteError::Io)
+}
+
+/// Renders `vars` as code for `shell` into memory, wiped when dropped (for
+/// tests and small outputs; `env` streams with `write`).
+pub fn render(
+    shell: Shell,
+    vars: &[(&VarName, &Secret)],
+) -> Result<Zeroizing<String>, Unrepresentable> {
+    check(shell, vars)?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    match write(shell, vars, &mut *bytes) {
+        Ok(()) => {}
+        Err(WriteError::Value(refused)) => return Err(refused),
+        Err(WriteError::Io(e)) => unreachable!("writing to memory cannot fail: {e}"),
+    }
+    let text = String::from_utf8(std::mem::take(&mut *bytes))
+        .unwrap_or_else(|_| unreachable!("every form is UTF-8"));
+    Ok(Zeroizing::new(text))
+}
+
+/// Why `write` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Value(Unrepresentable),
+    #[error("cannot write the output: {0}")]
+    Io(io::Error),
+}
+
+/// The buffer rendered code goes through on its way to a writer: a fixed
+/// size, flushed when full and wiped after each flush, so no unwiped copy
+/// of a value is left behind by a reallocation, and memory stays bounded.
+struct Sink<'w> {
+    buf: Zeroizing<String>,
+    out: &'w mut dyn io::Write,
+    failed: Option<io::Error>,
+}
+
+/// The sink's size: many variables per write, a small fixed cost.
+const SINK_BYTES: usize = 64 * 1024;
+
+impl<'w> Sink<'w> {
+    fn new(out: &'w mut dyn io::Write) -> Sink<'w> {
+        Sink {
+            buf: Zeroizing::new(String::with_capacity(SINK_BYTES)),
+            out,
+            failed: None,
+        }
+    }
+
+    fn push(&mut self, c: char) {
+        let mut bytes = [0u8; 4];
+        self.push_str(c.encode_utf8(&mut bytes));
+    }
+
+    fn push_str(&mut self, text: &str) {
+        if self.buf.len() + text.len() > SINK_BYTES {
+            self.flush();
+        }
+        if text.len() > SINK_BYTES {
+            // A piece larger than the buffer (a whole dotenv value) goes
+            // straight out rather than through a larger copy.
+            self.send(text.as_bytes());
+        } else {
+            self.buf.push_str(text);
+        }
+    }
+
+    /// Sends what the buffer holds and wipes it, keeping its allocation.
+    fn flush(&mut self) {
+        let mut text = std::mem::take(&mut *self.buf);
+        self.send(text.as_bytes());
+        zeroize::Zeroize::zeroize(&mut text);
+        *self.buf = text;
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        if self.failed.is_none()
+            && let Err(e) = self.out.write_all(bytes)
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.flush();
+        if self.failed.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.failed = Some(e);
+        }
+        self.failed.take().map_or(Ok(()), Err)
+    }
+}
+
+impl fmt::Write for Sink<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.push_str(text);
+        Ok(())
+    }
 }
 
 /// Characters that mean nothing to any shell in any position, and that no
@@ -102,7 +211,7 @@ fn is_inert(c: char) -> bool {
 /// files. Inside `$'…'` (ANSI-C quoting, in bash and zsh) whitespace and glob
 /// characters can be written as escapes, so the words hold none of them and
 /// both the quoted and the unquoted eval see the same text.
-fn bash(name: &VarName, value: &str, out: &mut String) {
+fn bash(name: &VarName, value: &str, out: &mut Sink<'_>) {
     let _ = write!(out, "export {name}=$'");
     // Non-ASCII goes out as escaped bytes too: in a multibyte locale such as
     // GBK the last byte of a character followed by `\` can read as one
@@ -121,7 +230,7 @@ fn bash(name: &VarName, value: &str, out: &mut String) {
 /// no `$'…'`: the value is built inside the shell by printf from octal
 /// escapes, so the printed words hold no whitespace or glob characters. The
 /// trailing `_` keeps command substitution from eating trailing newlines.
-fn sh(name: &VarName, value: &str, out: &mut String) {
+fn sh(name: &VarName, value: &str, out: &mut Sink<'_>) {
     let _ = write!(out, "{name}=$(printf '");
     for byte in value.bytes() {
         let c = char::from(byte);
@@ -142,7 +251,7 @@ fn sh(name: &VarName, value: &str, out: &mut String) {
 /// quotes: in a multibyte locale such as GBK, the last byte of a character
 /// followed by `\` could read as one character. Meant for `| source` (fish's
 /// `eval (…)` splits command output on newlines).
-fn fish(name: &VarName, value: &str, out: &mut String) {
+fn fish(name: &VarName, value: &str, out: &mut Sink<'_>) {
     let _ = write!(out, "set -gx {name} '");
     for c in value.chars() {
         if c.is_ascii() {
@@ -168,7 +277,7 @@ fn fish(name: &VarName, value: &str, out: &mut String) {
 /// literal; any of its five single-quote characters would end one, so those,
 /// control characters and everything non-ASCII are spelled as `[char]` codes
 /// (UTF-16 units, as PowerShell strings are).
-fn powershell(name: &VarName, value: &str, out: &mut String) {
+fn powershell(name: &VarName, value: &str, out: &mut Sink<'_>) {
     let _ = write!(out, "$env:{name} = ''");
     let mut quoted = false;
     let mut units = [0u16; 2];
@@ -204,7 +313,36 @@ fn powershell(name: &VarName, value: &str, out: &mut String) {
 /// `$VAR`. Node turns every carriage return into a newline before parsing.
 /// So: single quotes when the value has no `'`; else double quotes when it
 /// has no `"`, `\` or `$`; else no exact form exists.
-fn dotenv(name: &VarName, value: &str, out: &mut String) -> Result<(), Unrepresentable> {
+fn dotenv(name: &VarName, value: &str, out: &mut Sink<'_>) -> Result<(), Unrepresentable> {
+    match dotenv_form(name, value)? {
+        Quote::Single => {
+            let _ = write!(out, "{name}='");
+            out.push_str(value);
+            out.push_str("'\n");
+        }
+        Quote::Double => {
+            let _ = write!(out, "{name}=\"");
+            for c in value.chars() {
+                if c == '\n' {
+                    out.push_str("\\n");
+                } else {
+                    out.push(c);
+                }
+            }
+            out.push_str("\"\n");
+        }
+    }
+    Ok(())
+}
+
+/// The quotes a dotenv line for a value takes.
+enum Quote {
+    Single,
+    Double,
+}
+
+/// Which quotes carry `value` exactly, or why none do (see `dotenv`).
+fn dotenv_form(name: &VarName, value: &str) -> Result<Quote, Unrepresentable> {
     let refuse = |why| Unrepresentable {
         name: name.to_string(),
         format: "dotenv",
@@ -221,29 +359,19 @@ fn dotenv(name: &VarName, value: &str, out: &mut String) -> Result<(), Unreprese
                 "it ends with a backslash, which Node's dotenv reads as escaping the closing quote",
             ));
         }
-        let _ = writeln!(out, "{name}='{value}'");
-        return Ok(());
+        return Ok(Quote::Single);
     }
     if value.contains(['"', '\\', '$']) {
         return Err(refuse(
             "it holds a single quote together with a double quote, backslash or dollar sign",
         ));
     }
-    let _ = write!(out, "{name}=\"");
-    for c in value.chars() {
-        if c == '\n' {
-            out.push_str("\\n");
-        } else {
-            out.push(c);
-        }
-    }
-    out.push_str("\"\n");
-    Ok(())
+    Ok(Quote::Double)
 }
 
 /// A JSON object of names to values (for `nu`'s `load-env` and scripts),
 /// escaped straight into the wiped buffer (RFC 8259 §7).
-fn json(vars: &[(&VarName, &Secret)], out: &mut String) {
+fn json(vars: &[(&VarName, &Secret)], out: &mut Sink<'_>) {
     out.push('{');
     for (i, (name, value)) in vars.iter().enumerate() {
         if i > 0 {
@@ -256,7 +384,7 @@ fn json(vars: &[(&VarName, &Secret)], out: &mut String) {
     out.push_str("}\n");
 }
 
-fn json_string(text: &str, out: &mut String) {
+fn json_string(text: &str, out: &mut Sink<'_>) {
     out.push('"');
     for c in text.chars() {
         match c {

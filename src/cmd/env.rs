@@ -38,13 +38,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let merged = merged(ctx)?;
     let vars = selected(ctx, &merged.doc, &args.only)?;
     let values: Vec<(&VarName, &Secret)> = vars.iter().map(|(n, v)| (*n, &v.value)).collect();
-    let code =
-        shell::render(args.shell.unwrap_or(Shell::Bash), &values).map_err(|e| Error::Refused {
-            message: e.to_string(),
-            hint: "use --shell json, or leave it out with --only".to_string(),
-        })?;
+    let shell = args.shell.unwrap_or(Shell::Bash);
+    let refused = |e: shell::Unrepresentable| Error::Refused {
+        message: e.to_string(),
+        hint: "use --shell json, or leave it out with --only".to_string(),
+    };
+    // Every value is checked before the first byte: on failure stdout stays
+    // empty, so `eval` runs nothing.
+    shell::check(shell, &values).map_err(refused)?;
     merged.remind(ctx, &vars)?;
-    super::print(code.as_bytes())?;
+    shell::write(shell, &values, &mut std::io::stdout().lock()).map_err(|e| match e {
+        shell::WriteError::Value(e) => refused(e),
+        shell::WriteError::Io(e) => Error::io("cannot write to standard output")(e),
+    })?;
     Ok(Exit::Ok)
 }
 

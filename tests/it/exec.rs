@@ -490,11 +490,13 @@ fn env_stdout_is_only_code_whatever_goes_to_stderr() {
 #[test]
 fn a_value_the_format_cannot_carry_fails_with_empty_stdout() {
     let env = Env::initialised();
-    store(&env, "CRLF", "line\r\nnext");
+    // Sorted last: the values before it are fine, and still nothing is
+    // written, since every value is checked before the first byte.
+    store(&env, "Z_CRLF", "line\r\nnext");
     store(&env, "PLAIN", "fine");
     let out = env.run(&["env", "--shell", "dotenv"]);
     let text = assert_fails(&out, 1);
-    assert!(text.contains("CRLF"), "{text}");
+    assert!(text.contains("Z_CRLF"), "{text}");
     // --only leaves it out, as the hint says.
     let out = env.run(&["env", "--shell", "dotenv", "--only", "PLAIN"]);
     assert_success(&out);
@@ -586,4 +588,62 @@ fn a_missing_interpreter_is_126_and_says_so() {
     let out = env.run(&["exec", "--", "./badint"]);
     assert_exec_error(&out, 126, "./badint");
     assert!(stderr(&out).contains("#!"), "{}", stderr(&out));
+}
+
+/// An environment larger than the system lets a program start with (here
+/// 4 MB of values, over Linux's usual 2 MB) cannot be handed to any
+/// program: exit 125 (bscred's failure, not the command's), saying E2BIG,
+/// not 126 "not executable".
+#[test]
+fn an_environment_too_large_to_start_a_program_is_125_with_the_reason() {
+    let env = Env::initialised();
+    let value = "x".repeat(60_000);
+    let text: String = (0..70).map(|i| format!("HUGE_{i}={value}\n")).collect();
+    fs::write(env.work.join("huge.env"), text).expect("write");
+    assert_success(&env.run(&["import", "huge.env"]));
+    let out = env.run(&["exec", "--", "true"]);
+    assert_exec_error(&out, 125, "E2BIG");
+    assert!(stderr(&out).contains("--only"), "{}", stderr(&out));
+    // The hint works: without the large value the command runs.
+    store(&env, "SMALL", "ok");
+    let out = env.run(&["exec", "--only", "SMALL", "--", "printenv", "SMALL"]);
+    assert_success(&out);
+    assert_eq!(out.stdout, b"ok\n");
+}
+
+/// `env` streams its output: memory stays within a small multiple of the
+/// store (it held the escaped output whole, up to 20 times the store).
+/// Peak RSS as GNU time reports it; not a timing.
+#[test]
+fn env_memory_stays_within_a_small_multiple_of_the_store() {
+    if !have("time") {
+        return;
+    }
+    let env = Env::initialised();
+    let value = "a b:c/d$e".repeat(6_000);
+    let text: String = (0..150).map(|i| format!("BIG_{i}='{value}'\n")).collect();
+    fs::write(env.work.join("big.env"), &text).expect("write");
+    assert_success(&env.run(&["import", "big.env"]));
+    let store = fs::metadata(env.store_path()).expect("store").len();
+    assert!(store > 7_000_000, "{store}");
+    for shell in ["bash", "json", "powershell"] {
+        let out = env
+            .sealed("time")
+            .args(["-f", "%M"])
+            .arg(bin())
+            .args(["env", "--shell", shell])
+            .output()
+            .expect("time runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let kib: u64 = stderr(&out)
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("a peak RSS in KiB");
+        let limit = 4 * store / 1024 + 16 * 1024;
+        assert!(
+            kib < limit,
+            "{shell}: peak RSS {kib} KiB for a {store}-byte store (limit {limit} KiB)"
+        );
+    }
 }
