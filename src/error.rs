@@ -107,6 +107,10 @@ pub enum Error {
     /// The store exists but cannot be decrypted with the identity at hand.
     #[error("cannot decrypt {path}: {reason}")]
     Decrypt { path: PathBuf, reason: String },
+    /// Where a store or a pending change belongs there is a symlink, a
+    /// FIFO or another kind of file bscred never writes there.
+    #[error("{path} is {what}, not a file bscred keeps a store in; it was not opened")]
+    NotAStoreFile { path: PathBuf, what: &'static str },
     /// The store decrypts (or should) but its content is damaged.
     #[error("the store {path} is damaged: {reason}")]
     Corrupt { path: PathBuf, reason: String },
@@ -270,6 +274,7 @@ impl Error {
             | Error::Decrypt { .. }
             | Error::NotARecipient { .. }
             | Error::Corrupt { .. }
+            | Error::NotAStoreFile { .. }
             | Error::TooNew { .. }
             | Error::IdentityExposed { .. }
             | Error::IdentityMissing { .. }
@@ -353,6 +358,10 @@ impl Error {
                 "ask a teammate who can read it to run `bscred recipients --team add {}` and commit the result, then pull",
                 key.as_deref().unwrap_or("YOUR_PUBLIC_KEY")
             )),
+            Error::NotAStoreFile { .. } => Some(
+                "bscred reads and writes its stores only as regular files and follows no link there: put the real file in its place"
+                    .to_string(),
+            ),
             Error::Corrupt { .. } => Some(
                 "the file was left unchanged; restore it from a backup or version control".to_string(),
             ),

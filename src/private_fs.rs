@@ -15,6 +15,8 @@ pub enum Regular {
     Missing,
     /// Something other than a regular file (a directory, FIFO, device).
     NotRegular,
+    /// A symlink, where the caller asked not to follow one.
+    Symlink,
     /// A regular file larger than the limit.
     TooLarge,
     /// A regular file that belongs to another user (this uid): whoever
@@ -30,41 +32,79 @@ pub enum Regular {
 /// reader, and read only when it is a regular file of at most `max` bytes
 /// that belongs to the user running bscred.
 pub fn read_regular(path: &Path, max: u64) -> io::Result<Regular> {
+    read_checked(path, max, Links::Follow).map(|(found, _)| found)
+}
+
+/// `read_regular` for bscred's own files (a store, a pending change),
+/// which are never links: a symlink is reported, not followed, so a link
+/// planted where a store belongs cannot make bscred read or write another
+/// file. Also returns the metadata of the very file read.
+pub fn read_own(path: &Path, max: u64) -> io::Result<(Regular, Option<fs::Metadata>)> {
+    read_checked(path, max, Links::Refuse)
+}
+
+/// Whether a read may follow a symlink.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Links {
+    Follow,
+    Refuse,
+}
+
+fn read_checked(
+    path: &Path,
+    max: u64,
+    links: Links,
+) -> io::Result<(Regular, Option<fs::Metadata>)> {
     use std::io::Read;
     let mut options = OpenOptions::new();
     options.read(true);
     // A FIFO opened for reading would otherwise block until a writer comes.
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        rustix::fs::OFlags::NONBLOCK.bits() as i32,
-    );
+    {
+        let mut flags = rustix::fs::OFlags::NONBLOCK;
+        if links == Links::Refuse {
+            flags |= rustix::fs::OFlags::NOFOLLOW;
+        }
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flags.bits() as i32);
+    }
     let file = match options.open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Regular::Missing),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            // A dangling link is a link, not a missing file.
+            if links == Links::Refuse && fs::symlink_metadata(path).is_ok() {
+                return Ok((Regular::Symlink, None));
+            }
+            return Ok((Regular::Missing, None));
+        }
+        Err(e)
+            if links == Links::Refuse
+                && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) =>
+        {
+            return Ok((Regular::Symlink, None));
+        }
         Err(e) => return Err(e),
     };
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Ok(Regular::NotRegular);
+        return Ok((Regular::NotRegular, Some(meta)));
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         if meta.uid() != rustix::process::geteuid().as_raw() {
-            return Ok(Regular::Foreign(meta.uid()));
+            return Ok((Regular::Foreign(meta.uid()), Some(meta)));
         }
     }
     if meta.len() > max {
-        return Ok(Regular::TooLarge);
+        return Ok((Regular::TooLarge, Some(meta)));
     }
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes)?;
     // It may have grown since the check.
     if bytes.len() as u64 > max {
-        return Ok(Regular::TooLarge);
+        return Ok((Regular::TooLarge, Some(meta)));
     }
-    Ok(Regular::Bytes(bytes))
+    Ok((Regular::Bytes(bytes), Some(meta)))
 }
 
 /// Creates `dir` and any missing parents with mode 0700.

@@ -99,7 +99,9 @@ pub fn locate(start: &Path) -> Option<(PathBuf, Result<Vec<u8>, String>)> {
 pub fn read(path: &Path) -> Option<Result<Vec<u8>, String>> {
     match private_fs::read_regular(path, MAX_BYTES) {
         Ok(Regular::Missing) => None,
-        Ok(Regular::NotRegular) => Some(Err("it is not a regular file".to_string())),
+        Ok(Regular::NotRegular | Regular::Symlink) => {
+            Some(Err("it is not a regular file".to_string()))
+        }
         Ok(Regular::TooLarge) => Some(Err(format!("it is larger than {} KiB", MAX_BYTES / 1024))),
         Ok(Regular::Foreign(uid)) => Some(Err(format!(
             "it belongs to another user (uid {uid}), who chose what it says; bscred reads such files only when you own them"

@@ -62,13 +62,13 @@ pub struct BadName(String);
 impl fmt::Display for BadName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = &self.0;
-        if crate::token::contains_token(text) {
-            f.write_str(
-                "that holds a GitHub token, not just a variable name: give the name alone (such as GITHUB_TOKEN), and the token at the prompt or with --stdin",
-            )
-        } else if text.contains('=') {
+        if text.contains('=') {
             f.write_str(
                 "NAME=VALUE is not a variable name: give the name alone, and the value at the prompt, with --stdin, or (plain values only) as the next argument",
+            )
+        } else if crate::token::contains_token(text) {
+            f.write_str(
+                "that holds a GitHub token, not just a variable name: give the name alone (such as GITHUB_TOKEN), and the token at the prompt or with --stdin",
             )
         } else if text.chars().count() <= 64 && text.chars().all(|c| c.is_ascii_graphic()) {
             write!(

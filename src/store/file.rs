@@ -144,26 +144,21 @@ impl FileStore {
     /// The file's bytes and the fingerprint of the very file read (taken
     /// from the open handle: writers replace the file by rename, so the
     /// inode behind it never changes).
+    /// A symlink or a FIFO where the store belongs is refused without
+    /// being followed or opened for a blocking read.
     fn read_ciphertext(&self) -> Result<(Vec<u8>, Option<String>)> {
-        let file = fs::File::open(&self.path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                self.missing()
-            } else {
-                Error::io(format!("cannot read {}", self.path.display()))(e)
-            }
-        })?;
-        let fingerprint = file.metadata().ok().and_then(|m| fingerprint_of(&m));
-        let mut bytes = Vec::new();
-        file.take(MAX_STORE_BYTES + 1)
-            .read_to_end(&mut bytes)
+        let (found, meta) = private_fs::read_own(&self.path, MAX_STORE_BYTES)
             .map_err(Error::io(format!("cannot read {}", self.path.display())))?;
-        if bytes.len() as u64 > MAX_STORE_BYTES {
-            return Err(Error::Corrupt {
+        let fingerprint = meta.as_ref().and_then(fingerprint_of);
+        match found {
+            Regular::Bytes(bytes) => Ok((bytes, fingerprint)),
+            Regular::Missing => Err(self.missing()),
+            Regular::TooLarge => Err(Error::Corrupt {
                 path: self.path.clone(),
                 reason: format!("it is larger than {} MiB", MAX_STORE_BYTES >> 20),
-            });
+            }),
+            other => Err(not_a_store_file(&self.path, &other)),
         }
-        Ok((bytes, fingerprint))
     }
 
     /// The directory of changes written without the identity (`append`):
@@ -274,14 +269,13 @@ impl FileStore {
         private_fs::write_atomic(target, &bytes)
     }
 
-    /// The file writes go to: the store itself, or the file its symlink
-    /// points at (a store kept in a repository and linked here). Renaming
-    /// over the link would leave the real store behind, stale; a link that
-    /// points nowhere is a missing store, never a place for a new one.
+    /// The file writes go to: the store itself, never through a link (a
+    /// link planted where a store belongs would send the write, and the
+    /// store's content, wherever it points).
     fn target(&self) -> Result<PathBuf> {
         match fs::symlink_metadata(&self.path) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                fs::canonicalize(&self.path).map_err(|_| self.missing())
+                Err(not_a_store_file(&self.path, &Regular::Symlink))
             }
             _ => Ok(self.path.clone()),
         }
@@ -299,14 +293,29 @@ impl FileStore {
 /// (never a FIFO or a device). `None` when it is gone: folded in by a
 /// writer since it was listed.
 fn read_change(path: &Path) -> Result<Option<Vec<u8>>> {
-    match private_fs::read_regular(path, MAX_STORE_BYTES) {
-        Ok(Regular::Bytes(bytes)) => Ok(Some(bytes)),
-        Ok(Regular::Missing) => Ok(None),
-        Ok(Regular::NotRegular | Regular::TooLarge | Regular::Foreign(_)) => Err(Error::Corrupt {
+    match private_fs::read_own(path, MAX_STORE_BYTES) {
+        Ok((Regular::Bytes(bytes), _)) => Ok(Some(bytes)),
+        Ok((Regular::Missing, _)) => Ok(None),
+        Ok((found @ (Regular::Symlink | Regular::NotRegular), _)) => {
+            Err(not_a_store_file(path, &found))
+        }
+        Ok((Regular::TooLarge | Regular::Foreign(_), _)) => Err(Error::Corrupt {
             path: path.to_path_buf(),
             reason: "it is not a pending change bscred wrote".to_string(),
         }),
         Err(e) => Err(Error::io(format!("cannot read {}", path.display()))(e)),
+    }
+}
+
+/// The refusal of a symlink or special file where a store belongs.
+fn not_a_store_file(path: &Path, found: &Regular) -> Error {
+    Error::NotAStoreFile {
+        path: path.to_path_buf(),
+        what: match found {
+            Regular::Symlink => "a symlink",
+            Regular::Foreign(_) => "owned by another user",
+            _ => "not a regular file (a FIFO, a device or a directory)",
+        },
     }
 }
 

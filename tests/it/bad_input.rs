@@ -804,42 +804,58 @@ fn bad_values_come_with_a_hint() {
     );
 }
 
+/// A symlink where a profile's store belongs is refused, for reading and
+/// for writing, without following it (a link planted there would send the
+/// store's content, or read another file, wherever it points); a FIFO is
+/// refused without hanging; a dangling link is never replaced by `init`.
 #[cfg(unix)]
 #[test]
-fn a_symlinked_store_is_written_through_and_a_dangling_one_is_missing() {
+fn a_symlink_or_fifo_where_the_store_belongs_is_refused_without_following_it() {
     let env = with_token();
     let store = env.store_path();
-    // The store lives elsewhere (a repository) and is linked into place.
     let real = env.home.join("repo/team.age");
     fs::create_dir_all(real.parent().expect("parent")).expect("mkdir");
     fs::rename(&store, &real).expect("move store");
     std::os::unix::fs::symlink(&real, &store).expect("link");
-    env.set("NEW_TOKEN", "fresh");
-    assert!(
-        fs::symlink_metadata(&store)
-            .expect("stat")
-            .file_type()
-            .is_symlink()
-    );
-    assert_eq!(env.get("NEW_TOKEN"), "fresh");
-    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
-
-    // The link points nowhere (an unmounted disk): missing, never replaced.
-    fs::rename(&real, env.home.join("elsewhere.age")).expect("move away");
+    let real_bytes = fs::read(&real).expect("read");
     let before = env.files();
+    for args in [&["get", "GITHUB_TOKEN"][..], &["list"], &["env"]] {
+        let text = assert_fails(&env.run(args), 4);
+        assert!(text.contains("a symlink"), "{args:?}: {text}");
+        assert!(text.contains("follows no link"), "{args:?}: {text}");
+    }
     assert_fails(&env.run_stdin(&["set", "X", "--stdin"], b"x"), 4);
     assert_unchanged(&env, &before);
+    assert_eq!(fs::read(&real).expect("read"), real_bytes);
+
+    // The link points nowhere: never replaced by a new store.
+    fs::rename(&real, env.home.join("elsewhere.age")).expect("move away");
     fs::remove_file(env.bscred_home.join("config/profiles/default.toml")).expect("drop settings");
     let before_init = env.files();
     let out = env.run(&["init"]);
     assert_ne!(out.status.code(), Some(0));
-    assert!(
-        fs::symlink_metadata(&store)
-            .expect("stat")
-            .file_type()
-            .is_symlink()
-    );
     assert_unchanged(&env, &before_init);
+
+    // A FIFO: refused at once, never a read that waits for a writer (the
+    // deadline only keeps a regression from hanging the suite).
+    let env = with_token();
+    let store = env.store_path();
+    fs::remove_file(&store).expect("rm store");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&store)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for args in [&["get", "GITHUB_TOKEN"][..], &["set", "X", "y"]] {
+        let out = env
+            .cmd()
+            .args(args)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .expect("runs");
+        let text = assert_fails(&out, 4);
+        assert!(text.contains("not a regular file"), "{args:?}: {text}");
+    }
 }
 
 #[test]

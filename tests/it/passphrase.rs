@@ -522,8 +522,18 @@ fn a_damaged_pending_change_is_a_clear_error_and_changes_nothing() {
         .expect("mkfifo runs");
     assert!(made.success());
     let text = assert_fails(&env.run(&get), 4);
-    assert!(text.contains("not a pending change"), "{text}");
+    assert!(text.contains("not a regular file"), "{text}");
     fs::remove_file(&fifo).expect("rm");
+    // A link, even to a valid change, is not followed: it could lead to
+    // another profile's store and merge it into this one.
+    let elsewhere = env.home.join("change.age");
+    fs::copy(env.store_path(), &elsewhere).expect("copy");
+    std::os::unix::fs::symlink(&elsewhere, pending.join("00000002-z.age")).expect("link");
+    let before = env.files();
+    let text = assert_fails(&env.run(&get), 4);
+    assert!(text.contains("a symlink"), "{text}");
+    assert_unchanged(&env, &before);
+    fs::remove_file(pending.join("00000002-z.age")).expect("rm");
     let out = env.run(&with_file(&file, &["get", "-n", "GITHUB_USERNAME"]));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "octocat");
 }
