@@ -4,6 +4,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, Result};
 use crate::profile::ProfileName;
 
@@ -86,6 +88,14 @@ impl Dirs {
             .join(format!("{}.to", profile.as_str()))
     }
 
+    /// The lock every writer of the identity file at `identity` holds, so
+    /// that the leftovers of a killed writer can be told from a live one's
+    /// temporary file.
+    pub fn identity_lock(&self, identity: &Path) -> PathBuf {
+        let id = short_id(identity.as_os_str().as_encoded_bytes());
+        self.state.join("locks").join(format!("identity-{id}.lock"))
+    }
+
     pub fn lock(&self, profile: &ProfileName) -> PathBuf {
         self.state
             .join("locks")
@@ -127,6 +137,16 @@ fn platform_dirs(home: &Path, absolute: impl Fn(&str) -> Option<PathBuf>) -> Dir
         data: local.join("data"),
         state: local.join("state"),
     }
+}
+
+/// A short hex id of `bytes` (the first 6 bytes of their SHA-256), for
+/// names that must be stable and distinct but need not be secret.
+pub fn short_id(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

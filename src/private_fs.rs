@@ -161,10 +161,20 @@ fn write_atomic_with(path: &Path, bytes: &[u8], replace: Replace) -> Result<()> 
 
 const TEMP_SUFFIX: &str = ".tmp";
 
-/// Temporary files are named after their target (`.default.age.XXXXXX.tmp`)
-/// so the leftovers of a writer killed midway can be told apart from another
-/// file's writes in progress.
+/// Temporary files start with their target's name
+/// (`default.age.bscred-XXXXXX.tmp`), so the leftovers of a writer killed
+/// midway can be told apart from another file's writes in progress, and so
+/// the ignore pattern that covers a file covers its temporary too: while
+/// `import --remove` rewrites `.env`, `.env.bscred-XXXXXX.tmp` matches the
+/// `.env*` line of a `.gitignore`.
 fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!("{name}.bscred-")
+}
+
+/// The prefix earlier versions used (`.default.age.XXXXXX.tmp`), whose
+/// leftovers are cleared too.
+fn old_temp_prefix(path: &Path) -> String {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     format!(".{name}.")
 }
@@ -173,7 +183,7 @@ fn temp_prefix(path: &Path) -> String {
 /// only while holding the lock that serialises writers of `path`: then no
 /// temporary file of `path` can belong to a live writer.
 pub fn remove_stale_temps(path: &Path) {
-    let prefix = temp_prefix(path);
+    let prefixes = [temp_prefix(path), old_temp_prefix(path)];
     let Ok(entries) = fs::read_dir(parent_dir(path)) else {
         return;
     };
@@ -181,11 +191,13 @@ pub fn remove_stale_temps(path: &Path) {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         // Exactly prefix + tempfile's six random characters + suffix, so
-        // `.a.age.` never matches the temporaries of a profile `a.age`.
-        let random = name
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX));
-        if random.is_some_and(|r| r.len() == 6 && r.chars().all(|c| c.is_ascii_alphanumeric())) {
+        // `a.age.bscred-` never matches the temporaries of a file `a.age.x`.
+        let stale = prefixes.iter().any(|prefix| {
+            name.strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+                .is_some_and(|r| r.len() == 6 && r.chars().all(|c| c.is_ascii_alphanumeric()))
+        });
+        if stale {
             // Best effort: a leftover costs disk space, not correctness.
             let _ = fs::remove_file(entry.path());
         }
@@ -350,20 +362,32 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("default.age");
         write_atomic(&path, b"data").expect("write");
-        let stale = dir.path().join(".default.age.abc123.tmp");
-        let other = dir.path().join(".work.age.abc123.tmp");
-        let longer_name = dir.path().join(".default.age.age.abc123.tmp");
+        let stale = dir.path().join("default.age.bscred-abc123.tmp");
+        let old_stale = dir.path().join(".default.age.abc123.tmp");
+        let other = dir.path().join("work.age.bscred-abc123.tmp");
+        let longer_name = dir.path().join("default.age.age.bscred-abc123.tmp");
         fs::write(&longer_name, b"half").expect("write");
         fs::write(&stale, b"half").expect("write");
+        fs::write(&old_stale, b"half").expect("write");
         fs::write(&other, b"half").expect("write");
         remove_stale_temps(&path);
-        assert!(!stale.exists());
+        assert!(!stale.exists() && !old_stale.exists());
         assert!(other.exists(), "another file's write in progress must stay");
         assert!(
             longer_name.exists(),
             "so must that of a file with a longer name"
         );
         assert_eq!(fs::read(&path).expect("read"), b"data");
+    }
+
+    #[test]
+    fn a_temporary_file_matches_the_ignore_pattern_of_its_target() {
+        let prefix = temp_prefix(Path::new("/p/.env"));
+        assert_eq!(prefix, ".env.bscred-");
+        let temp = format!("{prefix}abc123{TEMP_SUFFIX}");
+        // `.env*` in a .gitignore: the name starts with `.env`.
+        assert!(temp.starts_with(".env"));
+        assert_eq!(temp_prefix(Path::new("default.age")), "default.age.bscred-");
     }
 
     #[test]

@@ -9,7 +9,6 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::identity::{Identity, IdentitySource};
@@ -187,7 +186,7 @@ pub fn profile_account(dirs: &Dirs, name: &ProfileName) -> String {
 /// A short id for this bscred home (its data directory), stable across runs.
 pub fn home_id(dirs: &Dirs) -> String {
     let home = std::path::absolute(&dirs.data).unwrap_or_else(|_| dirs.data.clone());
-    short_id(home.as_os_str().as_encoded_bytes())
+    crate::paths::short_id(home.as_os_str().as_encoded_bytes())
 }
 
 /// The keychain account of a new age identity for profile `name`: random,
@@ -196,7 +195,10 @@ pub fn identity_account(name: &ProfileName) -> String {
     // A fresh X25519 key is 32 bytes from the OS's random source; its
     // public half, hashed, is a random id without another dependency.
     let entropy = age::x25519::Identity::generate().to_public().to_string();
-    format!("identity:{name}@{}", short_id(entropy.as_bytes()))
+    format!(
+        "identity:{name}@{}",
+        crate::paths::short_id(entropy.as_bytes())
+    )
 }
 
 /// The profile being renamed to `new` by a `profiles rename` that has not
@@ -209,16 +211,6 @@ fn renaming_to(dirs: &Dirs, new: &ProfileName) -> Option<String> {
         let target = fs::read_to_string(entry.path()).ok()?;
         (target.trim() == new.as_str()).then_some(old)
     })
-}
-
-/// A short hex id of `bytes` (the first 6 bytes of their SHA-256), for
-/// names that must be stable and distinct but need not be secret.
-pub fn short_id(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// An initialised profile, ready to read and write.

@@ -98,7 +98,7 @@ impl TeamStore {
         project: &Project,
         identity: Option<IdentitySource>,
     ) -> TeamStore {
-        let id = crate::profile::short_id(path.as_os_str().as_encoded_bytes());
+        let id = crate::paths::short_id(path.as_os_str().as_encoded_bytes());
         TeamStore {
             shown,
             path,

@@ -117,6 +117,7 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
 /// one stays protected by its passphrase (checked by unlocking it).
 fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
     let dest = to.unwrap_or_else(|| ctx.dirs.default_identity());
+    let _lock = lock_identity(ctx, &dest)?;
     let mut raw = Zeroizing::new(Vec::new());
     std::fs::File::open(file)
         .and_then(|mut f| f.read_to_end(&mut raw))
@@ -295,8 +296,10 @@ pub(super) fn identity_file(ctx: &Context, keychain_hint: &str) -> Result<PathBu
 
 /// Every profile whose identity is the file at `path`, each locked until
 /// the locks are dropped: nothing may encrypt to or decrypt with the file
-/// while it changes.
+/// while it changes. The identity's own lock comes first (see
+/// `lock_identity`).
 pub(super) fn users_of(ctx: &Context, path: &Path) -> Result<(Vec<Profile>, Vec<Lock>)> {
+    let identity_lock = lock_identity(ctx, path)?;
     let mut users = Vec::new();
     for name in super::profiles::names(&ctx.dirs)? {
         let user = match ctx.open(&name) {
@@ -310,11 +313,21 @@ pub(super) fn users_of(ctx: &Context, path: &Path) -> Result<(Vec<Profile>, Vec<
             users.push(user);
         }
     }
-    let locks = users
-        .iter()
-        .map(|user| Lock::acquire(&ctx.dirs.lock(&user.name)))
-        .collect::<Result<Vec<_>>>()?;
+    let mut locks = vec![identity_lock];
+    for user in &users {
+        locks.push(Lock::acquire(&ctx.dirs.lock(&user.name))?);
+    }
     Ok((users, locks))
+}
+
+/// Takes the lock every writer of the identity file at `path` holds, and
+/// under it clears what a killed writer left: a temporary file that may
+/// hold the key. Only under the lock: another writer's temporary file is
+/// its write in progress.
+fn lock_identity(ctx: &Context, path: &Path) -> Result<Lock> {
+    let lock = Lock::acquire(&ctx.dirs.identity_lock(path))?;
+    private_fs::remove_stale_temps(path);
+    Ok(lock)
 }
 
 /// Refuses to replace a file: an identity or backup there may be the only

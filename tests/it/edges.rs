@@ -112,3 +112,35 @@ fn set_succeeds_with_a_warning_when_only_the_metadata_cache_fails() {
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
     assert_eq!(env.get("USER_EMAIL"), "c@example.com");
 }
+
+/// A temporary file a killed identity writer left (it may hold the key) is
+/// removed by the next writer of that identity, under the identity's lock,
+/// and by nothing else: a reader cannot tell it from a write in progress.
+#[test]
+fn a_leftover_identity_temp_is_removed_only_under_the_identity_lock() {
+    let env = Env::initialised();
+    env.set("USER_EMAIL", "a@example.com");
+    let leftover = env.bscred_home.join("data/identity.txt.bscred-abc123.tmp");
+    let old_style = env.bscred_home.join("data/.identity.txt.xyz789.tmp");
+    for file in [&leftover, &old_style] {
+        fs::write(file, b"AGE-SECRET-KEY-half-written").expect("write");
+    }
+    env.set("USER_EMAIL", "b@example.com");
+    env.get("USER_EMAIL");
+    assert_success(&env.run(&["exec", "--", "true"]));
+    assert!(
+        leftover.exists() && old_style.exists(),
+        "removed without the identity's lock"
+    );
+    let file = env.passphrase_file("new-passphrase", "correct horse battery staple");
+    env.ok(&[
+        "passphrase",
+        "change",
+        "--new-passphrase-file",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !leftover.exists() && !old_style.exists(),
+        "left behind by the writer"
+    );
+}
