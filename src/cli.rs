@@ -68,6 +68,11 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+/// The global options that take a value as the next word, as `main` scans
+/// a command line clap refused (to tell `exec` from the rest without
+/// clap's command tree). A unit test checks it against the definition.
+pub const VALUE_OPTIONS: &[&str] = &["-p", "--profile", "--backend", "--passphrase-file"];
+
 /// The values `--backend` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendChoice {
@@ -87,5 +92,21 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_value_options_list_is_every_global_option_that_takes_a_value() {
+        let command = Cli::command();
+        let mut defined: Vec<String> = Vec::new();
+        for arg in command.get_arguments().filter(|a| a.is_global_set()) {
+            if arg.get_action().takes_values() && !arg.is_positional() {
+                defined.extend(arg.get_short().map(|s| format!("-{s}")));
+                defined.extend(arg.get_long().map(|l| format!("--{l}")));
+            }
+        }
+        defined.sort();
+        let mut listed: Vec<String> = VALUE_OPTIONS.iter().map(ToString::to_string).collect();
+        listed.sort();
+        assert_eq!(listed, defined);
     }
 }

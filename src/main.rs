@@ -76,7 +76,7 @@ fn subcommand(args: &[OsString]) -> Option<&OsString> {
     while let Some(word) = words.next() {
         match word.to_str() {
             Some("--") => return None,
-            Some("-p" | "--profile" | "--backend") => {
+            Some(w) if bscred::cli::VALUE_OPTIONS.contains(&w) => {
                 words.next();
             }
             Some(w) if w.starts_with('-') => {}
