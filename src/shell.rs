@@ -12,7 +12,7 @@ use crate::secret::{Secret, VarName};
 /// The output formats of `bscred env`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {
-    /// `export NAME=$'…';` for bash and zsh (the default)
+    /// `export NAME=…;` in ANSI-C quotes, for bash and zsh (the default)
     Bash,
     /// The same as bash
     Zsh,

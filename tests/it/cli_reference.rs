@@ -50,16 +50,48 @@ fn completions_load_in_their_shells_and_the_man_page_renders() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    // fish parses its script.
+    // fish and zsh load their scripts from a file, as they would from
+    // their completion directories, and complete a subcommand.
     if have("fish") {
-        let script = env.ok(&["completions", "fish"]);
+        let file = env.home.join("bscred.fish");
+        std::fs::write(&file, env.ok(&["completions", "fish"])).expect("write");
         let out = std::process::Command::new("fish")
-            .args(["--no-config", "-n", "-c", &script])
+            .arg("--no-config")
+            .arg("-c")
+            .arg(format!(
+                "source {} ; and complete -C 'bscred mig'",
+                file.display()
+            ))
             .output()
             .expect("fish runs");
         assert!(
-            out.status.success(),
+            out.status.success() && out.stderr.is_empty(),
             "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("migrate"),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    if have("zsh") {
+        let dir = env.home.join("zfunc");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("_bscred"), env.ok(&["completions", "zsh"])).expect("write");
+        let out = std::process::Command::new("zsh")
+            .arg("-f")
+            .arg("-c")
+            .arg(format!(
+                "fpath=({} $fpath); autoload -Uz compinit && compinit -u -D && autoload -Uz _bscred && whence -w _bscred && print -r -- $_comps[bscred]",
+                dir.display()
+            ))
+            .output()
+            .expect("zsh runs");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.contains("_bscred: function") && said.contains("_bscred\n"),
+            "{said}{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
