@@ -199,8 +199,7 @@ fn read_token(args: &Args) -> Result<Secret> {
             ),
         ));
     }
-    let typed = prompt::hidden(&format!("New token for {} (input hidden): ", args.name))
-        .map_err(Error::io("cannot read from the terminal"))?;
+    let typed = prompt::hidden(&format!("New token for {} (input hidden): ", args.name))?;
     if typed.is_empty() {
         return Err(Error::usage(
             "no token entered; the old one stays",

@@ -253,11 +253,11 @@ fn read_value(args: &Args, secret: bool) -> Result<Secret> {
         ));
     }
     let typed = if secret {
-        prompt::hidden(&format!("Value for {name} (input hidden): "))
+        prompt::hidden(&format!("Value for {name} (input hidden): "))?
     } else {
         prompt::visible(&format!("Value for {name}: "))
-    }
-    .map_err(Error::io("cannot read from the terminal"))?;
+            .map_err(Error::io("cannot read from the terminal"))?
+    };
     if typed.is_empty() {
         return Err(Error::usage(
             format!("no value entered for {name}; nothing changed"),

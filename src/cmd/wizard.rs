@@ -277,8 +277,7 @@ fn read_token(args: &WizardArgs, terminal: bool) -> Result<Option<Secret>> {
     crate::terminal::say(
         "create a fine-grained token with `bscred rotate --open` later, or paste an existing one now.",
     );
-    let typed = prompt::hidden("GitHub token (input hidden; Enter to skip): ")
-        .map_err(Error::io("cannot read from the terminal"))?;
+    let typed = prompt::hidden("GitHub token (input hidden; Enter to skip): ")?;
     if typed.is_empty() {
         return Ok(None);
     }

@@ -18,6 +18,7 @@ mod lifecycle;
 mod passphrase;
 mod profiles;
 mod project;
+mod prompt;
 mod recipients;
 mod session_cache;
 mod shells;
