@@ -405,7 +405,9 @@ fn expiries(ctx: &Context, findings: &mut Vec<Finding>) -> Result<()> {
     for (name, var) in &meta.variables {
         match var.expires_at {
             Some(at) => {
-                if let Some(reminder) = expiry::reminder(name, at, ctx.now, window, &ctx.cli()) {
+                if let Some(reminder) =
+                    expiry::reminder(name, at, ctx.now, &ctx.tz, window, &ctx.cli())
+                {
                     findings.push(Finding::problem(
                         format!("profile '{}'", ctx.profile),
                         reminder.what,

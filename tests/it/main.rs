@@ -26,5 +26,6 @@ mod ssh_identity;
 mod store_contract;
 mod team_store;
 mod terminal_output;
+mod time_zone;
 mod wizard;
 mod workflow;
