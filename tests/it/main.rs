@@ -9,6 +9,7 @@ mod bad_input;
 mod cli_help;
 mod cli_reference;
 mod concurrency;
+mod doctor;
 mod exec;
 mod git_doctor;
 mod identity_backup;
