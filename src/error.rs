@@ -276,6 +276,9 @@ impl Error {
             | Error::Import { .. }
             | Error::Refused { .. }
             | Error::Io { .. } => Exit::Failure,
+            // Ctrl-C at `exec`'s passphrase prompt is an interrupt, not a
+            // failure: 130, as when the command itself is interrupted.
+            Error::BeforeExec(inner) if matches!(**inner, Error::Interrupted) => Exit::Interrupted,
             Error::BeforeExec(_) => Exit::ExecFailed,
             Error::Interrupted => Exit::Interrupted,
             Error::GitHub(_) => Exit::GitHub,
@@ -496,6 +499,8 @@ mod tests {
             ),
             (Error::IdentityExposed { path, mode: 0o644 }, 4),
             (Error::Interrupted, 130),
+            (Error::BeforeExec(Box::new(Error::Interrupted)), 130),
+            (Error::BeforeExec(Box::new(Error::usage("m", "h"))), 125),
             (
                 Error::Locked {
                     message: "m".into(),

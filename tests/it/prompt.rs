@@ -110,6 +110,11 @@ fn ctrl_c_at_the_passphrase_prompt_exits_130_and_restores_echo() {
     );
     assert_eq!(run.status, Some(130), "{:?}", run.words);
     assert_restored(&run);
+
+    // Under `exec` too: an interrupt, not a failure to start (125).
+    let run = between_stty(&env, "exec -- true", &[("Passphrase for", "\x03")]);
+    assert_eq!(run.status, Some(130), "{:?}", run.words);
+    assert_restored(&run);
 }
 
 #[test]
