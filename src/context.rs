@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 use crate::allow::{AllowList, Standing};
 use crate::cli::{BackendChoice, GlobalArgs};
@@ -32,6 +33,9 @@ pub struct Context {
     pub backend: Option<BackendChoice>,
     pub quiet: bool,
     pub now: Timestamp,
+    /// The user's time zone: the dates people read and type are in it
+    /// (`expiry` says how); what is stored stays UTC.
+    pub tz: TimeZone,
     /// The project file in effect: the nearest `.bscred.toml`, if the user
     /// has allowed its current content.
     pub project: Option<Project>,
@@ -94,6 +98,7 @@ impl Context {
             backend,
             quiet: global.quiet,
             now: clock()?,
+            tz: time_zone(),
             project,
         })
     }
@@ -197,7 +202,7 @@ impl Context {
                 })),
             };
             if let Some(line) =
-                crate::expiry::reminder(name, expires, self.now, days, &cli_for(profile))
+                crate::expiry::reminder(name, expires, self.now, &self.tz, days, &cli_for(profile))
             {
                 crate::terminal::say(&line.to_string());
             }
@@ -296,6 +301,15 @@ fn clock() -> Result<Timestamp> {
             .map_err(|_| Error::usage(format!("{NOW_VAR} is not an RFC 3339 time"), "unset it")),
         Err(_) => Ok(Timestamp::now()),
     }
+}
+
+/// The system's time zone, as the C library finds it: `TZ` (a name such
+/// as `Europe/Berlin`, a POSIX rule such as `EST5EDT`, or a file), else
+/// /etc/localtime. One jiff cannot use means UTC, as `date` falls back to
+/// UTC for a `TZ` it does not know: a date a few hours off is better than
+/// refusing to start `yarn dev`. Tests pin it through `TZ`.
+fn time_zone() -> TimeZone {
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
 
 /// How to call bscred for `profile` in a hint: `bscred`, or `bscred -p NAME`

@@ -34,6 +34,9 @@ pub enum Exit {
     Expired,
     /// `doctor` found problems.
     Findings,
+    /// The user pressed Ctrl-C at a prompt: 128 + SIGINT, what a shell
+    /// reports for a command SIGINT ended.
+    Interrupted,
     /// `exec`: bscred failed before it could start the command (as `env(1)`).
     ExecFailed,
     /// `exec`: the command exists but cannot be executed.
@@ -58,6 +61,7 @@ impl Exit {
             Exit::Expired => 11,
             Exit::Findings => 12,
             Exit::ExecFailed => 125,
+            Exit::Interrupted => 130,
             Exit::NotExecutable => 126,
             Exit::CommandNotFound => 127,
             Exit::Child(code) => code,
@@ -185,6 +189,11 @@ pub enum Error {
     /// A refusal that protects data (overwriting, conflicting state).
     #[error("{message}")]
     Refused { message: String, hint: String },
+    /// Ctrl-C at a prompt. The terminal does not send SIGINT while bscred
+    /// reads a hidden prompt (see `prompt::hidden`), so the interrupt
+    /// comes back as this error and destructors still run.
+    #[error("interrupted")]
+    Interrupted,
     /// An operating-system error, with what bscred was doing at the time.
     #[error("{context}")]
     Io {
@@ -286,7 +295,11 @@ impl Error {
             | Error::Import { .. }
             | Error::Refused { .. }
             | Error::Io { .. } => Exit::Failure,
+            // Ctrl-C at `exec`'s passphrase prompt is an interrupt, not a
+            // failure: 130, as when the command itself is interrupted.
+            Error::BeforeExec(inner) if matches!(**inner, Error::Interrupted) => Exit::Interrupted,
             Error::BeforeExec(_) => Exit::ExecFailed,
+            Error::Interrupted => Exit::Interrupted,
             Error::GitHub(_) => Exit::GitHub,
             Error::Spawn { code, .. } => *code,
         }
@@ -386,7 +399,7 @@ impl Error {
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the ownership and permissions of bscred's directories".to_string())
             }
-            Error::Io { .. } => None,
+            Error::Io { .. } | Error::Interrupted => None,
         }
     }
 
@@ -477,6 +490,7 @@ mod tests {
             (Exit::ExecFailed, 125),
             (Exit::NotExecutable, 126),
             (Exit::CommandNotFound, 127),
+            (Exit::Interrupted, 130),
         ];
         for (exit, code) in table {
             assert_eq!(exit.code(), code, "{exit:?}");
@@ -517,6 +531,9 @@ mod tests {
                 4,
             ),
             (Error::IdentityExposed { path, mode: 0o644 }, 4),
+            (Error::Interrupted, 130),
+            (Error::BeforeExec(Box::new(Error::Interrupted)), 130),
+            (Error::BeforeExec(Box::new(Error::usage("m", "h"))), 125),
             (
                 Error::Locked {
                     message: "m".into(),

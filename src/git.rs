@@ -3,8 +3,10 @@
 //! helper"); and the one way bscred runs git inside a directory someone
 //! else may have written.
 
-use std::path::Path;
-use std::process::Command;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use crate::error::{Error, Result};
 
@@ -71,6 +73,95 @@ pub fn command(dir: &Path) -> Command {
         git.args(["-c", setting]);
     }
     git
+}
+
+/// Whether `dir` is inside a git work tree (git runs, and says so).
+pub fn inside_work_tree(dir: &Path) -> bool {
+    command(dir)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.starts_with(b"true"))
+}
+
+/// Which of `paths` (relative to `dir`) git's ignore rules exclude: the
+/// files `git add .` would leave out, the directories it would not enter.
+/// One `git check-ignore` for all of them. `None` when git cannot say (no
+/// git, not a repository, one owned by another user).
+pub fn ignored(dir: &Path, paths: &[PathBuf]) -> Option<HashSet<PathBuf>> {
+    if paths.is_empty() {
+        return Some(HashSet::new());
+    }
+    let mut input = Vec::new();
+    for path in paths {
+        input.extend_from_slice(&path_bytes(path));
+        input.push(0);
+    }
+    let mut child = command(dir)
+        .args(["check-ignore", "-z", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    // git answers while it reads: write from another thread, so neither
+    // side can fill its pipe and wait for the other forever.
+    let mut stdin = child.stdin.take()?;
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().ok()?;
+    let _ = writer.join();
+    // 0: some are ignored; 1: none is; anything else: git failed.
+    match out.status.code() {
+        Some(0 | 1) => Some(split_paths(&out.stdout)),
+        _ => None,
+    }
+}
+
+/// Which of `paths` (relative to `dir`) git tracks. `None` when git cannot
+/// say.
+pub fn tracked(dir: &Path, paths: &[PathBuf]) -> Option<HashSet<PathBuf>> {
+    if paths.is_empty() {
+        return Some(HashSet::new());
+    }
+    // Literal pathspecs: a file named `*` or `:(glob)x` means only itself.
+    let out = command(dir)
+        .args(["--literal-pathspecs", "ls-files", "-z", "--"])
+        .args(paths)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status.success().then(|| split_paths(&out.stdout))
+}
+
+/// NUL-separated paths, as git's `-z` prints them.
+fn split_paths(bytes: &[u8]) -> HashSet<PathBuf> {
+    bytes
+        .split(|&b| b == 0)
+        .filter(|path| !path.is_empty())
+        .map(path_from_bytes)
+        .collect()
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    // git for Windows takes paths as UTF-8, with forward slashes.
+    path.to_string_lossy().replace('\\', "/").into_bytes()
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// Every credential helper entry git sees from `dir` (its repository's

@@ -342,6 +342,8 @@ impl age::Callbacks for TerminalPassphrase {
     }
 
     fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        // age takes no error here: Ctrl-C is an unanswered prompt, and age
+        // reports the key as unusable.
         crate::prompt::hidden(&format!("{description}: "))
             .ok()
             .map(|typed| SecretString::from(typed.to_string()))

@@ -62,6 +62,23 @@ impl KeychainError {
     }
 }
 
+/// What `Keychain::presence` learned, without reading an item or unlocking
+/// anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// The keychain answers; its lock state was not asked (macOS and
+    /// Windows, where asking could itself show a dialog or means nothing).
+    Answers,
+    /// A Secret Service answers and its default collection is unlocked.
+    Unlocked,
+    /// A Secret Service answers and its default collection is locked: the
+    /// first command that reads the keychain will ask to unlock it.
+    Locked,
+    /// A Secret Service answers but has no default collection: the first
+    /// write will have to create one (another prompt).
+    NoDefaultCollection,
+}
+
 /// Access to the OS keychain with a deadline on every call.
 #[derive(Debug, Clone, Copy)]
 pub struct Keychain {
@@ -112,6 +129,17 @@ impl Keychain {
                 "the keychain did not give back what was stored",
             )),
         }
+    }
+
+    /// Whether a keychain answers, and whether it is locked, learned in a way
+    /// that can never show an unlock prompt: `doctor` must not pop up a
+    /// password dialog. On Linux: a session with the Secret Service, the
+    /// `default` alias and the collection's `Locked` property, which the
+    /// spec lets any client read; no item is searched for or read (a search
+    /// that finds a locked item makes the store ask to unlock it).
+    /// Elsewhere: only that the platform's store opens.
+    pub fn presence(&self) -> Result<Presence, KeychainError> {
+        self.bounded(platform_presence)
     }
 
     /// The bytes stored under `account`, or `None`.
@@ -223,6 +251,15 @@ fn entry(account: &str, label: Option<&str>) -> Result<Entry, KeychainError> {
 
 #[cfg(target_os = "linux")]
 fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    platform_bus()?;
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(classify)?;
+    Ok(store)
+}
+
+/// Fails fast, with a message that says so, when there is no session bus
+/// to connect to.
+#[cfg(target_os = "linux")]
+fn platform_bus() -> Result<(), KeychainError> {
     let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").filter(|v| !v.is_empty());
     let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
         .map(|dir| std::path::Path::new(&dir).join("bus"))
@@ -233,8 +270,35 @@ fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
             "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
         ));
     }
-    let store = zbus_secret_service_keyring_store::Store::new().map_err(classify)?;
-    Ok(store)
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn platform_presence() -> Result<Presence, KeychainError> {
+    use secret_service::blocking::SecretService;
+    use secret_service::{EncryptionType, Error as S};
+    let sorted = |error: S| {
+        let failure = platform_failure(&error);
+        KeychainError::new(failure, message(failure, &error.to_string()))
+    };
+    // The same check as before connecting a store, for the same message.
+    platform_bus()?;
+    // Plain: no secret crosses this session, so no key exchange is needed.
+    let service = SecretService::connect(EncryptionType::Plain).map_err(sorted)?;
+    match service.get_default_collection() {
+        Ok(collection) => Ok(if collection.is_locked().map_err(sorted)? {
+            Presence::Locked
+        } else {
+            Presence::Unlocked
+        }),
+        Err(S::NoResult) => Ok(Presence::NoDefaultCollection),
+        Err(error) => Err(sorted(error)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn platform_presence() -> Result<Presence, KeychainError> {
+    store().map(|_| Presence::Answers)
 }
 
 #[cfg(target_os = "macos")]
@@ -268,7 +332,12 @@ fn classify(error: keyring_core::Error) -> KeychainError {
         K::Ambiguous(_) => Failure::Ambiguous,
         _ => Failure::Other,
     };
-    let message = match failure {
+    KeychainError::new(failure, message(failure, &text))
+}
+
+/// What a user reads for each failure; `text` is the platform's own words.
+fn message(failure: Failure, text: &str) -> String {
+    match failure {
         Failure::NoBus => "cannot connect to the D-Bus session bus".to_string(),
         Failure::NoService => "no Secret Service answers on the session bus".to_string(),
         Failure::Locked | Failure::Dismissed => {
@@ -277,8 +346,7 @@ fn classify(error: keyring_core::Error) -> KeychainError {
         }
         Failure::Ambiguous => "more than one keychain item matches bscred's item".to_string(),
         _ => format!("the keychain failed: {text}"),
-    };
-    KeychainError::new(failure, message)
+    }
 }
 
 #[cfg(target_os = "linux")]

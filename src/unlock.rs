@@ -434,9 +434,12 @@ pub fn configured_file() -> Option<&'static Path> {
 
 /// Asks on the terminal; without one, fails with `hint`.
 fn ask(question: &str, hint: &str) -> Result<SecretString> {
-    let typed = crate::prompt::hidden(question).map_err(|e| Error::Locked {
-        message: format!("cannot ask for the passphrase: no terminal ({e})"),
-        hint: hint.to_string(),
+    let typed = crate::prompt::hidden(question).map_err(|e| match e {
+        Error::Io { source, .. } => Error::Locked {
+            message: format!("cannot ask for the passphrase: no terminal ({source})"),
+            hint: hint.to_string(),
+        },
+        other => other,
     })?;
     Ok(SecretString::from(typed.to_string()))
 }

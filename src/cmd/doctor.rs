@@ -2,6 +2,7 @@
 //! with the command that fixes it (DESIGN "doctor"). It never prints a
 //! found secret: at most a token's prefix and last four characters.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::git;
-use crate::keychain::Keychain;
+use crate::keychain::{Keychain, Presence};
 use crate::profile::Profile;
 use crate::token;
 
@@ -28,12 +29,15 @@ const MANAGED: [&str; 6] = [
 
 /// Find plaintext secrets and risky setup, with the fix for each
 ///
-/// Looks in a project directory (default: the current one) for .env files
-/// holding tokens or the managed variables, literal tokens in
-/// app-config*.yaml, a .env that git tracks or does not ignore; and in your
-/// home for tokens in shell history and ~/.git-credentials, git helpers that
-/// store credentials in plaintext, bscred files others can read, and tokens
-/// that expire soon. Exit 0 when clean, 12 with findings.
+/// Looks through a project directory (default: the current one) and every
+/// directory below it, except node_modules, .git, directories git ignores
+/// and symlinked ones, for .env files holding tokens or the managed
+/// variables, literal tokens in app-config*.yaml, and says for each .env
+/// file whether git tracks it or would commit it; and in your home for
+/// tokens in shell history and ~/.git-credentials, git helpers that store
+/// credentials in plaintext, bscred files others can read, and tokens that
+/// expire soon. It never unlocks the keychain. Exit 0 when clean, 12 with
+/// findings.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The project directory to look in [default: .]
@@ -87,8 +91,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         });
     }
     let mut findings = Vec::new();
-    env_files(&root, &mut findings);
-    app_configs(&root, &mut findings);
+    project_files(&root, &mut findings);
     home_files(&mut findings);
     git_helpers(ctx, &root, &mut findings);
     bscred_files(ctx, &mut findings);
@@ -155,140 +158,483 @@ fn mask(token: &str) -> String {
     format!("{prefix}…{tail}")
 }
 
-/// The entries of `root` whose file names `wanted` accepts, sorted.
-fn files_named(root: &Path, wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(root) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&wanted))
-        .collect();
-    paths.sort();
-    paths
-}
-
 /// A path as the user would type it: `.env`, not `./.env`.
 fn shown(path: &Path) -> String {
     path.strip_prefix(".").unwrap_or(path).display().to_string()
 }
 
-/// Reads a small text file; `None` for anything unreadable or huge.
-fn read_small(path: &Path) -> Option<String> {
-    let meta = fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > 16 * 1024 * 1024 {
-        return None;
+/// A path for a shell command in a fix: as is when it is plain, else
+/// single-quoted.
+fn arg(path: &str) -> String {
+    if !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/+@%=:,".contains(c))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
     }
-    fs::read(path)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
-fn env_files(root: &Path, findings: &mut Vec<Finding>) {
-    // `.env`, `.env.local`, `.envrc` (direnv) and the like, but not the
-    // templates projects commit on purpose.
-    let names = files_named(root, |n| {
-        n.starts_with(".env")
-            && ![".example", ".sample", ".template", ".dist"]
-                .iter()
-                .any(|suffix| n.ends_with(suffix))
+/// The largest file doctor reads.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a small text file; `None` for anything unreadable, huge or not a
+/// regular file. Opened without blocking, so a FIFO named `.env` cannot
+/// hang doctor; a symlink is read through (the file the project uses).
+fn read_small(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        rustix::fs::OFlags::NONBLOCK.bits() as i32,
+    );
+    let file = options.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+// ------------------------------------------------------------ the tree
+
+/// How far the project walk goes, so that a hostile or merely huge tree
+/// cannot make doctor loop or run for long. Symlinked directories are
+/// never followed, so no link can lead the walk in a circle or out of the
+/// project.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Directory levels below the root.
+    depth: usize,
+    /// Directory entries looked at, in all.
+    entries: usize,
+    /// `.env*` and `app-config*` files read.
+    files: usize,
+    /// Git repositories asked about their ignore rules (the root's and
+    /// nested ones): each costs a few git runs.
+    repositories: usize,
+}
+
+const LIMITS: Limits = Limits {
+    depth: 16,
+    entries: 100_000,
+    files: 1_000,
+    repositories: 32,
+};
+
+/// Directories never entered, whatever git says: installed dependencies
+/// (a package's own `.env` is not the project's) and git's own data.
+const NEVER_ENTERED: [&str; 2] = ["node_modules", ".git"];
+
+/// What a file found in the tree is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    /// `.env`, `.env.local`, `.envrc` (direnv) and the like: tokens, the
+    /// managed names, and whether git would commit it.
+    Env,
+    /// `app-config*.yaml`: literal tokens.
+    AppConfig,
+}
+
+impl Wanted {
+    fn of(name: &str) -> Option<Wanted> {
+        // The templates projects commit on purpose are left alone.
+        let template = [".example", ".sample", ".template", ".dist"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix));
+        if name.starts_with(".env") && !template {
+            Some(Wanted::Env)
+        } else if name.starts_with("app-config")
+            && (name.ends_with(".yaml") || name.ends_with(".yml"))
+        {
+            Some(Wanted::AppConfig)
+        } else {
+            None
+        }
+    }
+}
+
+/// A file worth reading, found in the project tree.
+#[derive(Debug)]
+struct Found {
+    /// Relative to the scanned root.
+    rel: PathBuf,
+    wanted: Wanted,
+    /// The repository it is in: an index into `Tree::repositories`.
+    repository: Option<usize>,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+struct Tree {
+    /// The scanned directory, as the user named it.
+    root: PathBuf,
+    /// Sorted by path.
+    found: Vec<Found>,
+    /// The git work trees met (relative to the root, `""` for the root's
+    /// own); paths are given to git relative to them.
+    repositories: Vec<PathBuf>,
+    /// Where the walk stopped short, for the report.
+    cut: Vec<String>,
+    /// Symlinked directories that were not followed.
+    links: Vec<PathBuf>,
+    /// Whether `.env*` or `app-config*` files were left unread because
+    /// of `Limits::files`.
+    too_many_files: bool,
+}
+
+/// Walks the project tree below `root`, level by level: every directory
+/// but `node_modules`, `.git` and those git ignores, never through a
+/// symlinked directory, within `limits`. git is asked once per repository
+/// and level which of the new directories it ignores (`git check-ignore`
+/// is exact, also for a directory holding nothing but ignored files).
+fn walk(root: &Path, limits: Limits) -> Tree {
+    let mut tree = Tree {
+        root: root.to_path_buf(),
+        ..Tree::default()
+    };
+    let top = git::inside_work_tree(root).then(|| {
+        tree.repositories.push(PathBuf::new());
+        0
     });
-    for path in names {
-        let Some(text) = read_small(&path) else {
-            continue;
-        };
-        let shown = shown(&path);
-        let fix = format!("bscred import {shown} --remove");
-        for (line, masked) in tokens_in(&text) {
+    let mut level: Vec<(PathBuf, Option<usize>)> = vec![(PathBuf::new(), top)];
+    let mut entries = 0;
+    for depth in 0.. {
+        if level.is_empty() {
+            break;
+        }
+        if depth > limits.depth {
+            tree.cut.push(format!(
+                "directories more than {} levels down were not looked in",
+                limits.depth
+            ));
+            break;
+        }
+        let mut next = Vec::new();
+        for (dir, mut repository) in level {
+            let Ok(read) = fs::read_dir(root.join(&dir)) else {
+                continue;
+            };
+            // No more than the budget left (and one to notice it ran out):
+            // a directory of millions of entries costs no more than that.
+            let left = (limits.entries + 1).saturating_sub(entries);
+            let mut children: Vec<fs::DirEntry> = read.flatten().take(left).collect();
+            children.sort_by_key(fs::DirEntry::file_name);
+            // A repository inside the project (a submodule, a clone): its
+            // own ignore rules hold below it.
+            if depth > 0 && children.iter().any(|e| e.file_name() == ".git") {
+                if tree.repositories.len() >= limits.repositories {
+                    tree.cut.push(format!(
+                        "{} is a git repository past the first {}: not looked in",
+                        shown(&root.join(&dir)),
+                        limits.repositories
+                    ));
+                    continue;
+                }
+                tree.repositories.push(dir.clone());
+                repository = Some(tree.repositories.len() - 1);
+            }
+            for entry in children {
+                entries += 1;
+                if entries > limits.entries {
+                    tree.cut.push(format!(
+                        "stopped after {} directory entries; the rest was not looked in",
+                        limits.entries
+                    ));
+                    return finish(tree);
+                }
+                let name = entry.file_name();
+                let rel = dir.join(&name);
+                // The entry itself, never what a symlink points to.
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
+                    if !NEVER_ENTERED.iter().any(|n| name == *n) {
+                        next.push((rel, repository));
+                    }
+                    continue;
+                }
+                if kind.is_symlink() && fs::metadata(root.join(&rel)).is_ok_and(|m| m.is_dir()) {
+                    tree.links.push(rel);
+                    continue;
+                }
+                let Some(wanted) = name.to_str().and_then(Wanted::of) else {
+                    continue;
+                };
+                if tree.found.len() >= limits.files {
+                    if !tree.too_many_files {
+                        tree.too_many_files = true;
+                        tree.cut.push(format!(
+                            "read the first {} .env and app-config files only",
+                            limits.files
+                        ));
+                    }
+                    continue;
+                }
+                tree.found.push(Found {
+                    rel,
+                    wanted,
+                    repository,
+                });
+            }
+        }
+        level = not_ignored(root, &tree.repositories, next);
+    }
+    finish(tree)
+}
+
+fn finish(mut tree: Tree) -> Tree {
+    tree.found.sort_by(|a, b| a.rel.cmp(&b.rel));
+    tree
+}
+
+/// The directories of `dirs` git does not ignore. One `git check-ignore`
+/// per repository; a directory in no repository, or one git cannot answer
+/// for, is kept.
+fn not_ignored(
+    root: &Path,
+    repositories: &[PathBuf],
+    dirs: Vec<(PathBuf, Option<usize>)>,
+) -> Vec<(PathBuf, Option<usize>)> {
+    let mut ignored: HashSet<PathBuf> = HashSet::new();
+    for (index, repository) in repositories.iter().enumerate() {
+        let asked: Vec<PathBuf> = dirs
+            .iter()
+            .filter(|(_, r)| *r == Some(index))
+            .filter_map(|(dir, _)| dir.strip_prefix(repository).ok().map(Path::to_path_buf))
+            .collect();
+        if let Some(answer) = git::ignored(&root.join(repository), &asked) {
+            ignored.extend(answer.into_iter().map(|p| repository.join(p)));
+        }
+    }
+    dirs.into_iter()
+        .filter(|(dir, _)| !ignored.contains(dir))
+        .collect()
+}
+
+/// What git would do with a `.env*` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GitState {
+    /// It is in the index: committed, or about to be.
+    Tracked,
+    /// An ignore rule keeps it out of `git add .`.
+    Ignored,
+    /// Neither: `git add .` would commit it.
+    WouldCommit,
+    /// It is in no git work tree.
+    NoRepository,
+    /// git could not say (not installed, a repository it refuses).
+    Unknown,
+}
+
+/// The git state of every `.env*` file found: two git runs per
+/// repository (`ls-files` for the tracked ones, `check-ignore` for the
+/// ignored ones), whatever the number of files.
+fn git_states(root: &Path, tree: &Tree) -> Vec<GitState> {
+    let mut answers = Vec::new();
+    for (index, repository) in tree.repositories.iter().enumerate() {
+        let paths: Vec<PathBuf> = tree
+            .found
+            .iter()
+            .filter(|f| f.wanted == Wanted::Env && f.repository == Some(index))
+            .filter_map(|f| f.rel.strip_prefix(repository).ok().map(Path::to_path_buf))
+            .collect();
+        let dir = root.join(repository);
+        answers.push((git::tracked(&dir, &paths), git::ignored(&dir, &paths)));
+    }
+    tree.found
+        .iter()
+        .map(|found| {
+            let Some(index) = found.repository else {
+                return GitState::NoRepository;
+            };
+            let (Some(tracked), Some(ignored)) = &answers[index] else {
+                return GitState::Unknown;
+            };
+            let rel = found
+                .rel
+                .strip_prefix(&tree.repositories[index])
+                .unwrap_or(&found.rel);
+            if tracked.contains(rel) {
+                GitState::Tracked
+            } else if ignored.contains(rel) {
+                GitState::Ignored
+            } else {
+                GitState::WouldCommit
+            }
+        })
+        .collect()
+}
+
+/// The `.env*` and `app-config*` files of the project tree, and how far
+/// the walk went.
+fn project_files(root: &Path, findings: &mut Vec<Finding>) {
+    let tree = walk(root, LIMITS);
+    let states = git_states(root, &tree);
+    for (found, state) in tree.found.iter().zip(&states) {
+        if found.wanted == Wanted::Env {
+            env_file(&tree, found, *state, findings);
+        }
+    }
+    for found in tree.found.iter().filter(|f| f.wanted == Wanted::AppConfig) {
+        app_config(&root.join(&found.rel), findings);
+    }
+    let place = match shown(root) {
+        root if root.is_empty() => "project tree".to_string(),
+        root => format!("project tree {root}"),
+    };
+    if !tree.links.is_empty() {
+        let named: Vec<String> = tree
+            .links
+            .iter()
+            .take(3)
+            .map(|l| shown(&root.join(l)))
+            .collect();
+        findings.push(Finding::info(
+            place.clone(),
+            format!(
+                "{} symlinked director{} not followed ({}{})",
+                tree.links.len(),
+                if tree.links.len() == 1 { "y" } else { "ies" },
+                named.join(", "),
+                if tree.links.len() > 3 { ", …" } else { "" }
+            ),
+        ));
+    }
+    for cut in &tree.cut {
+        findings.push(Finding::info(place.clone(), cut.clone()));
+    }
+}
+
+fn env_file(tree: &Tree, found: &Found, state: GitState, findings: &mut Vec<Finding>) {
+    let path = tree.root.join(&found.rel);
+    let shown = shown(&path);
+    let Some(text) = read_small(&path) else {
+        findings.push(Finding::info(
+            shown,
+            "not read: not a regular file, unreadable, or larger than 16 MiB",
+        ));
+        return;
+    };
+    let before = findings.len();
+    let fix = format!("bscred import {} --remove", arg(&shown));
+    for (line, masked) in tokens_in(&text) {
+        findings.push(Finding::problem(
+            format!("{shown}:{line}"),
+            format!("a GitHub token ({masked}) in plaintext"),
+            fix.clone(),
+        ));
+    }
+    for (index, line) in text.lines().enumerate() {
+        let assignment = line.trim_start().trim_start_matches("export ").trim_start();
+        // A value, not a reference: `NAME=` and `NAME="$(bscred get …)"`
+        // hold nothing to move.
+        if let Some((name, value)) = assignment.split_once('=')
+            && MANAGED.contains(&name.trim())
+            && tokens_in(line).is_empty()
+            && !value.trim().trim_matches(['"', '\'']).is_empty()
+            && !value
+                .trim()
+                .trim_start_matches(['"', '\''])
+                .starts_with('$')
+        {
             findings.push(Finding::problem(
-                format!("{shown}:{line}"),
-                format!("a GitHub token ({masked}) in plaintext"),
+                format!("{shown}:{}", index + 1),
+                format!("{} in a plaintext file", name.trim()),
                 fix.clone(),
             ));
         }
-        for (index, line) in text.lines().enumerate() {
-            let assignment = line.trim_start().trim_start_matches("export ").trim_start();
-            // A value, not a reference: `NAME=` and `NAME="$(bscred get …)"`
-            // hold nothing to move.
-            if let Some((name, value)) = assignment.split_once('=')
-                && MANAGED.contains(&name.trim())
-                && tokens_in(line).is_empty()
-                && !value.trim().trim_matches(['"', '\'']).is_empty()
-                && !value
-                    .trim()
-                    .trim_start_matches(['"', '\''])
-                    .starts_with('$')
-            {
-                findings.push(Finding::problem(
-                    format!("{shown}:{}", index + 1),
-                    format!("{} in a plaintext file", name.trim()),
-                    fix.clone(),
-                ));
-            }
-        }
-        if path.file_name().is_some_and(|n| n == ".env") {
-            git_exposure(root, &path, findings);
-        }
     }
+    let holds_secrets = findings.len() > before;
+    git_exposure(tree, found, &shown, state, holds_secrets, findings);
 }
 
-/// A `.env` that git tracks, or would add with `git add .`.
-fn git_exposure(root: &Path, path: &Path, findings: &mut Vec<Finding>) {
-    let inside = git::command(root)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !inside {
-        return;
-    }
-    let name = path
+/// Says whether git tracks a `.env*` file or would commit it. For a
+/// dotenv file (`.env`, `.env.*`) either is a problem, whatever it holds
+/// today: the next value added to it is one `git add .` away from the
+/// history. Another kind (direnv's `.envrc`, which projects commit on
+/// purpose with `eval "$(bscred env)"` in it) is a problem only when it
+/// holds a value doctor recognises.
+fn git_exposure(
+    tree: &Tree,
+    found: &Found,
+    shown: &str,
+    state: GitState,
+    holds_secrets: bool,
+    findings: &mut Vec<Finding>,
+) {
+    let name = found
+        .rel
         .file_name()
-        .map(|n| n.to_os_string())
+        .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tracked = git::command(root)
-        .args(["ls-files", "--error-unmatch", "--"])
-        .arg(&name)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let shown = shown(path);
-    if tracked {
-        findings.push(Finding::problem(
-            shown.to_string(),
+    let dotenv = name == ".env" || name.starts_with(".env.");
+    // Run from the scanned root: a nested repository's git needs `-C`.
+    let (git, in_repository, ignore_file) = match found.repository {
+        Some(index) if !tree.repositories[index].as_os_str().is_empty() => {
+            let repository = &tree.repositories[index];
+            let rel = found.rel.strip_prefix(repository).unwrap_or(&found.rel);
+            let dir = self::shown(&tree.root.join(repository));
+            (
+                format!("git -C {}", arg(&dir)),
+                arg(&rel.display().to_string()),
+                format!("{}/.gitignore", arg(&dir)),
+            )
+        }
+        _ => ("git".to_string(), arg(shown), ".gitignore".to_string()),
+    };
+    let name_arg = arg(&name);
+    let finding = match state {
+        GitState::Tracked if dotenv || holds_secrets => Finding::problem(
+            shown,
             "git tracks this file: every clone and the history hold its values",
-            format!("git rm --cached {shown} && echo .env >> .gitignore, then rotate what it held (bscred rotate)"),
-        ));
-        return;
-    }
-    let ignored = git::command(root)
-        .args(["check-ignore", "-q", "--"])
-        .arg(&name)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ignored {
-        findings.push(Finding::problem(
-            shown.to_string(),
+            format!(
+                "{git} rm --cached {in_repository} && echo {name_arg} >> {ignore_file}, then rotate what it held (bscred rotate)"
+            ),
+        ),
+        GitState::Tracked => Finding::info(
+            shown,
+            "git tracks this file; it holds no value doctor recognises as a secret",
+        ),
+        GitState::WouldCommit if dotenv || holds_secrets => Finding::problem(
+            shown,
             "git does not ignore this file: `git add .` would commit it",
-            "echo .env >> .gitignore (after `bscred import .env --remove`, nothing is left to commit)",
-        ));
-    }
+            format!(
+                "echo {name_arg} >> {ignore_file} (after `bscred import {} --remove`, nothing is left to commit)",
+                arg(shown)
+            ),
+        ),
+        GitState::WouldCommit => Finding::info(
+            shown,
+            "git does not ignore this file (`git add .` would commit it); it holds no value doctor recognises as a secret",
+        ),
+        GitState::Ignored => Finding::info(shown, "git ignores this file: it stays out of commits"),
+        GitState::NoRepository => Finding::info(shown, "not in a git work tree"),
+        GitState::Unknown => Finding::info(
+            shown,
+            "git could not say whether it tracks or ignores this file",
+        ),
+    };
+    findings.push(finding);
 }
 
-fn app_configs(root: &Path, findings: &mut Vec<Finding>) {
-    let paths = files_named(root, |n| {
-        n.starts_with("app-config") && (n.ends_with(".yaml") || n.ends_with(".yml"))
-    });
-    for path in paths {
-        let Some(text) = read_small(&path) else {
-            continue;
-        };
-        for (line, masked) in tokens_in(&text) {
-            findings.push(Finding::problem(
-                format!("{}:{line}", shown(&path)),
-                format!("a literal GitHub token ({masked}) where ${{GITHUB_TOKEN}} belongs"),
-                "replace it with `token: ${GITHUB_TOKEN}`, store the token with `bscred set GITHUB_TOKEN`, run `bscred exec -- yarn dev`, and rotate the exposed one (bscred rotate)",
-            ));
-        }
+fn app_config(path: &Path, findings: &mut Vec<Finding>) {
+    let Some(text) = read_small(path) else {
+        return;
+    };
+    for (line, masked) in tokens_in(&text) {
+        findings.push(Finding::problem(
+            format!("{}:{line}", shown(path)),
+            format!("a literal GitHub token ({masked}) where ${{GITHUB_TOKEN}} belongs"),
+            "replace it with `token: ${GITHUB_TOKEN}`, store the token with `bscred set GITHUB_TOKEN`, run `bscred exec -- yarn dev`, and rotate the exposed one (bscred rotate)",
+        ));
     }
 }
 
@@ -405,7 +751,9 @@ fn expiries(ctx: &Context, findings: &mut Vec<Finding>) -> Result<()> {
     for (name, var) in &meta.variables {
         match var.expires_at {
             Some(at) => {
-                if let Some(reminder) = expiry::reminder(name, at, ctx.now, window, &ctx.cli()) {
+                if let Some(reminder) =
+                    expiry::reminder(name, at, ctx.now, &ctx.tz, window, &ctx.cli())
+                {
                     findings.push(Finding::problem(
                         format!("profile '{}'", ctx.profile),
                         reminder.what,
@@ -433,17 +781,25 @@ fn backends(ctx: &Context, findings: &mut Vec<Finding>) {
         "file backend",
         "available (age-encrypted files)",
     ));
+    // Never a read: reading an item from a locked keyring shows an unlock
+    // prompt, and doctor must not pop up a password dialog (or hang on
+    // one). `presence` asks only what the Secret Service tells anyone.
     let keychain = Keychain::from_env()
         .map_err(|e| e.to_string())
-        .and_then(|k| {
-            // Read-only: doctor never writes to the keychain.
-            k.get("doctor").map(drop).map_err(|e| e.message)
-        });
+        .and_then(|k| k.presence().map_err(|e| e.message));
     findings.push(Finding::info(
         "keychain backend",
         match keychain {
-            Ok(()) => "answers".to_string(),
-            Err(why) => format!("not available: {why}"),
+            Ok(Presence::Answers) => {
+                "answers (checked without reading an item or unlocking anything)".to_string()
+            }
+            Ok(Presence::Unlocked) => {
+                "answers, unlocked (checked without reading an item or unlocking anything)"
+                    .to_string()
+            }
+            Ok(Presence::Locked) => "answers, locked: the first command that reads it will ask to unlock it (doctor did not unlock it)".to_string(),
+            Ok(Presence::NoDefaultCollection) => "answers, but has no default keyring: the first write will ask to create one (doctor created and unlocked nothing)".to_string(),
+            Err(why) => format!("not available: {why} (checked without unlocking anything)"),
         },
     ));
     if let Ok(Some(settings)) = crate::profile::Settings::read(&ctx.dirs, &ctx.profile) {
@@ -457,6 +813,84 @@ fn backends(ctx: &Context, findings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn limits(entries: usize, files: usize) -> Limits {
+        Limits {
+            entries,
+            files,
+            ..LIMITS
+        }
+    }
+
+    #[test]
+    fn the_walk_stops_at_its_limits_and_says_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for n in 0..6 {
+            let sub = dir.path().join(format!("p{n}"));
+            fs::create_dir(&sub).expect("mkdir");
+            fs::write(sub.join(".env"), "A=1\n").expect("write");
+        }
+        let tree = walk(dir.path(), limits(100, 2));
+        assert_eq!(tree.found.len(), 2);
+        assert_eq!(tree.cut.len(), 1, "{:?}", tree.cut);
+        assert!(tree.cut[0].contains("first 2"), "{:?}", tree.cut);
+
+        let tree = walk(dir.path(), limits(8, 100));
+        assert!(tree.found.len() < 6);
+        assert!(
+            tree.cut.iter().any(|c| c.contains("stopped after 8")),
+            "{:?}",
+            tree.cut
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_directories_are_never_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let inner = dir.path().join("a/b");
+        fs::create_dir_all(&inner).expect("mkdir");
+        fs::write(inner.join(".env"), "A=1\n").expect("write");
+        std::os::unix::fs::symlink("..", inner.join("up")).expect("symlink");
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("a/root")).expect("symlink");
+        // A link to a file is read through, as the project uses it.
+        std::os::unix::fs::symlink("b/.env", dir.path().join("a/.env.local")).expect("symlink");
+        let tree = walk(dir.path(), LIMITS);
+        let found: Vec<&Path> = tree.found.iter().map(|f| f.rel.as_path()).collect();
+        assert_eq!(found, [Path::new("a/.env.local"), Path::new("a/b/.env")]);
+        assert_eq!(
+            tree.links,
+            [PathBuf::from("a/root"), PathBuf::from("a/b/up")]
+        );
+        assert!(tree.cut.is_empty(), "{:?}", tree.cut);
+    }
+
+    #[test]
+    fn names_are_sorted_into_what_they_are_read_for() {
+        for name in [".env", ".env.local", ".env.production", ".envrc"] {
+            assert_eq!(Wanted::of(name), Some(Wanted::Env), "{name}");
+        }
+        for name in ["app-config.yaml", "app-config.local.yml"] {
+            assert_eq!(Wanted::of(name), Some(Wanted::AppConfig), "{name}");
+        }
+        for name in [
+            ".env.example",
+            ".env.sample",
+            "env",
+            "app-config.json",
+            "x.env",
+        ] {
+            assert_eq!(Wanted::of(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn paths_in_fixes_are_quoted_when_a_shell_would_split_them() {
+        assert_eq!(arg("packages/backend/.env"), "packages/backend/.env");
+        assert_eq!(arg("my app/.env"), "'my app/.env'");
+        assert_eq!(arg("it's/.env"), "'it'\\''s/.env'");
+        assert_eq!(arg("$(x)/.env"), "'$(x)/.env'");
+    }
 
     #[test]
     fn tokens_are_found_and_masked_to_prefix_and_last_four() {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
@@ -12,8 +13,8 @@ use crate::profile::home_id;
 
 /// Write an iCalendar file with an event on each expiry date
 ///
-/// One all-day event per variable with an expiry on record, with alarms
-/// before it. Each event keeps its UID and gets a higher SEQUENCE when the
+/// One all-day event per variable with an expiry on record, on the date it
+/// expires in your time zone, with alarms before it. Each event keeps its UID and gets a higher SEQUENCE when the
 /// expiry changes, so importing the file again updates the calendar rather
 /// than adding duplicates. Reads only non-secret metadata.
 #[derive(Debug, clap::Args)]
@@ -53,6 +54,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         &uid_suffix,
         &args.alarms,
         ctx.now,
+        &ctx.tz,
     );
     if args.ics.as_os_str() == "-" {
         super::print(text.as_bytes())?;
@@ -67,13 +69,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// The iCalendar text (RFC 5545): CRLF line ends, long lines folded.
+/// The iCalendar text (RFC 5545): CRLF line ends, long lines folded. Each
+/// event is all day on the expiry's date in `tz`.
+///
+/// Why all day on the local date, rather than a DTSTART at the exact
+/// time: a date (VALUE=DATE) is "floating" (§3.3.4), the same calendar day
+/// wherever the calendar is shown, so the event sits on the date `list`,
+/// `status` and the reminders name. A time with TZID would need a
+/// VTIMEZONE component spelling out the zone's rules (§3.2.19), which the
+/// system's zone (a POSIX `TZ` string, an unnamed /etc/localtime) does not
+/// always allow. A UTC time would be shown at the right moment, but as a
+/// timed event at an odd hour (21:00 the evening before, in Los Angeles,
+/// for a token that expires at 05:00 UTC) among the day's meetings. The
+/// exact moment, local and UTC, is in the description.
 pub fn calendar(
     events: &[(&str, &VarMeta, Timestamp)],
     profile: &str,
     uid_suffix: &str,
     alarms: &[u32],
     now: Timestamp,
+    tz: &TimeZone,
 ) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
@@ -83,7 +98,7 @@ pub fn calendar(
         "METHOD:PUBLISH".to_string(),
     ];
     for (name, var, expires) in events {
-        let day = utc_days(*expires);
+        let day = local_days(*expires, tz);
         lines.push("BEGIN:VEVENT".to_string());
         // The same variable always gets the same UID, so a re-import
         // updates its event (RFC 5545 §3.8.4.7).
@@ -107,7 +122,10 @@ pub fn calendar(
         lines.push(format!(
             "DESCRIPTION:{}",
             escape(&format!(
-                "{name} expires at {}.\nRenew it with: bscred -p {profile} rotate {name}",
+                "{name} expires at {} ({}).\nRenew it with: bscred -p {profile} rotate {name}",
+                expires
+                    .to_zoned_datetime(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z"),
                 expires.strftime("%Y-%m-%d %H:%M UTC")
             ))
         ));
@@ -135,13 +153,13 @@ pub fn calendar(
     out
 }
 
-/// The expiry day and the day after, as `YYYYMMDD` in UTC.
-fn utc_days(at: Timestamp) -> (String, String) {
-    let next = at
-        .checked_add(jiff::SignedDuration::from_hours(24))
-        .unwrap_or(at);
+/// The expiry's date in `tz` and the day after (an all-day event's
+/// DTEND is exclusive, §3.6.1), as `YYYYMMDD`.
+fn local_days(at: Timestamp, tz: &TimeZone) -> (String, String) {
+    let day = crate::expiry::local_date(at, tz);
+    let next = day.tomorrow().unwrap_or(day);
     (
-        at.strftime("%Y%m%d").to_string(),
+        day.strftime("%Y%m%d").to_string(),
         next.strftime("%Y%m%d").to_string(),
     )
 }
@@ -214,6 +232,7 @@ mod tests {
             "default.abc",
             &[14, 1],
             now,
+            &TimeZone::UTC,
         );
         assert!(text.contains("UID:GITHUB_TOKEN.default.abc@bscred\r\n"));
         assert!(text.contains("DTSTART;VALUE=DATE:20260830\r\n"));
@@ -237,6 +256,7 @@ mod tests {
             "default.abc",
             &[14],
             now,
+            &TimeZone::UTC,
         );
         assert!(seq(&again) > seq(&text));
     }

@@ -120,7 +120,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let (expires_at, info) = if args.no_verify {
         let expires_at = match (&args.expires, &args.expires_in) {
             (Some(date), _) => Some(
-                expiry::parse_date(date)
+                expiry::parse_date(date, &ctx.tz)
                     .map_err(|e| Error::usage(e, "e.g. --expires 2026-12-31"))?,
             ),
             (None, Some(span)) => Some(
@@ -160,7 +160,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             args.name,
             expires_at.map_or("has no expiry on record".to_string(), |at| format!(
                 "expires {}",
-                expiry::describe(Some(at), ctx.now)
+                expiry::describe(Some(at), ctx.now, &ctx.tz)
             ))
         )),
     }
@@ -199,8 +199,7 @@ fn read_token(args: &Args) -> Result<Secret> {
             ),
         ));
     }
-    let typed = prompt::hidden(&format!("New token for {} (input hidden): ", args.name))
-        .map_err(Error::io("cannot read from the terminal"))?;
+    let typed = prompt::hidden(&format!("New token for {} (input hidden): ", args.name))?;
     if typed.is_empty() {
         return Err(Error::usage(
             "no token entered; the old one stays",

@@ -44,7 +44,8 @@ pub struct Args {
     #[arg(long)]
     plain: bool,
 
-    /// When the value expires: YYYY-MM-DD or an RFC 3339 time
+    /// When the value expires: YYYY-MM-DD (from the start of that day in your
+    /// time zone) or an RFC 3339 time
     #[arg(long, value_name = "DATE", conflicts_with = "expires_in")]
     expires: Option<String>,
 
@@ -63,7 +64,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let expires_at = expiry_of(&args, ctx.now)?;
+    let expires_at = expiry_of(&args, ctx.now, &ctx.tz)?;
     // Open before asking for the value: a typo'd profile should fail before
     // the user pastes a token.
     let target = Target::open(ctx, args.team)?;
@@ -210,7 +211,7 @@ fn argv_refusal(name: &VarName, team: bool) -> Error {
     )
 }
 
-fn expiry_of(args: &Args, now: Timestamp) -> Result<Option<Timestamp>> {
+fn expiry_of(args: &Args, now: Timestamp, tz: &jiff::tz::TimeZone) -> Result<Option<Timestamp>> {
     fn bad(flag: &'static str) -> impl Fn(String) -> Error {
         move |reason| {
             Error::usage(
@@ -220,7 +221,9 @@ fn expiry_of(args: &Args, now: Timestamp) -> Result<Option<Timestamp>> {
         }
     }
     match (&args.expires, &args.expires_in) {
-        (Some(date), _) => expiry::parse_date(date).map(Some).map_err(bad("expires")),
+        (Some(date), _) => expiry::parse_date(date, tz)
+            .map(Some)
+            .map_err(bad("expires")),
         (None, Some(span)) => expiry::parse_in(span, now)
             .map(Some)
             .map_err(bad("expires-in")),
@@ -253,11 +256,11 @@ fn read_value(args: &Args, secret: bool) -> Result<Secret> {
         ));
     }
     let typed = if secret {
-        prompt::hidden(&format!("Value for {name} (input hidden): "))
+        prompt::hidden(&format!("Value for {name} (input hidden): "))?
     } else {
         prompt::visible(&format!("Value for {name}: "))
-    }
-    .map_err(Error::io("cannot read from the terminal"))?;
+            .map_err(Error::io("cannot read from the terminal"))?
+    };
     if typed.is_empty() {
         return Err(Error::usage(
             format!("no value entered for {name}; nothing changed"),

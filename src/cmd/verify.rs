@@ -117,7 +117,7 @@ pub(super) fn facts(value: &Secret, host: &str, info: &TokenInfo, ctx: &Context)
 /// One line saying whose token it is and when it expires.
 pub(super) fn report(ctx: &Context, name: &VarName, info: &TokenInfo) {
     let expiry = match info.expires_at {
-        Some(at) => format!("expires {}", expiry::describe(Some(at), ctx.now)),
+        Some(at) => format!("expires {}", expiry::describe(Some(at), ctx.now, &ctx.tz)),
         None => "never expires".to_string(),
     };
     let scopes = info

@@ -207,7 +207,7 @@ fn token_steps(
         match &info {
             Some(info) => super::verify::report(ctx, &name, info),
             None => ctx.note(match expires_at {
-                Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now)),
+                Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now, &ctx.tz)),
                 None => "no expiry on record for GITHUB_TOKEN; `bscred verify` records it once GitHub can be reached".to_string(),
             }),
         }
@@ -277,8 +277,7 @@ fn read_token(args: &WizardArgs, terminal: bool) -> Result<Option<Secret>> {
     crate::terminal::say(
         "create a fine-grained token with `bscred rotate --open` later, or paste an existing one now.",
     );
-    let typed = prompt::hidden("GitHub token (input hidden; Enter to skip): ")
-        .map_err(Error::io("cannot read from the terminal"))?;
+    let typed = prompt::hidden("GitHub token (input hidden; Enter to skip): ")?;
     if typed.is_empty() {
         return Ok(None);
     }
@@ -291,7 +290,7 @@ fn offline_expiry(
     terminal: bool,
 ) -> Result<Option<jiff::Timestamp>> {
     let parse = |text: &str| {
-        expiry::parse_date(text)
+        expiry::parse_date(text, &ctx.tz)
             .or_else(|_| expiry::parse_in(text, ctx.now))
             .map_err(|e| Error::usage(e, "e.g. 2026-12-31 or 90d"))
     };

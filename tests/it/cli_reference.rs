@@ -90,7 +90,9 @@ fn completions_load_in_their_shells_and_the_man_page_renders() {
             .expect("zsh runs");
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(
-            out.status.success() && said.contains("_bscred: function") && said.contains("_bscred\n"),
+            out.status.success()
+                && said.contains("_bscred: function")
+                && said.contains("_bscred\n"),
             "{said}{}",
             String::from_utf8_lossy(&out.stderr)
         );

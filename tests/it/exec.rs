@@ -572,7 +572,14 @@ fn exec_usage_errors_are_125_not_a_code_the_command_could_return() {
         &["-p", "default", "exec", "--nope", "--", "true"],
         // Every global option that takes a value, its value included.
         &["--passphrase-file", "F", "exec", "--bogus", "--", "true"],
-        &["--backend", "file", "--profile", "default", "exec", "--bogus"],
+        &[
+            "--backend",
+            "file",
+            "--profile",
+            "default",
+            "exec",
+            "--bogus",
+        ],
     ] {
         let out = env.run(args);
         assert_eq!(out.status.code(), Some(125), "{args:?}: {}", stderr(&out));

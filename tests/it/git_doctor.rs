@@ -1037,6 +1037,11 @@ fn doctor_reports_every_finding_with_its_fix_and_never_the_secret() {
         expect(".env:3", "USER_EMAIL", import),
         expect(".env", "git tracks", "git rm --cached .env"),
         expect(".env.local:1", "token", "bscred import .env.local --remove"),
+        expect(
+            ".env.local",
+            "git does not ignore",
+            "echo .env.local >> .gitignore",
+        ),
         expect("app-config.local.yaml:6", "${GITHUB_TOKEN}", rotate),
         expect(format!("{home}/.bash_history:2"), "history", rotate),
         expect(format!("{home}/.zsh_history:2"), "history", rotate),

@@ -48,8 +48,8 @@ impl Env {
         env
     }
 
-    /// `bscred` with a cleared environment: PATH, HOME, BSCRED_HOME and the
-    /// fixed clock only.
+    /// `bscred` with a cleared environment: PATH, HOME, BSCRED_HOME, the
+    /// fixed clock and the time zone (UTC) only.
     pub fn cmd(&self) -> Command {
         Command::from_std(self.sealed(bin()))
     }
@@ -63,6 +63,10 @@ impl Env {
             .env("HOME", &self.home)
             .env("BSCRED_HOME", &self.bscred_home)
             .env("BSCRED_TEST_NOW", NOW)
+            // Dates are shown in the user's time zone: pinned like the
+            // clock, so a test means the same on a machine in any zone.
+            // A test of another zone sets TZ itself.
+            .env("TZ", "UTC")
             .current_dir(&self.work);
         cmd
     }

@@ -226,7 +226,7 @@ fn shared_bus() -> Option<OsString> {
 }
 
 /// Whether the tools for a private session are installed.
-fn have_private_session() -> bool {
+pub(crate) fn have_private_session() -> bool {
     [
         "dbus-daemon",
         "dbus-send",
@@ -383,7 +383,7 @@ impl Drop for Daemon {
 /// one without service directories (as in scripts/test.sh): with
 /// activation, asking for a Secret Service that is not running would start
 /// a gnome-keyring in the real HOME instead of failing.
-struct Bus {
+pub(crate) struct Bus {
     _daemon: Daemon,
     address: OsString,
 }
@@ -450,7 +450,7 @@ impl Bus {
         }
     }
 
-    fn address(&self) -> &OsStr {
+    pub(crate) fn address(&self) -> &OsStr {
         &self.address
     }
 
@@ -554,13 +554,13 @@ impl Bus {
 }
 
 /// A bus and the gnome-keyring on it (the keyring stops first).
-struct Session {
+pub(crate) struct Session {
     _keyring: Daemon,
-    bus: Bus,
+    pub(crate) bus: Bus,
 }
 
 impl Session {
-    fn start(root: &Path, keyring_dir: &Path, run: &str, password: &str) -> Session {
+    pub(crate) fn start(root: &Path, keyring_dir: &Path, run: &str, password: &str) -> Session {
         let bus = Bus::start(&root.join(format!("bus-{run}")));
         let keyring = bus.start_keyring(keyring_dir, run, password);
         Session {
@@ -570,7 +570,7 @@ impl Session {
     }
 
     /// Locks the login collection, as a screen locker would.
-    fn lock(&self) {
+    pub(crate) fn lock(&self) {
         let out = Command::new("dbus-send")
             .args([
                 "--session",
@@ -596,7 +596,7 @@ impl Session {
 }
 
 /// A password for a test's keyring (not a secret: the keyring is a temp dir).
-fn password() -> String {
+pub(crate) fn password() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());

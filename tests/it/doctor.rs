@@ -1,0 +1,622 @@
+//! `doctor` over a whole project tree, with real git: nested `.env` files
+//! found and each one's git state said, `node_modules`, `.git` and ignored
+//! directories skipped, symlinked directories not followed, the walk
+//! bounded; and a backends line that never unlocks the keychain.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::{Env, assert_success, have};
+
+/// A classic token of its own for each seed, so a finding can be traced
+/// to the file that holds it.
+fn token(seed: u64) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut state = seed ^ 0xD1B5_4A32_D192_ED03;
+    let random: String = (0..30)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from(BASE62[((state >> 33) % 62) as usize])
+        })
+        .collect();
+    bscred::token::classic_for_tests("ghp_", &random)
+}
+
+/// git in `dir` with the sealed environment, no system config, a committer.
+fn git(env: &Env, dir: &Path, args: &[&str]) {
+    let out = env
+        .sealed("git")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["-c", "user.name=Test", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+/// `bscred doctor --json` in `dir` (with extra variables), parsed, its
+/// exit code and how long it took; and the text form, which must say the
+/// same.
+fn doctor(env: &Env, dir: &Path, vars: &[(&str, &str)]) -> (Vec<serde_json::Value>, i32) {
+    let run = |args: &[&str]| -> Output {
+        let mut cmd = env.cmd();
+        cmd.current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(args);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        cmd.output().expect("bscred runs")
+    };
+    let out = run(&["doctor", "--json"]);
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let code = out.status.code().expect("exit code");
+    let text = run(&["doctor"]);
+    assert_eq!(text.status.code(), Some(code));
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    for finding in &findings {
+        let line = format!(
+            "{}: {}: {}",
+            field(finding, "kind"),
+            field(finding, "place"),
+            field(finding, "what")
+        );
+        assert!(text.contains(&line), "{line:?} not in:\n{text}");
+    }
+    (findings, code)
+}
+
+fn field<'a>(finding: &'a serde_json::Value, name: &str) -> &'a str {
+    finding[name].as_str().unwrap_or("")
+}
+
+/// The findings about `place` (a file, or `file:line`).
+fn at<'a>(findings: &'a [serde_json::Value], place: &str) -> Vec<&'a serde_json::Value> {
+    findings
+        .iter()
+        .filter(|f| field(f, "place") == place)
+        .collect()
+}
+
+/// Asserts that no finding's place starts with one of `prefixes`.
+fn assert_not_looked_in(findings: &[serde_json::Value], prefixes: &[&str]) {
+    for finding in findings {
+        let place = field(finding, "place");
+        assert!(
+            !prefixes.iter().any(|p| place.starts_with(p)),
+            "doctor looked in a directory it must skip: {finding:#}"
+        );
+    }
+}
+
+/// A Backstage-like monorepo: `.env` files at several depths, one git
+/// tracks, one it ignores, one it would commit; a `node_modules`, an
+/// ignored build directory and `.git` holding tokens that must not be
+/// reported; a committed `.envrc` with only a reference; a nested
+/// repository; symlinked directories that loop. Returns the tokens.
+fn backstage(env: &Env) -> Vec<String> {
+    let work = &env.work;
+    let tokens: Vec<String> = (1..=8).map(token).collect();
+    git(env, work, &["init", "-q"]);
+    write(
+        &work.join(".gitignore"),
+        "node_modules/\ndist-types/\n/packages/backend/.env\n",
+    );
+    write(
+        &work.join("package.json"),
+        "{\"name\": \"root\", \"workspaces\": [\"packages/*\", \"plugins/*\"]}\n",
+    );
+    write(
+        &work.join("app-config.yaml"),
+        "integrations:\n  github:\n    - host: github.com\n      token: ${GITHUB_TOKEN}\n",
+    );
+    // Ignored by git, holding a token: still read, and said to be ignored.
+    write(
+        &work.join("packages/backend/.env"),
+        &format!("# backend\nGITHUB_TOKEN={}\n", tokens[0]),
+    );
+    // Neither tracked nor ignored: `git add .` would commit it.
+    write(
+        &work.join("packages/app/.env.local"),
+        "USER_EMAIL=octo@example.com\nLOG_LEVEL=debug\n",
+    );
+    // Committed: in every clone.
+    write(
+        &work.join("plugins/catalog-backend/.env.production"),
+        &format!("AUTH_GITHUB_CLIENT_SECRET={}\n", tokens[1]),
+    );
+    // A literal token in a nested app-config.
+    write(
+        &work.join("packages/backend/app-config.local.yaml"),
+        &format!("integrations:\n  github:\n    - token: {}\n", tokens[2]),
+    );
+    // Committed on purpose, nothing in it but a reference: information.
+    write(&work.join(".envrc"), "eval \"$(bscred env)\"\n");
+    // Never looked in: installed packages, an ignored build output, git's
+    // own directory (an object or a stray file there is git's business).
+    write(
+        &work.join("node_modules/some-package/.env"),
+        &format!("GITHUB_TOKEN={}\n", tokens[3]),
+    );
+    write(
+        &work.join("packages/app/node_modules/dep/.env"),
+        &format!("GITHUB_TOKEN={}\n", tokens[4]),
+    );
+    write(
+        &work.join("dist-types/packages/.env"),
+        &format!("GITHUB_TOKEN={}\n", tokens[5]),
+    );
+    git(
+        env,
+        work,
+        &[
+            "add",
+            ".gitignore",
+            "package.json",
+            "app-config.yaml",
+            ".envrc",
+        ],
+    );
+    git(
+        env,
+        work,
+        &["add", "plugins/catalog-backend/.env.production"],
+    );
+    git(env, work, &["commit", "-q", "-m", "init"]);
+    write(
+        &work.join(".git/.env"),
+        &format!("GITHUB_TOKEN={}\n", tokens[6]),
+    );
+    // A repository inside the project with its own rules: its `.env` is
+    // not ignored there, whatever the outer `.gitignore` says.
+    let vendored = work.join("vendor/tool");
+    fs::create_dir_all(&vendored).expect("mkdir");
+    git(env, &vendored, &["init", "-q"]);
+    write(
+        &vendored.join(".env"),
+        &format!("GITHUB_TOKEN={}\n", tokens[7]),
+    );
+    // Links that would make a naive walk go round forever, or out.
+    symlink("..", work.join("packages/up")).expect("symlink");
+    symlink(".", work.join("plugins/self")).expect("symlink");
+    symlink(&env.home, work.join("home-link")).expect("symlink");
+    symlink("loop-b", work.join("loop-a")).expect("symlink");
+    symlink("loop-a", work.join("loop-b")).expect("symlink");
+    tokens
+}
+
+#[test]
+fn doctor_walks_the_project_tree_and_says_what_git_does_with_each_env_file() {
+    if !have("git") {
+        return;
+    }
+    let env = Env::initialised();
+    let tokens = backstage(&env);
+    let started = Instant::now();
+    let (findings, code) = doctor(&env, &env.work, &[]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 12, "{findings:#?}");
+    let all = serde_json::to_string(&findings).expect("json");
+    for token in &tokens {
+        assert!(!all.contains(token.as_str()), "a token leaked: {all}");
+    }
+
+    // The nested files, with what each holds.
+    let backend = at(&findings, "packages/backend/.env:2");
+    assert_eq!(backend.len(), 1, "{findings:#?}");
+    assert!(field(backend[0], "what").contains("token"));
+    assert_eq!(
+        field(backend[0], "fix"),
+        "bscred import packages/backend/.env --remove"
+    );
+    let app = at(&findings, "packages/app/.env.local:1");
+    assert!(
+        app.iter().any(|f| field(f, "what").contains("USER_EMAIL")),
+        "{findings:#?}"
+    );
+    assert!(
+        !at(&findings, "plugins/catalog-backend/.env.production:1").is_empty(),
+        "{findings:#?}"
+    );
+    let config = at(&findings, "packages/backend/app-config.local.yaml:3");
+    assert_eq!(config.len(), 1, "{findings:#?}");
+
+    // Each .env file: exactly one line about git.
+    let git_line = |place: &str| {
+        let found = at(&findings, place);
+        assert_eq!(found.len(), 1, "{place}: {findings:#?}");
+        found[0]
+    };
+    let ignored = git_line("packages/backend/.env");
+    assert_eq!(field(ignored, "kind"), "info");
+    assert!(field(ignored, "what").contains("git ignores this file"));
+    let would = git_line("packages/app/.env.local");
+    assert_eq!(field(would, "kind"), "problem");
+    assert!(field(would, "what").contains("`git add .` would commit it"));
+    assert!(field(would, "fix").starts_with("echo .env.local >> .gitignore"));
+    let tracked = git_line("plugins/catalog-backend/.env.production");
+    assert_eq!(field(tracked, "kind"), "problem");
+    assert!(field(tracked, "what").contains("git tracks this file"));
+    assert!(
+        field(tracked, "fix").starts_with(
+            "git rm --cached plugins/catalog-backend/.env.production && echo .env.production >> .gitignore"
+        ),
+        "{tracked:#}"
+    );
+    let envrc = git_line(".envrc");
+    assert_eq!(field(envrc, "kind"), "info", "{envrc:#}");
+    assert!(field(envrc, "what").contains("git tracks this file"));
+    // The nested repository's own rules, and a fix run in it.
+    let vendored = git_line("vendor/tool/.env");
+    assert_eq!(field(vendored, "kind"), "problem");
+    assert!(field(vendored, "what").contains("would commit"));
+    assert!(
+        field(vendored, "fix").starts_with("echo .env >> vendor/tool/.gitignore"),
+        "{vendored:#}"
+    );
+    assert_eq!(at(&findings, "vendor/tool/.env:1").len(), 1);
+
+    // Skipped: node_modules at any depth, the ignored build output, .git,
+    // and everything behind a symlinked directory.
+    assert_not_looked_in(
+        &findings,
+        &[
+            "node_modules",
+            "packages/app/node_modules",
+            "dist-types",
+            ".git/",
+            ".git:",
+            "packages/up/",
+            "plugins/self/",
+            "home-link/",
+        ],
+    );
+    let links: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| field(f, "what").contains("not followed"))
+        .collect();
+    assert_eq!(links.len(), 1, "{findings:#?}");
+    assert_eq!(field(links[0], "kind"), "info");
+    assert!(field(links[0], "what").starts_with("3 symlinked directories"));
+
+    // The problems are exactly these.
+    let mut problems: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["kind"] == "problem")
+        .map(|f| field(f, "place"))
+        .collect();
+    problems.sort_unstable();
+    assert_eq!(
+        problems,
+        [
+            "packages/app/.env.local",
+            "packages/app/.env.local:1",
+            "packages/backend/.env:2",
+            "packages/backend/app-config.local.yaml:3",
+            "plugins/catalog-backend/.env.production",
+            "plugins/catalog-backend/.env.production:1",
+            "vendor/tool/.env",
+            "vendor/tool/.env:1",
+        ],
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn doctor_on_a_subdirectory_names_paths_as_given_and_uses_the_outer_repository() {
+    if !have("git") {
+        return;
+    }
+    let env = Env::initialised();
+    backstage(&env);
+    // Named as a subdirectory of the repository.
+    let out = env
+        .cmd()
+        .current_dir(&env.work)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["doctor", "--json", "packages"])
+        .output()
+        .expect("runs");
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    // The outer repository's .gitignore applies to a scan of a part of it.
+    let ignored = at(&findings, "packages/backend/.env");
+    assert_eq!(ignored.len(), 1, "{findings:#?}");
+    assert!(field(ignored[0], "what").contains("git ignores"));
+    assert_not_looked_in(&findings, &["packages/app/node_modules", "packages/up/"]);
+    // Only what is below it.
+    assert_not_looked_in(&findings, &["plugins", "vendor", ".envrc"]);
+}
+
+#[test]
+fn a_project_outside_git_gets_its_env_files_read_and_says_so() {
+    let env = Env::initialised();
+    write(
+        &env.work.join("services/api/.env"),
+        &format!("GITHUB_TOKEN={}\n", token(40)),
+    );
+    // No git at all, as on a machine without it.
+    let (findings, code) = doctor(&env, &env.work, &[("PATH", "/nonexistent")]);
+    assert_eq!(code, 12);
+    assert_eq!(
+        at(&findings, "services/api/.env:1").len(),
+        1,
+        "{findings:#?}"
+    );
+    let state = at(&findings, "services/api/.env");
+    assert_eq!(state.len(), 1, "{findings:#?}");
+    assert_eq!(field(state[0], "kind"), "info");
+}
+
+#[test]
+fn the_walk_is_bounded_in_depth() {
+    let env = Env::initialised();
+    let mut deep = env.work.clone();
+    for level in 0..20 {
+        deep = deep.join(format!("d{level}"));
+    }
+    write(&deep.join(".env"), &format!("GITHUB_TOKEN={}\n", token(41)));
+    write(
+        &env.work.join("d0/d1/.env"),
+        &format!("GITHUB_TOKEN={}\n", token(42)),
+    );
+    let (findings, _) = doctor(&env, &env.work, &[]);
+    assert_eq!(at(&findings, "d0/d1/.env:1").len(), 1, "{findings:#?}");
+    assert!(
+        !findings.iter().any(|f| field(f, "place")
+            .starts_with("d0/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["kind"] == "info"
+                && field(f, "what").contains("levels down were not looked in")),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn a_fifo_named_env_cannot_hang_doctor() {
+    let env = Env::initialised();
+    let fifo = env.work.join("packages/x/.env");
+    fs::create_dir_all(fifo.parent().expect("parent")).expect("mkdir");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipping: mkfifo failed");
+        return;
+    }
+    let started = Instant::now();
+    let (findings, _) = doctor(&env, &env.work, &[]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let place = at(&findings, "packages/x/.env");
+    assert!(
+        place.iter().any(|f| field(f, "what").contains("not read")),
+        "{findings:#?}"
+    );
+    assert_success(&env.run(&["status"]));
+}
+
+// ---------------------------------------------------------------- keychain
+
+/// `dbus-monitor` on a private bus, writing everything it sees to a file.
+/// Markers (a `NameHasOwner` call naming them) tell when it has started
+/// seeing messages and when it has seen everything sent before the end.
+#[cfg(target_os = "linux")]
+struct Monitor {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    bus: std::ffi::OsString,
+}
+
+#[cfg(target_os = "linux")]
+impl Monitor {
+    fn start(bus: &std::ffi::OsStr, log: std::path::PathBuf) -> Monitor {
+        let child = Command::new("dbus-monitor")
+            .arg("--address")
+            .arg(bus)
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(&log).expect("create monitor log"))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-monitor starts");
+        let mut monitor = Monitor {
+            child,
+            log,
+            bus: bus.to_os_string(),
+        };
+        monitor.mark("bscred.test.start");
+        monitor
+    }
+
+    /// Sends a marker call until the monitor has written it down.
+    fn mark(&mut self, marker: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let _ = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                ])
+                .arg(format!("string:{marker}"))
+                .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
+                .stdin(Stdio::null())
+                .output();
+            if fs::read_to_string(&self.log).is_ok_and(|t| t.contains(marker)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)),
+                "dbus-monitor never saw {marker}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops it and returns the methods called on the Secret Service and
+    /// its objects since it started, as `interface.member`.
+    fn stop(mut self) -> Vec<String> {
+        self.mark("bscred.test.end");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let text = fs::read_to_string(&self.log).expect("monitor log");
+        text.lines()
+            .filter(|line| {
+                line.starts_with("method call")
+                    && line.contains("destination=org.freedesktop.secrets")
+            })
+            .map(|line| {
+                let part = |key: &str| {
+                    line.split(&format!("{key}="))
+                        .nth(1)
+                        .and_then(|rest| rest.split([';', ' ']).next())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                format!("{}.{}", part("interface"), part("member"))
+            })
+            .collect()
+    }
+}
+
+/// Whether the login collection on `bus` is locked, asked as any client may.
+#[cfg(target_os = "linux")]
+fn login_locked(bus: &std::ffi::OsStr) -> bool {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets/collection/login",
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.freedesktop.Secret.Collection",
+            "string:Locked",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .stdin(Stdio::null())
+        .output()
+        .expect("dbus-send runs");
+    String::from_utf8_lossy(&out.stdout).contains("boolean true")
+}
+
+/// DESIGN "doctor": which backends answer is information. Finding it out
+/// must never show an unlock prompt (doctor may run from a script, or
+/// while the user is away): no item is searched for or read, nothing is
+/// unlocked, and the line says so.
+#[cfg(target_os = "linux")]
+#[test]
+fn doctor_never_reads_an_item_or_unlocks_the_keychain() {
+    use crate::keychain::{Session, have_private_session, password};
+    if !have_private_session() || !have("dbus-monitor") {
+        return;
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    let session = Session::start(
+        root.path(),
+        &root.path().join("keyring"),
+        "run",
+        &password(),
+    );
+    let bus = session.bus.address().to_os_string();
+    let bus_text = bus.to_str().expect("utf-8 address").to_string();
+    let vars = [
+        ("DBUS_SESSION_BUS_ADDRESS", bus_text.as_str()),
+        ("BSCRED_KEYCHAIN_TIMEOUT", "5"),
+    ];
+    let env = Env::new();
+    let bscred = |args: &[&str], input: &[u8]| {
+        let mut cmd = env.cmd();
+        cmd.envs(vars).args(args).write_stdin(input);
+        cmd.output().expect("bscred runs")
+    };
+    assert_success(&bscred(&["init", "--backend", "keychain"], b""));
+    // An item a read would find: reading it locked would prompt.
+    assert_success(&bscred(
+        &["set", "GITHUB_TOKEN", "--stdin"],
+        token(50).as_bytes(),
+    ));
+    let keychain_line = |findings: &[serde_json::Value]| {
+        let line = at(findings, "keychain backend");
+        assert_eq!(line.len(), 1, "{findings:#?}");
+        assert_eq!(field(line[0], "kind"), "info");
+        field(line[0], "what").to_string()
+    };
+
+    let monitor = Monitor::start(&bus, root.path().join("unlocked.log"));
+    let (findings, _) = doctor(&env, &env.work, &vars);
+    let calls = monitor.stop();
+    assert_only_looked(&calls);
+    let line = keychain_line(&findings);
+    assert!(line.starts_with("answers, unlocked"), "{line}");
+    assert!(
+        line.contains("without reading an item or unlocking"),
+        "{line}"
+    );
+
+    session.lock();
+    let monitor = Monitor::start(&bus, root.path().join("locked.log"));
+    let started = Instant::now();
+    let (findings, _) = doctor(&env, &env.work, &vars);
+    let elapsed = started.elapsed();
+    let calls = monitor.stop();
+    assert_only_looked(&calls);
+    let line = keychain_line(&findings);
+    assert!(line.starts_with("answers, locked"), "{line}");
+    assert!(line.contains("doctor did not unlock it"), "{line}");
+    assert!(login_locked(&bus), "the keyring was unlocked");
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+}
+
+/// Asserts that the Secret Service calls in `calls` only looked: a
+/// session, the default alias, properties. A search, a read, an unlock or a
+/// prompt is what can make a keyring ask for its password.
+#[cfg(target_os = "linux")]
+fn assert_only_looked(calls: &[String]) {
+    assert!(
+        calls.iter().any(|c| c.ends_with(".OpenSession")),
+        "doctor did not ask the Secret Service at all: {calls:?}"
+    );
+    for call in calls {
+        let member = call.rsplit('.').next().unwrap_or("");
+        assert!(
+            [
+                "OpenSession",
+                "ReadAlias",
+                "Get",
+                "GetAll",
+                "Introspect",
+                "Close",
+                "Ping",
+                "GetMachineId"
+            ]
+            .contains(&member),
+            "doctor called {call}: {calls:?}"
+        );
+    }
+}
