@@ -115,6 +115,14 @@ pub enum Error {
     /// FIFO or another kind of file bscred never writes there.
     #[error("{path} is {what}, not a file bscred keeps a store in; it was not opened")]
     NotAStoreFile { path: PathBuf, what: &'static str },
+    /// A profile's settings file this version cannot read: most likely a
+    /// newer bscred wrote it (a backend or a key added since).
+    #[error("cannot read the settings of profile '{profile}' in {path}: {reason}")]
+    SettingsUnreadable {
+        profile: String,
+        path: PathBuf,
+        reason: String,
+    },
     /// The store decrypts (or should) but its content is damaged.
     #[error("the store {path} is damaged: {reason}")]
     Corrupt { path: PathBuf, reason: String },
@@ -292,6 +300,7 @@ impl Error {
             | Error::Keychain(_)
             | Error::Identity { .. } => Exit::Unavailable,
             Error::Config { .. }
+            | Error::SettingsUnreadable { .. }
             | Error::Import { .. }
             | Error::Refused { .. }
             | Error::Io { .. } => Exit::Failure,
@@ -395,6 +404,12 @@ impl Error {
                 "an identity file holds AGE-SECRET-KEY-1… lines, as `age-keygen` writes them".to_string(),
             ),
             Error::Config { .. } => Some("fix or remove the file, then try again".to_string()),
+            // Never "remove the file": without its settings a profile's
+            // store cannot be opened, and `init` would start another.
+            Error::SettingsUnreadable { .. } => Some(
+                "a newer bscred probably wrote it: upgrade bscred; keep the file, since the profile's store cannot be opened without it"
+                    .to_string(),
+            ),
             Error::Refused { hint, .. } | Error::Locked { hint, .. } => Some(hint.clone()),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the ownership and permissions of bscred's directories".to_string())

@@ -158,10 +158,13 @@ impl Settings {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()))(e)),
         };
-        toml::from_str(&text).map(Some).map_err(|e| Error::Config {
-            path,
-            reason: e.message().to_string(),
-        })
+        toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::SettingsUnreadable {
+                profile: name.to_string(),
+                path,
+                reason: e.message().to_string(),
+            })
     }
 
     /// Records a profile's settings.

@@ -881,3 +881,28 @@ fn empty_setting_variables_count_as_unset() {
     let stderr = assert_fails(&out, 2);
     assert!(stderr.contains("BSCRED_BACKEND"), "{stderr}");
 }
+
+/// Settings this version cannot read (a key or a backend a newer bscred
+/// added) are refused, exit 1, naming the key and the likely cause, and
+/// never suggesting to delete them: the store cannot be opened without.
+#[test]
+fn settings_from_a_newer_bscred_are_refused_without_suggesting_deletion() {
+    let env = with_token();
+    let settings = env.bscred_home.join("config/profiles/default.toml");
+    let original = fs::read_to_string(&settings).expect("read");
+    for (changed, named) in [
+        (format!("{original}future_key = 1\n"), "future_key"),
+        (
+            original.replace("backend = \"file\"", "backend = \"vault\""),
+            "vault",
+        ),
+    ] {
+        fs::write(&settings, &changed).expect("write");
+        let before = env.files();
+        let text = assert_fails(&env.run(&["get", "GITHUB_TOKEN"]), 1);
+        assert!(text.contains(named), "{text}");
+        assert!(text.contains("newer bscred"), "{text}");
+        assert!(!text.contains("remove"), "{text}");
+        assert_unchanged(&env, &before);
+    }
+}
