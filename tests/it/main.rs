@@ -24,5 +24,6 @@ mod shells;
 mod ssh_identity;
 mod store_contract;
 mod team_store;
+mod team_vectors;
 mod wizard;
 mod workflow;
