@@ -27,6 +27,7 @@ mod shells;
 mod ssh_identity;
 mod store_contract;
 mod team_store;
+mod team_vectors;
 mod terminal_output;
 mod time_zone;
 mod wizard;
