@@ -6,7 +6,13 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
+
+use crate::expiry;
+use crate::secret::{Secret, VarName};
+use crate::store::Document;
+use crate::store::document::TokenFacts;
 
 /// Overrides the API base (tests point it at a stand-in on 127.0.0.1).
 pub const API_URL_VAR: &str = "BSCRED_GITHUB_API_URL";
@@ -22,6 +28,66 @@ pub struct TokenInfo {
     pub expires_at: Option<Timestamp>,
     /// Classic tokens' scopes (`X-OAuth-Scopes`); `None` for fine-grained.
     pub scopes: Option<Vec<String>>,
+}
+
+impl TokenInfo {
+    /// What the store records about `value` from this answer.
+    pub fn facts(&self, value: &Secret, host: &str, now: Timestamp) -> TokenFacts {
+        TokenFacts {
+            host: host.to_string(),
+            login: self.login.clone(),
+            token_type: crate::token::kind(value.expose()).to_string(),
+            scopes: self.scopes.clone(),
+            verified_at: now,
+            never_expires: self.expires_at.is_none(),
+        }
+    }
+
+    /// One line saying whose token `name` holds and when it expires.
+    pub fn describe(&self, name: &VarName, now: Timestamp, tz: &TimeZone) -> String {
+        let expiry = match self.expires_at {
+            Some(at) => format!("expires {}", expiry::describe(Some(at), now, tz)),
+            None => "never expires".to_string(),
+        };
+        let scopes = self
+            .scopes
+            .as_ref()
+            .map(|s| {
+                format!(
+                    "; scopes: {}",
+                    if s.is_empty() {
+                        "none".to_string()
+                    } else {
+                        s.join(", ")
+                    }
+                )
+            })
+            .unwrap_or_default();
+        format!("{name} belongs to {} and {expiry}{scopes}", self.login)
+    }
+
+    /// The warning when the token belongs to someone other than the
+    /// profile's GITHUB_USERNAME, if it does.
+    pub fn login_mismatch(&self, doc: &Document, name: &VarName) -> Option<String> {
+        let username_var: VarName = "GITHUB_USERNAME".parse().ok()?;
+        let username = doc.variables.get(&username_var)?;
+        (!username.value.expose().eq_ignore_ascii_case(&self.login)).then(|| {
+            format!(
+                "{name} belongs to {}, but GITHUB_USERNAME is {}; fix one with `bscred set GITHUB_USERNAME {}`",
+                self.login,
+                username.value.expose(),
+                self.login
+            )
+        })
+    }
+}
+
+/// The host a profile's tokens belong to: the one it records (GitHub
+/// Enterprise Server), else github.com.
+pub fn host_of(configured: &Option<String>) -> String {
+    configured
+        .clone()
+        .unwrap_or_else(|| "github.com".to_string())
 }
 
 /// Why a token could not be verified.
@@ -199,7 +265,7 @@ pub fn parse_expiration(text: &str) -> Option<Timestamp> {
     let text = text.trim();
     if let Some(local) = text.strip_suffix(" UTC") {
         let datetime: jiff::civil::DateTime = local.trim().parse().ok()?;
-        return jiff::tz::TimeZone::UTC.to_timestamp(datetime).ok();
+        return TimeZone::UTC.to_timestamp(datetime).ok();
     }
     Timestamp::strptime("%Y-%m-%d %H:%M:%S %z", text).ok()
 }

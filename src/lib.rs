@@ -27,6 +27,7 @@ pub mod private_fs;
 pub mod profile;
 pub mod project;
 pub mod prompt;
+pub mod resolve;
 pub mod secret;
 pub mod session_cache;
 pub mod shell;

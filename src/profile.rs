@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use jiff::Timestamp;
@@ -202,6 +202,72 @@ pub fn identity_account(name: &ProfileName) -> String {
         "identity:{name}@{}",
         crate::paths::short_id(entropy.as_bytes())
     )
+}
+
+/// The profiles `init` created, by name: one settings file each.
+pub fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
+    let dir = dirs.profile_settings(&ProfileName::default());
+    let dir = dir.parent().expect("a settings file is inside a directory");
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::io(format!("cannot read {}", dir.display()))(e));
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io(format!("cannot read {}", dir.display())))?;
+        let file = entry.file_name();
+        let Some(stem) = file.to_str().and_then(|f| f.strip_suffix(".toml")) else {
+            continue;
+        };
+        // Stale temporaries and other strays are not profiles.
+        if let Ok(name) = stem.parse::<ProfileName>() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Every profile whose identity is the file at `path`, each locked until
+/// the locks are dropped: nothing may encrypt to or decrypt with the file
+/// while it changes. The identity's own lock comes first (see
+/// `lock_identity`). A profile that cannot be opened is skipped with a
+/// warning (unless `quiet`).
+pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<(Vec<Profile>, Vec<Lock>)> {
+    let identity_lock = lock_identity(dirs, path)?;
+    let mut users = Vec::new();
+    for name in names(dirs)? {
+        let user = match Profile::open(dirs, &name) {
+            Ok(user) => user.quiet(quiet),
+            Err(e) => {
+                if !quiet {
+                    crate::terminal::warn(&format!("profile '{name}' skipped: {e}"));
+                }
+                continue;
+            }
+        };
+        if user.settings.identity.as_deref() == Some(path) {
+            users.push(user);
+        }
+    }
+    let mut locks = vec![identity_lock];
+    for user in &users {
+        locks.push(Lock::acquire(&dirs.lock(&user.name))?);
+    }
+    Ok((users, locks))
+}
+
+/// Takes the lock every writer of the identity file at `path` holds, and
+/// under it clears what a killed writer left: a temporary file that may
+/// hold the key. Only under the lock: another writer's temporary file is
+/// its write in progress.
+pub fn lock_identity(dirs: &Dirs, path: &Path) -> Result<Lock> {
+    let lock = Lock::acquire(&dirs.identity_lock(path))?;
+    private_fs::remove_stale_temps(path);
+    Ok(lock)
 }
 
 /// The profile being renamed to `new` by a `profiles rename` that has not
@@ -446,6 +512,83 @@ impl Profile {
                 new: new.trim().to_string(),
             },
             Err(_) => error,
+        }
+    }
+
+    /// Deletes the profile's store (only the link, for a linked file); says what
+    /// it did.
+    pub fn remove_store(&self) -> Result<String> {
+        match self.settings.backend {
+            Backend::Keychain => {
+                let account = self.settings.item.as_deref().unwrap_or_default();
+                let keychain =
+                    Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
+                keychain.delete(account)?;
+                Ok(format!("removed {}", self.info().location))
+            }
+            Backend::File => {
+                let path = PathBuf::from(self.info().location);
+                // Changes written without the identity go first: the caller
+                // has copied them (migrate) or is deleting the profile (rm), and
+                // a removal interrupted after this is finished by a re-run.
+                let pending = crate::store::file::pending_dir(&path);
+                match fs::remove_dir_all(&pending) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(Error::io(format!("cannot remove {}", pending.display()))(e));
+                    }
+                }
+                if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    // The linked file may be a team's copy in a repository:
+                    // only the link is bscred's to remove.
+                    fs::remove_file(&path)
+                        .map_err(Error::io(format!("cannot remove {}", path.display())))?;
+                    return Ok(format!(
+                        "removed the link {}; the file it pointed to is untouched",
+                        path.display()
+                    ));
+                }
+                fs::remove_file(&path)
+                    .map_err(Error::io(format!("cannot remove {}", path.display())))?;
+                Ok(format!("removed {}", path.display()))
+            }
+        }
+    }
+
+    /// Re-encrypts the store to `recipients`, then records them, all under
+    /// the profile's lock. Interrupted between the two, the store is
+    /// encrypted to one of the two lists, and the next write settles it.
+    pub fn reencrypt(&self, recipients: Vec<String>, now: Timestamp) -> Result<Document> {
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        let settings = Settings {
+            recipients,
+            ..self.settings.clone()
+        };
+        let updated = Profile::with_settings(&self.dirs, &self.name, settings)?;
+        let snapshot = updated.store().rewrite()?;
+        updated.settings.write(&self.dirs, &self.name)?;
+        updated.load(now)?;
+        Ok(snapshot.doc)
+    }
+
+    /// The identity file that opens this profile's store, refusing the
+    /// other places an identity can be; `keychain_hint` says what to do for
+    /// a keychain-held one.
+    pub fn identity_file(&self, keychain_hint: &str) -> Result<PathBuf> {
+        match self.settings.identity_source() {
+            Some(IdentitySource::File(path)) => Ok(path),
+            Some(IdentitySource::Keychain(_)) => Err(Error::usage(
+                format!("the identity of profile '{}' is in the keychain", self.name),
+                keychain_hint,
+            )),
+            None => Err(Error::usage(
+                format!(
+                    "profile '{}' uses the keychain backend, which has no identity",
+                    self.name
+                ),
+                "identities belong to file-backend profiles",
+            )),
         }
     }
 

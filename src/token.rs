@@ -2,6 +2,9 @@
 //! prefixes, whitespace or quotes picked up when pasting, and the checksum
 //! classic tokens carry (DESIGN "Token lifecycle").
 
+use crate::error::{Error, Result};
+use crate::secret::{Secret, VarName};
+
 /// The prefixes GitHub puts on its tokens: personal (classic), OAuth, user
 /// to server, server to server, refresh, and fine-grained personal tokens.
 const CLASSIC_PREFIXES: [&str; 5] = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
@@ -100,6 +103,61 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(&text[last..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// The offline checks for a value that looks like a GitHub token (DESIGN
+/// "Token lifecycle"): whitespace or quotes a paste brought along are
+/// stripped — after asking, when the value was typed at the terminal — and
+/// a classic token's checksum is checked, with a warning (never a refusal)
+/// that names the likely typo. Any other value is returned exactly as given.
+pub fn checked(quiet: bool, name: &VarName, value: Secret, on_terminal: bool) -> Result<Secret> {
+    if !looks_like_token(value.expose()) {
+        return Ok(value);
+    }
+    let warn = |message: String| {
+        if !quiet {
+            crate::terminal::warn(&message);
+        }
+    };
+    let mut value = value;
+    for finding in check(value.expose()) {
+        match finding {
+            Finding::Padded => {
+                let strip = if on_terminal {
+                    crate::prompt::confirm(&format!(
+                        "The value of {name} has spaces, a newline or quotes around the token. Remove them? [Y/n] "
+                    ))
+                    .map_err(Error::io("cannot read from the terminal"))?
+                } else {
+                    if !quiet {
+                        crate::terminal::say(&format!(
+                            "removed the spaces, newline or quotes around the token in {name}"
+                        ));
+                    }
+                    true
+                };
+                if strip {
+                    let stripped = strip_padding(value.expose()).to_string();
+                    value = Secret::new(stripped).map_err(|e| Error::BadValue {
+                        name: name.to_string(),
+                        problem: e.to_string(),
+                    })?;
+                }
+            }
+            Finding::BadChecksum { likely_typo } => warn(match likely_typo {
+                Some(at) => format!(
+                    "the value of {name} fails the GitHub token checksum: character {at} looks mistyped; stored anyway"
+                ),
+                None => format!(
+                    "the value of {name} fails the GitHub token checksum: a character may be mistyped; stored anyway"
+                ),
+            }),
+            Finding::BadLength { expected, found } => warn(format!(
+                "the value of {name} is {found} characters long, and a classic GitHub token has {expected}: was it cut off or pasted twice? stored anyway"
+            )),
+        }
+    }
+    Ok(value)
 }
 
 /// The token without the whitespace and quotes a paste can add around it.

@@ -72,13 +72,13 @@ fn read_request() -> Result<BTreeMap<String, String>> {
 
 fn host(ctx: &Context) -> Result<String> {
     let profile = ctx.open_profile()?;
-    Ok(super::verify::host_of(&profile.settings.github_host))
+    Ok(crate::github::host_of(&profile.settings.github_host))
 }
 
 fn get(ctx: &Context) -> Result<Exit> {
     let request = read_request()?;
     let profile = ctx.open_profile()?;
-    let host = super::verify::host_of(&profile.settings.github_host);
+    let host = crate::github::host_of(&profile.settings.github_host);
     // Only https to the profile's GitHub host: the token must never go to
     // another server, or over plain http.
     if request.get("protocol").map(String::as_str) != Some("https")

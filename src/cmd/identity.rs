@@ -10,8 +10,7 @@ use zeroize::Zeroizing;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{self, Identity, IdentitySource};
-use crate::private_fs::{self, Lock};
-use crate::profile::Profile;
+use crate::private_fs::{self};
 use crate::team::{TeamStore, add_line, remove_line};
 use crate::unlock;
 
@@ -117,7 +116,7 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
 /// one stays protected by its passphrase (checked by unlocking it).
 fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
     let dest = to.unwrap_or_else(|| ctx.dirs.default_identity());
-    let _lock = lock_identity(ctx, &dest)?;
+    let _lock = crate::profile::lock_identity(&ctx.dirs, &dest)?;
     let mut raw = Zeroizing::new(Vec::new());
     std::fs::File::open(file)
         .and_then(|mut f| f.read_to_end(&mut raw))
@@ -165,8 +164,7 @@ fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
 /// new key, then the old key is dropped: interrupted anywhere, every store
 /// still opens, and running it again finishes the job.
 fn rotate(ctx: &Context) -> Result<Exit> {
-    let path = identity_file(
-        ctx,
+    let path = ctx.open_profile()?.identity_file(
         "rotating a keychain-held identity is not supported yet; `bscred identity export` backs it up",
     )?;
     let source = IdentitySource::File(path.clone());
@@ -186,7 +184,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         ));
     }
     let old_keys = old.recipients();
-    let (users, _locks) = users_of(ctx, &path)?;
+    let (users, _locks) = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
     // Team stores list the key in a recipients file in their repository:
     // each must learn the new key while the old one still opens it, so each
     // is checked before anything changes.
@@ -238,7 +236,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
             .cloned()
             .collect();
         recipients.insert(0, public.clone());
-        super::recipients::reencrypt(ctx, user, recipients)?;
+        user.reencrypt(recipients, ctx.now)?;
         names.push(format!("profile '{}'", user.name));
     }
     for team in &teams {
@@ -269,65 +267,6 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         names.join(", ")
     ));
     Ok(Exit::Ok)
-}
-
-/// The identity file of the current profile, refusing the other places an
-/// identity can be; `keychain_hint` says what to do for a keychain-held one.
-pub(super) fn identity_file(ctx: &Context, keychain_hint: &str) -> Result<PathBuf> {
-    let profile = ctx.open_profile()?;
-    match profile.settings.identity_source() {
-        Some(IdentitySource::File(path)) => Ok(path),
-        Some(IdentitySource::Keychain(_)) => Err(Error::usage(
-            format!(
-                "the identity of profile '{}' is in the keychain",
-                ctx.profile
-            ),
-            keychain_hint,
-        )),
-        None => Err(Error::usage(
-            format!(
-                "profile '{}' uses the keychain backend, which has no identity",
-                ctx.profile
-            ),
-            "identities belong to file-backend profiles",
-        )),
-    }
-}
-
-/// Every profile whose identity is the file at `path`, each locked until
-/// the locks are dropped: nothing may encrypt to or decrypt with the file
-/// while it changes. The identity's own lock comes first (see
-/// `lock_identity`).
-pub(super) fn users_of(ctx: &Context, path: &Path) -> Result<(Vec<Profile>, Vec<Lock>)> {
-    let identity_lock = lock_identity(ctx, path)?;
-    let mut users = Vec::new();
-    for name in super::profiles::names(&ctx.dirs)? {
-        let user = match ctx.open(&name) {
-            Ok(user) => user,
-            Err(e) => {
-                ctx.warn(format!("profile '{name}' skipped: {e}"));
-                continue;
-            }
-        };
-        if user.settings.identity.as_deref() == Some(path) {
-            users.push(user);
-        }
-    }
-    let mut locks = vec![identity_lock];
-    for user in &users {
-        locks.push(Lock::acquire(&ctx.dirs.lock(&user.name))?);
-    }
-    Ok((users, locks))
-}
-
-/// Takes the lock every writer of the identity file at `path` holds, and
-/// under it clears what a killed writer left: a temporary file that may
-/// hold the key. Only under the lock: another writer's temporary file is
-/// its write in progress.
-fn lock_identity(ctx: &Context, path: &Path) -> Result<Lock> {
-    let lock = Lock::acquire(&ctx.dirs.identity_lock(path))?;
-    private_fs::remove_stale_temps(path);
-    Ok(lock)
 }
 
 /// Refuses to replace a file: an identity or backup there may be the only

@@ -141,7 +141,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let items = items
         .into_iter()
         .map(|(name, value)| {
-            let value = super::set::checked_token(ctx, &name, value, false)?;
+            let value = crate::token::checked(ctx.quiet, &name, value, false)?;
             Ok((name, value))
         })
         .collect::<Result<Vec<_>>>()?;

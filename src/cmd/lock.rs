@@ -24,10 +24,9 @@ pub struct UnlockArgs {}
 pub struct LockArgs {}
 
 pub fn unlock(ctx: &Context, _args: UnlockArgs) -> Result<Exit> {
-    let path = super::identity::identity_file(
-        ctx,
-        "the keychain unlocks it; there is no passphrase to cache",
-    )?;
+    let path = ctx
+        .open_profile()?
+        .identity_file("the keychain unlocks it; there is no passphrase to cache")?;
     let source = IdentitySource::File(path.clone());
     let raw = identity::read_raw(&source)?;
     if !unlock::is_protected(&raw) {

@@ -1,7 +1,5 @@
 //! `bscred migrate`: move a profile between backends without loss.
 
-use std::fs;
-
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
@@ -47,7 +45,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             Some((old, doc)) if doc.as_ref() == Some(&current) => ctx.note(format!(
                 "profile '{}' already uses the {to} backend; removed the old copy an interrupted move left: {}",
                 ctx.profile,
-                remove_source(&old)?
+                old.remove_store()?
             )),
             Some((old, _)) => ctx.warn(format!(
                 "profile '{}' already uses the {to} backend; another copy at {} differs from it (or cannot be read) and was left alone: check it, then delete it yourself",
@@ -113,7 +111,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     target.load(ctx.now)?;
     // 4. Remove the old copy. The move is done either way: a failure here
     //    leaves a stale copy, said plainly, not an error.
-    let removed = match remove_source(&source) {
+    let removed = match source.remove_store() {
         Ok(removed) => removed,
         Err(e) => {
             ctx.warn(format!(
@@ -170,45 +168,5 @@ fn default_identity(ctx: &Context) -> Result<Identity> {
             path.display()
         ));
         Ok(identity)
-    }
-}
-
-/// Deletes a profile's store (only the link, for a linked file); says what
-/// it did.
-pub(super) fn remove_source(source: &Profile) -> Result<String> {
-    match source.settings.backend {
-        Backend::Keychain => {
-            let account = source.settings.item.as_deref().unwrap_or_default();
-            let keychain = Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
-            keychain.delete(account)?;
-            Ok(format!("removed {}", source.info().location))
-        }
-        Backend::File => {
-            let path = std::path::PathBuf::from(source.info().location);
-            // Changes written without the identity go first: the caller
-            // has copied them (migrate) or is deleting the profile (rm), and
-            // a removal interrupted after this is finished by a re-run.
-            let pending = crate::store::file::pending_dir(&path);
-            match fs::remove_dir_all(&pending) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(Error::io(format!("cannot remove {}", pending.display()))(e));
-                }
-            }
-            if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-                // The linked file may be a team's copy in a repository:
-                // only the link is bscred's to remove.
-                fs::remove_file(&path)
-                    .map_err(Error::io(format!("cannot remove {}", path.display())))?;
-                return Ok(format!(
-                    "removed the link {}; the file it pointed to is untouched",
-                    path.display()
-                ));
-            }
-            fs::remove_file(&path)
-                .map_err(Error::io(format!("cannot remove {}", path.display())))?;
-            Ok(format!("removed {}", path.display()))
-        }
     }
 }

@@ -44,12 +44,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         new_passphrase_file,
         remove,
     } = args.action;
-    let path = super::identity::identity_file(
-        ctx,
-        "the keychain protects it; a passphrase is for identity files",
-    )?;
+    let path = ctx
+        .open_profile()?
+        .identity_file("the keychain protects it; a passphrase is for identity files")?;
     // Nothing reads or rewrites the file meanwhile (`identity rotate`).
-    let (_users, _locks) = super::identity::users_of(ctx, &path)?;
+    let (_users, _locks) = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
     let source = IdentitySource::File(path.clone());
     let raw = identity::read_raw(&source)?;
     if identity::is_ssh_key(&raw) {

@@ -11,7 +11,6 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::identity::IdentitySource;
-use crate::paths::Dirs;
 use crate::private_fs::Lock;
 use crate::profile::{Profile, ProfileName, Settings};
 use crate::prompt;
@@ -79,7 +78,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
 fn list(ctx: &Context, json: bool) -> Result<Exit> {
     let mut rows = Vec::new();
-    for name in names(&ctx.dirs)? {
+    for name in crate::profile::names(&ctx.dirs)? {
         // One broken profile must not hide the others.
         let profile = match Profile::open(&ctx.dirs, &name) {
             Ok(profile) => profile,
@@ -144,7 +143,7 @@ fn remove(ctx: &Context, name: &ProfileName, yes: bool) -> Result<Exit> {
     }
     let _lock = Lock::acquire(&ctx.dirs.lock(name))?;
     let store = if profile.store().exists()? {
-        super::migrate::remove_source(&profile)?
+        profile.remove_store()?
     } else {
         format!("its store {location} was already gone")
     };
@@ -306,31 +305,4 @@ fn confirm_removal(name: &ProfileName, count: Option<usize>, location: &str) -> 
         return Err(refuse("the name typed did not match"));
     }
     Ok(())
-}
-
-/// The profiles `init` created, by name: one settings file each.
-pub(super) fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
-    let dir = dirs.profile_settings(&ProfileName::default());
-    let dir = dir.parent().expect("a settings file is inside a directory");
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(Error::io(format!("cannot read {}", dir.display()))(e));
-        }
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(Error::io(format!("cannot read {}", dir.display())))?;
-        let file = entry.file_name();
-        let Some(stem) = file.to_str().and_then(|f| f.strip_suffix(".toml")) else {
-            continue;
-        };
-        // Stale temporaries and other strays are not profiles.
-        if let Ok(name) = stem.parse::<ProfileName>() {
-            names.push(name);
-        }
-    }
-    names.sort();
-    Ok(names)
 }

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{self, Identity};
-use crate::private_fs::Lock;
-use crate::profile::{Profile, Settings};
+use crate::profile::Profile;
 use crate::store::Backend;
 use crate::team::{self, TeamStore};
 
@@ -86,7 +85,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 ctx.note("every key given is already a recipient; nothing changed");
                 return Ok(Exit::Ok);
             }
-            reencrypt(ctx, &profile, recipients)?;
+            profile.reencrypt(recipients, ctx.now)?;
             ctx.note(format!(
                 "added {} recipient(s) and re-encrypted {}; share the file (and .bscred.toml) with them",
                 added.len(),
@@ -117,7 +116,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                     hint: "keep your key; remove only other people's".to_string(),
                 });
             }
-            let doc = reencrypt(ctx, &profile, recipients)?;
+            let doc = profile.reencrypt(recipients, ctx.now)?;
             ctx.note(format!(
                 "removed {} recipient(s) and re-encrypted {}",
                 gone.len(),
@@ -265,27 +264,6 @@ fn own_keys(profile: &Profile) -> Result<Vec<String>> {
             reason: "it names no identity".to_string(),
         })?;
     Ok(Identity::load_from(&source)?.recipients())
-}
-
-/// Re-encrypts the store to `recipients`, then records them, all under the
-/// profile's lock. Interrupted between the two, the store is encrypted to
-/// one of the two lists, and the next write settles it.
-pub(super) fn reencrypt(
-    ctx: &Context,
-    profile: &Profile,
-    recipients: Vec<String>,
-) -> Result<crate::store::Document> {
-    let name = &profile.name;
-    let _lock = Lock::acquire(&ctx.dirs.lock(name))?;
-    let settings = Settings {
-        recipients,
-        ..profile.settings.clone()
-    };
-    let updated = Profile::with_settings(&ctx.dirs, name, settings)?;
-    let snapshot = updated.store().rewrite()?;
-    updated.settings.write(&ctx.dirs, name)?;
-    updated.load(ctx.now)?;
-    Ok(snapshot.doc)
 }
 
 /// Key lines from a file (or stdin): blank lines and `#` comments skipped.

@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         profile.settings.github_owner = Some(owner.clone());
         profile.settings.write(&ctx.dirs, &ctx.profile)?;
     }
-    let host = super::verify::host_of(&profile.settings.github_host);
+    let host = github::host_of(&profile.settings.github_host);
     let url = template_url(
         &host,
         ctx.profile.as_str(),
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
 
     let value = read_token(&args)?;
-    let value = super::set::checked_token(ctx, &args.name, value, !args.stdin)?;
+    let value = crate::token::checked(ctx.quiet, &args.name, value, !args.stdin)?;
     let current = profile.load(ctx.now)?;
     if current
         .variables
@@ -146,14 +146,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     profile.update(ctx.now, &mut |doc| {
         doc.upsert(args.name.clone(), value.clone(), true, expires_at, ctx.now);
         if let (Some(info), Some(var)) = (&info, doc.variables.get_mut(&args.name)) {
-            var.token = Some(super::verify::facts(&value, &host, info, ctx));
+            var.token = Some(info.facts(&value, &host, ctx.now));
         }
         Ok(())
     })?;
     match &info {
         Some(info) => {
-            super::verify::report(ctx, &args.name, info);
-            super::verify::check_login(ctx, &profile.load(ctx.now)?, &args.name, info);
+            ctx.note(info.describe(&args.name, ctx.now, &ctx.tz));
+            if let Some(warning) = info.login_mismatch(&profile.load(ctx.now)?, &args.name) {
+                ctx.warn(warning);
+            }
         }
         None => ctx.note(format!(
             "stored the new {} without asking GitHub; it {}",

@@ -9,7 +9,7 @@ use crate::prompt;
 use crate::secret::{BadValue, Secret, VarName};
 use crate::store::Document;
 use crate::target::Target;
-use crate::token::{self, Finding};
+use crate::token;
 
 /// Store a variable (secret values from a hidden prompt or --stdin)
 ///
@@ -83,7 +83,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .and_then(|m| m.variables.get(name.as_str()).map(|v| v.secret));
     let secret_of = |stored: Option<bool>| chosen.or(stored).unwrap_or_else(|| name.looks_secret());
     let typed = !args.stdin && args.value.is_none();
-    let value = checked_token(ctx, name, read_value(&args, secret_of(cached))?, typed)?;
+    let value = token::checked(
+        ctx.quiet,
+        name,
+        read_value(&args, secret_of(cached))?,
+        typed,
+    )?;
     // A locked passphrase-protected identity is not needed to write: the
     // change is encrypted to the public key beside the store, and merged
     // into it by the next command that unlocks it.
@@ -143,59 +148,6 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         ));
     }
     Ok(Exit::Ok)
-}
-
-/// The offline checks for a value that looks like a GitHub token (DESIGN
-/// "Token lifecycle"): whitespace or quotes a paste brought along are
-/// stripped — after asking, when the value was typed at the terminal — and
-/// a classic token's checksum is checked, with a warning (never a refusal)
-/// that names the likely typo. Any other value is returned exactly as given.
-pub(super) fn checked_token(
-    ctx: &Context,
-    name: &VarName,
-    value: Secret,
-    on_terminal: bool,
-) -> Result<Secret> {
-    if !token::looks_like_token(value.expose()) {
-        return Ok(value);
-    }
-    let mut value = value;
-    for finding in token::check(value.expose()) {
-        match finding {
-            Finding::Padded => {
-                let strip = if on_terminal {
-                    prompt::confirm(&format!(
-                        "The value of {name} has spaces, a newline or quotes around the token. Remove them? [Y/n] "
-                    ))
-                    .map_err(Error::io("cannot read from the terminal"))?
-                } else {
-                    ctx.note(format!(
-                        "removed the spaces, newline or quotes around the token in {name}"
-                    ));
-                    true
-                };
-                if strip {
-                    let stripped = token::strip_padding(value.expose()).to_string();
-                    value = Secret::new(stripped).map_err(|e| Error::BadValue {
-                        name: name.to_string(),
-                        problem: e.to_string(),
-                    })?;
-                }
-            }
-            Finding::BadChecksum { likely_typo } => ctx.warn(match likely_typo {
-                Some(at) => format!(
-                    "the value of {name} fails the GitHub token checksum: character {at} looks mistyped; stored anyway"
-                ),
-                None => format!(
-                    "the value of {name} fails the GitHub token checksum: a character may be mistyped; stored anyway"
-                ),
-            }),
-            Finding::BadLength { expected, found } => ctx.warn(format!(
-                "the value of {name} is {found} characters long, and a classic GitHub token has {expected}: was it cut off or pasted twice? stored anyway"
-            )),
-        }
-    }
-    Ok(value)
 }
 
 /// Refuses a secret value given on the command line. The value is already in

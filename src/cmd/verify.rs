@@ -2,10 +2,8 @@
 
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
-use crate::expiry;
 use crate::github::{self, TokenInfo};
 use crate::secret::{Secret, VarName};
-use crate::store::document::TokenFacts;
 
 /// Ask GitHub who a token belongs to and when it expires, and record it
 ///
@@ -46,44 +44,19 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             name: args.name.to_string(),
             place: format!("profile '{}'", ctx.profile),
         })?;
-    let host = host_of(&profile.settings.github_host);
+    let host = github::host_of(&profile.settings.github_host);
     let info = github::verify(&github::api_base(&host), var.value.expose(), ctx.now)?;
     record(ctx, &profile, &args.name, &var.value, &host, &info)?;
-    report(ctx, &args.name, &info);
-    check_login(ctx, &doc, &args.name, &info);
-    Ok(Exit::Ok)
-}
-
-/// Warns when the token belongs to someone other than GITHUB_USERNAME.
-pub(super) fn check_login(
-    ctx: &Context,
-    doc: &crate::store::Document,
-    name: &VarName,
-    info: &TokenInfo,
-) {
-    let username_var: Option<VarName> = "GITHUB_USERNAME".parse().ok();
-    if let Some(username) = username_var.as_ref().and_then(|n| doc.variables.get(n))
-        && !username.value.expose().eq_ignore_ascii_case(&info.login)
-    {
-        ctx.warn(format!(
-            "{name} belongs to {}, but GITHUB_USERNAME is {}; fix one with `bscred set GITHUB_USERNAME {}`",
-            info.login,
-            username.value.expose(),
-            info.login
-        ));
+    ctx.note(info.describe(&args.name, ctx.now, &ctx.tz));
+    if let Some(warning) = info.login_mismatch(&doc, &args.name) {
+        ctx.warn(warning);
     }
-}
-
-/// The host a profile's tokens belong to.
-pub(super) fn host_of(configured: &Option<String>) -> String {
-    configured
-        .clone()
-        .unwrap_or_else(|| "github.com".to_string())
+    Ok(Exit::Ok)
 }
 
 /// Stores what GitHub said next to the value it said it about. If the value
 /// changed meanwhile (another `set`), nothing is recorded.
-pub(super) fn record(
+fn record(
     ctx: &Context,
     profile: &crate::profile::Profile,
     name: &VarName,
@@ -96,46 +69,9 @@ pub(super) fn record(
             && var.value.same_as(value)
         {
             var.expires_at = info.expires_at;
-            var.token = Some(facts(value, host, info, ctx));
+            var.token = Some(info.facts(value, host, ctx.now));
         }
         Ok(())
     })?;
     Ok(())
-}
-
-pub(super) fn facts(value: &Secret, host: &str, info: &TokenInfo, ctx: &Context) -> TokenFacts {
-    TokenFacts {
-        host: host.to_string(),
-        login: info.login.clone(),
-        token_type: crate::token::kind(value.expose()).to_string(),
-        scopes: info.scopes.clone(),
-        verified_at: ctx.now,
-        never_expires: info.expires_at.is_none(),
-    }
-}
-
-/// One line saying whose token it is and when it expires.
-pub(super) fn report(ctx: &Context, name: &VarName, info: &TokenInfo) {
-    let expiry = match info.expires_at {
-        Some(at) => format!("expires {}", expiry::describe(Some(at), ctx.now, &ctx.tz)),
-        None => "never expires".to_string(),
-    };
-    let scopes = info
-        .scopes
-        .as_ref()
-        .map(|s| {
-            format!(
-                "; scopes: {}",
-                if s.is_empty() {
-                    "none".to_string()
-                } else {
-                    s.join(", ")
-                }
-            )
-        })
-        .unwrap_or_default();
-    ctx.note(format!(
-        "{name} belongs to {} and {expiry}{scopes}",
-        info.login
-    ));
 }

@@ -129,11 +129,11 @@ fn token_steps(
         true => None,
         false => read_token(args, terminal)?,
     };
-    let host = super::verify::host_of(&profile.settings.github_host);
+    let host = github::host_of(&profile.settings.github_host);
     let (token, info, expires_at) = match token {
         None => (None, None, None),
         Some(token) => {
-            let token = super::set::checked_token(ctx, &name, token, terminal)?;
+            let token = crate::token::checked(ctx.quiet, &name, token, terminal)?;
             let info = verify_or_go_on(ctx, args, terminal, &host, &token)?;
             let expires_at = match &info {
                 Some(info) => info.expires_at,
@@ -189,7 +189,7 @@ fn token_steps(
         }
         if let (Some(info), Some(token), Some(var)) = (&info, &token, doc.variables.get_mut(&name))
         {
-            var.token = Some(super::verify::facts(token, &host, info, ctx));
+            var.token = Some(info.facts(token, &host, ctx.now));
         }
         Ok(())
     })?;
@@ -205,7 +205,7 @@ fn token_steps(
     ));
     if token.is_some() {
         match &info {
-            Some(info) => super::verify::report(ctx, &name, info),
+            Some(info) => ctx.note(info.describe(&name, ctx.now, &ctx.tz)),
             None => ctx.note(match expires_at {
                 Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now, &ctx.tz)),
                 None => "no expiry on record for GITHUB_TOKEN; `bscred verify` records it once GitHub can be reached".to_string(),

@@ -1,0 +1,147 @@
+//! What `env` and `exec` hand out: the project's team store, the profile
+//! and any further profiles merged in order (a name set again later wins,
+//! with a warning when the values differ), then checked against the
+//! project's `required` names and narrowed by `--only`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::context::{Context, ProfileSource};
+use crate::error::{Error, Result};
+use crate::profile::ProfileName;
+use crate::secret::VarName;
+use crate::store::{Document, Variable};
+use crate::team::TeamStore;
+
+/// The variables of the profiles `env` and `exec` read, and which profile
+/// each came from.
+#[derive(Debug)]
+pub struct Merged {
+    pub doc: Document,
+    /// Variables that came from a profile after the first.
+    from_later: BTreeMap<VarName, ProfileName>,
+    /// Variables that came from the team store and no profile.
+    from_team: BTreeSet<VarName>,
+}
+
+impl Merged {
+    /// Prints the expiry reminders for `vars`, each naming the profile that
+    /// holds the variable. The team store's variables get none: the fix a
+    /// reminder names (`bscred rotate`) acts on profiles.
+    pub fn remind(&self, ctx: &Context, vars: &[(&VarName, &Variable)]) -> Result<()> {
+        ctx.remind_from(
+            vars.iter()
+                .filter(|(name, _)| !self.from_team.contains(*name))
+                .map(|(name, var)| {
+                    let profile = self.from_later.get(*name).unwrap_or(&ctx.profile);
+                    (name.as_str(), var.expires_at, profile)
+                }),
+        )
+    }
+}
+
+/// How messages name where `env` and `exec` looked: "profile 'a'", or
+/// "profiles 'a', 'b'" when several are merged.
+fn places(ctx: &Context) -> String {
+    if ctx.also.is_empty() {
+        return format!("profile '{}'", ctx.profile);
+    }
+    let names: Vec<String> = std::iter::once(&ctx.profile)
+        .chain(&ctx.also)
+        .map(|name| format!("'{name}'"))
+        .collect();
+    format!("profiles {}", names.join(", "))
+}
+
+/// The variables `env` and `exec` hand out: the project's team store first,
+/// when an allowed `.bscred.toml` names one (without the variables that run
+/// code, see `team.rs`), then the profile, then any further profiles (`-p a
+/// -p b`, or `profiles` in the project file), in order: a name set again
+/// later wins, with a warning when the values differ, so a personal value
+/// overrides the team's.
+pub fn merged(ctx: &Context) -> Result<Merged> {
+    let team = match TeamStore::in_project(ctx)? {
+        Some(team) => team.for_environment(ctx)?,
+        None => Document::default(),
+    };
+    let mut doc = ctx.open_profile()?.load(ctx.now)?;
+    let mut from_team = BTreeSet::new();
+    for (var, value) in team.variables {
+        match doc.variables.get(&var) {
+            Some(mine) if !mine.value.same_as(&value.value) => ctx.warn(format!(
+                "{var} is set differently in the team store and profile '{}'; the value from '{}' wins",
+                ctx.profile, ctx.profile
+            )),
+            Some(_) => {}
+            None => {
+                from_team.insert(var.clone());
+                doc.variables.insert(var, value);
+            }
+        }
+    }
+    let mut from_later = BTreeMap::new();
+    for name in &ctx.also {
+        let later = ctx.open(name)?.load(ctx.now)?;
+        for (var, value) in later.variables {
+            if doc
+                .variables
+                .get(&var)
+                .is_some_and(|earlier| !earlier.value.same_as(&value.value))
+            {
+                ctx.warn(format!(
+                    "{var} is set differently in several profiles; the value from '{name}' wins"
+                ));
+            }
+            from_team.remove(&var);
+            from_later.insert(var.clone(), name.clone());
+            doc.variables.insert(var, value);
+        }
+    }
+    Ok(Merged {
+        doc,
+        from_later,
+        from_team,
+    })
+}
+
+/// The variables `env` and `exec` hand out: all of them, or those named by
+/// `--only`, once every variable the project requires is known to be there.
+pub fn selected<'d>(
+    ctx: &Context,
+    doc: &'d Document,
+    only: &[VarName],
+) -> Result<Vec<(&'d VarName, &'d Variable)>> {
+    if let Some(project) = &ctx.project {
+        let missing: Vec<String> = project
+            .required
+            .iter()
+            .filter(|name| !doc.variables.contains_key(*name))
+            .map(VarName::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingRequired {
+                profile: ctx.profile.to_string(),
+                place: places(ctx),
+                names: missing,
+                project: project.path.clone(),
+                name_profile: ctx.profile_source == ProfileSource::Option,
+            });
+        }
+    }
+    if only.is_empty() {
+        return Ok(doc.variables.iter().collect());
+    }
+    let mut vars = Vec::with_capacity(only.len());
+    for name in only {
+        let (name, var) = doc
+            .variables
+            .get_key_value(name)
+            .ok_or_else(|| Error::VarNotFound {
+                name: name.to_string(),
+                place: places(ctx),
+            })?;
+        if !vars.iter().any(|(n, _)| *n == name) {
+            vars.push((name, var));
+        }
+    }
+    Ok(vars)
+}
