@@ -33,8 +33,11 @@ fn variable(value: &str, secret: bool) -> Variable {
 }
 
 /// Checks every law against a freshly created, empty store. `break_it`
-/// makes the store unreadable so the refusal laws can be checked.
-fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
+/// makes the store unreadable so the refusal laws can be checked; `stored`
+/// returns the bytes the backend holds (the file, the keychain item), to
+/// check "left untouched" by content on every backend, whether or not it
+/// has a cheap fingerprint.
+fn check_laws(store: &dyn Store, break_it: &dyn Fn(), stored: &dyn Fn() -> Vec<u8>) {
     assert!(!store.exists().expect("exists"));
     store.create(&Document::default()).expect("create");
     assert!(store.exists().expect("exists"));
@@ -136,6 +139,7 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
     // 5. An unreadable store fails loudly and is left untouched.
     break_it();
     let after_break = store.fingerprint();
+    let broken = stored();
     let load = store.load().expect_err("unreadable store must fail");
     assert_eq!(load.exit().code(), 4, "{load}");
     let set = store
@@ -143,6 +147,7 @@ fn check_laws(store: &dyn Store, break_it: &dyn Fn()) {
         .expect_err("set on an unreadable store must fail");
     assert_eq!(set.exit().code(), 4);
     assert_eq!(store.fingerprint(), after_break);
+    assert_eq!(stored(), broken, "a failed write changed the store");
 
     // 6. No error carries a value.
     for error in [load, set] {
@@ -172,7 +177,9 @@ fn file_store_keeps_the_laws() {
         identity.recipients(),
     )
     .with_pending_changes();
-    check_laws(&store, &|| corrupt(&path));
+    check_laws(&store, &|| corrupt(&path), &|| {
+        fs::read(&path).expect("read store")
+    });
 }
 
 #[test]
@@ -263,11 +270,21 @@ fn keychain_store_keeps_the_laws() {
     let account = format!("contract@{}", dir.path().display());
     let store = KeychainStore::new("contract", &account, dir.path().join("k.lock"), keychain);
     let cleanup = Cleanup(&account);
-    check_laws(&store, &|| {
-        keychain
-            .set(&account, "bscred: broken on purpose", b"not a document")
-            .expect("overwrite");
-    });
+    check_laws(
+        &store,
+        &|| {
+            keychain
+                .set(&account, "bscred: broken on purpose", b"not a document")
+                .expect("overwrite");
+        },
+        &|| {
+            keychain
+                .get(&account)
+                .expect("get")
+                .map(|bytes| bytes.to_vec())
+                .expect("the item is there")
+        },
+    );
     drop(cleanup);
     assert_eq!(keychain.get(&account).expect("get"), None);
 }
