@@ -6,6 +6,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Result};
 
 /// What `read_regular` found at a path.
@@ -105,6 +107,29 @@ fn read_checked(
         return Ok((Regular::TooLarge, Some(meta)));
     }
     Ok((Regular::Bytes(bytes), Some(meta)))
+}
+
+/// Reads all of `reader` (plaintext: a decrypted store, an identity) into
+/// a buffer of exactly `capacity` bytes, wiped when dropped. A growing
+/// `Vec` would reallocate and free unwiped copies of what it held, so the
+/// buffer is sized first and never grows; more than `capacity` bytes is an
+/// error (`InvalidData`). Callers know a bound: a decryption yields fewer
+/// bytes than the ciphertext it reads.
+pub fn read_wiped(reader: impl io::Read, capacity: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+    use std::io::Read;
+    let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
+    let mut reader = reader;
+    (&mut reader)
+        .take(capacity as u64)
+        .read_to_end(&mut buffer)?;
+    let mut more = [0u8; 1];
+    if reader.read(&mut more)? > 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "more data than expected",
+        ));
+    }
+    Ok(buffer)
 }
 
 /// Creates `dir` and any missing parents with mode 0700.
@@ -378,6 +403,20 @@ mod tests {
             "so must that of a file with a longer name"
         );
         assert_eq!(fs::read(&path).expect("read"), b"data");
+    }
+
+    #[test]
+    fn a_wiped_read_never_grows_its_buffer() {
+        let data = vec![7u8; 10_000];
+        let read = read_wiped(&data[..], 10_000).expect("fits");
+        assert_eq!(&read[..], &data[..]);
+        // Sized once: no reallocation left an unwiped copy behind.
+        assert_eq!(read.capacity(), 10_000);
+        let short = read_wiped(&data[..10], 10_000).expect("shorter is fine");
+        assert_eq!(short.len(), 10);
+        assert_eq!(short.capacity(), 10_000);
+        let error = read_wiped(&data[..], 9_999).expect_err("too much");
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]

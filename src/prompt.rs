@@ -278,11 +278,9 @@ pub fn confirm(question: &str) -> io::Result<bool> {
 /// `echo` and most pipes add. Reads at most one byte past the value limit so
 /// a huge input is refused without being held in memory.
 pub fn read_stdin() -> io::Result<Zeroizing<Vec<u8>>> {
-    let mut bytes = Zeroizing::new(Vec::new());
-    io::stdin()
-        .lock()
-        .take(MAX_VALUE_BYTES as u64 + 3)
-        .read_to_end(&mut bytes)?;
+    // Sized up front: a growing buffer would leave unwiped copies.
+    let limit = MAX_VALUE_BYTES + 3;
+    let mut bytes = crate::private_fs::read_wiped(io::stdin().lock().take(limit as u64), limit)?;
     drop_one_newline(&mut bytes);
     Ok(bytes)
 }

@@ -356,11 +356,9 @@ fn decrypt(
             }
             _ => fail("its header is damaged"),
         })?;
-    let mut plain = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut plain)
-        .map_err(|_| fail("it was truncated or tampered with"))?;
-    Ok(plain)
+    // Smaller than the file it comes from: a buffer that never grows.
+    crate::private_fs::read_wiped(&mut reader, encrypted.len())
+        .map_err(|_| fail("it was truncated or tampered with"))
 }
 
 /// Encrypts `plain` with `passphrase` as `age -p -a` does (armored text,

@@ -2,7 +2,6 @@
 //! bring a backup back, or give it a new key. Losing the identity loses every store
 //! encrypted only to it.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -117,9 +116,13 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
 fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
     let dest = to.unwrap_or_else(|| ctx.dirs.default_identity());
     let _lock = crate::profile::lock_identity(&ctx.dirs, &dest)?;
-    let mut raw = Zeroizing::new(Vec::new());
-    std::fs::File::open(file)
-        .and_then(|mut f| f.read_to_end(&mut raw))
+    // A key file is a few hundred bytes; its size, read first, bounds a
+    // buffer that never grows (and so leaves no unwiped copy).
+    let raw = std::fs::File::open(file)
+        .and_then(|f| {
+            let len = f.metadata()?.len().min(1 << 20);
+            private_fs::read_wiped(f, usize::try_from(len).unwrap_or(1 << 20))
+        })
         .map_err(Error::reading(file))?;
     if dest.exists() {
         let present = identity::read_raw(&IdentitySource::File(dest.clone()))?;

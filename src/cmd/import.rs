@@ -284,25 +284,28 @@ fn read_source(path: &Path) -> Result<Source> {
             Error::io(format!("cannot read {}", path.display()))(e)
         }
     };
-    let mut bytes = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_IMPORT_BYTES + 1)
-            .read_to_end(&mut bytes)
+    // One buffer, sized before the first byte and wiped when dropped: a
+    // growing one would leave unwiped copies of the plaintext behind.
+    let limit = usize::try_from(MAX_IMPORT_BYTES + 1).unwrap_or(usize::MAX);
+    let mut bytes = if path == Path::new("-") {
+        private_fs::read_wiped(std::io::stdin().lock().take(MAX_IMPORT_BYTES + 1), limit)
     } else {
-        fs::File::open(path).and_then(|f| f.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes))
+        fs::File::open(path).and_then(|f| {
+            let len = f.metadata()?.len().min(MAX_IMPORT_BYTES + 1);
+            let size = usize::try_from(len).unwrap_or(limit);
+            // A file that grows while it is read is cut at what it was.
+            private_fs::read_wiped(f.take(len), size)
+        })
     }
     .map_err(failed)?;
     if bytes.len() as u64 > MAX_IMPORT_BYTES {
-        zeroize::Zeroize::zeroize(&mut bytes);
         return Err(Error::Import {
             path: path.to_path_buf(),
             reason: format!("it is larger than {} MiB", MAX_IMPORT_BYTES >> 20),
             hint: Some("name a dotenv file".to_string()),
         });
     }
-    let text = Zeroizing::new(String::from_utf8(bytes).map_err(|e| {
+    let text = Zeroizing::new(String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
         zeroize::Zeroize::zeroize(&mut e.into_bytes());
         Error::Import {
             path: path.to_path_buf(),

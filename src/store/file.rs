@@ -4,10 +4,8 @@
 //! reads files `age` wrote, so there is no lock-in.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use zeroize::Zeroizing;
 
 use super::document::DocumentError;
 use super::{Backend, Document, Snapshot, Store, StoreInfo};
@@ -126,11 +124,10 @@ impl FileStore {
                 },
                 other => corrupt(other.to_string()),
             })?;
-        let mut plain = Zeroizing::new(Vec::new());
         // The payload is authenticated chunk by chunk: a flipped or missing
-        // byte anywhere fails here, before anything is parsed.
-        reader
-            .read_to_end(&mut plain)
+        // byte anywhere fails here, before anything is parsed. It is
+        // smaller than the ciphertext, so that bounds the buffer.
+        let plain = private_fs::read_wiped(&mut reader, ciphertext.len())
             .map_err(|_| corrupt("it was truncated or tampered with".to_string()))?;
         Document::from_bytes(&plain).map_err(|e| match e {
             DocumentError::TooNew(version) => Error::TooNew {
