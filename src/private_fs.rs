@@ -288,8 +288,9 @@ impl Drop for Lock {
 }
 
 impl Lock {
-    /// Blocks until the lock at `path` is ours.
-    pub fn acquire(path: &Path) -> Result<Lock> {
+    /// Blocks until the lock at `path` is ours, saying after a second why
+    /// nothing happens (unless `quiet`: `-q`).
+    pub fn acquire(path: &Path, quiet: bool) -> Result<Lock> {
         if held().iter().any(|p| p == path) {
             return Ok(Lock { held: None });
         }
@@ -310,10 +311,12 @@ impl Lock {
                 }
             }
         }
-        crate::terminal::say(&format!(
-            "waiting for another bscred that is writing (lock {})",
-            path.display()
-        ));
+        if !quiet {
+            crate::terminal::say(&format!(
+                "waiting for another bscred that is writing (lock {})",
+                path.display()
+            ));
+        }
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
         Ok(Lock::taken(file, path))
@@ -441,7 +444,7 @@ mod tests {
         let waiter = {
             let path = path.clone();
             std::thread::spawn(move || {
-                let lock = Lock::acquire(&path).expect("second");
+                let lock = Lock::acquire(&path, false).expect("second");
                 tx.send(()).expect("send");
                 drop(lock);
             })
@@ -461,8 +464,8 @@ mod tests {
     fn a_lock_this_process_holds_is_granted_again_at_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("r.lock");
-        let outer = Lock::acquire(&path).expect("outer");
-        let inner = Lock::acquire(&path).expect("inner, without waiting");
+        let outer = Lock::acquire(&path, false).expect("outer");
+        let inner = Lock::acquire(&path, false).expect("inner, without waiting");
         drop(inner);
         // Still held by `outer`: another open file description must wait.
         let probe = OpenOptions::new().write(true).open(&path).expect("open");

@@ -237,7 +237,7 @@ pub fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
 /// `lock_identity`). A profile that cannot be opened is skipped with a
 /// warning (unless `quiet`).
 pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<(Vec<Profile>, Vec<Lock>)> {
-    let identity_lock = lock_identity(dirs, path)?;
+    let identity_lock = lock_identity(dirs, path, quiet)?;
     let mut users = Vec::new();
     for name in names(dirs)? {
         let user = match Profile::open(dirs, &name) {
@@ -255,7 +255,7 @@ pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<(Vec<Profile>, 
     }
     let mut locks = vec![identity_lock];
     for user in &users {
-        locks.push(Lock::acquire(&dirs.lock(&user.name))?);
+        locks.push(Lock::acquire(&dirs.lock(&user.name), quiet)?);
     }
     Ok((users, locks))
 }
@@ -264,8 +264,8 @@ pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<(Vec<Profile>, 
 /// under it clears what a killed writer left: a temporary file that may
 /// hold the key. Only under the lock: another writer's temporary file is
 /// its write in progress.
-pub fn lock_identity(dirs: &Dirs, path: &Path) -> Result<Lock> {
-    let lock = Lock::acquire(&dirs.identity_lock(path))?;
+pub fn lock_identity(dirs: &Dirs, path: &Path, quiet: bool) -> Result<Lock> {
+    let lock = Lock::acquire(&dirs.identity_lock(path), quiet)?;
     private_fs::remove_stale_temps(path);
     Ok(lock)
 }
@@ -325,7 +325,6 @@ impl Profile {
             Backend::File => Box::new(
                 FileStore::new(
                     dirs.profile_store(name),
-                    dirs.lock(name),
                     settings
                         .identity_source()
                         .ok_or_else(|| incomplete("identity"))?,
@@ -339,7 +338,6 @@ impl Profile {
                     .item
                     .as_deref()
                     .ok_or_else(|| incomplete("keychain item"))?,
-                dirs.lock(name),
                 Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?,
             )),
         };
@@ -420,7 +418,7 @@ impl Profile {
         now: Timestamp,
         edit: &mut dyn FnMut(&mut Document) -> Result<()>,
     ) -> Result<Document> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
         let current = Settings::read(&self.dirs, &self.name)?;
         if current
             .as_ref()
@@ -453,7 +451,7 @@ impl Profile {
     /// Stores `change` without decrypting anything (`Store::append`), and
     /// records it in the metadata cache.
     pub fn append(&self, change: &Document, now: Timestamp) -> Result<bool> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
         if !self.store.append(change)? {
             return Ok(false);
         }
@@ -470,7 +468,7 @@ impl Profile {
     /// reads it back: a store the identity cannot open fails here, at
     /// `init`, not at the first `get`.
     pub fn create(&self, now: Timestamp) -> Result<()> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
         self.store.create(&Document::default())?;
         let snapshot = self.store.read()?;
         self.record_written(&snapshot, now);
@@ -560,7 +558,7 @@ impl Profile {
     /// the profile's lock. Interrupted between the two, the store is
     /// encrypted to one of the two lists, and the next write settles it.
     pub fn reencrypt(&self, recipients: Vec<String>, now: Timestamp) -> Result<Document> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name))?;
+        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
         let settings = Settings {
             recipients,
             ..self.settings.clone()

@@ -1,6 +1,6 @@
 //! What `set`, `get`, `list` and `rm` act on: the profile in use, or with
 //! `--team` the project's team store (`team.rs`). Both hold the same
-//! document; only the profile has a metadata cache.
+//! document, and each keeps its own metadata cache.
 
 use jiff::Timestamp;
 
@@ -64,8 +64,10 @@ impl Target {
         }
     }
 
-    /// The profile's metadata cache; the team store has none (teammates
-    /// change it with every pull, and `status` is about the profile).
+    /// The profile's metadata cache. The team store keeps one too (what
+    /// it held when last read here, for `check`), but teammates change the
+    /// store with every pull, so it is no guide to what a write replaces:
+    /// `None` for the team store here.
     pub fn cached_metadata(&self) -> Option<Metadata> {
         match self {
             Target::Profile(profile) => profile.cached_metadata(),

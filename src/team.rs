@@ -61,6 +61,8 @@ pub struct TeamStore {
     /// here, so `check` can see what the team provides without decrypting.
     metadata: PathBuf,
     now: Timestamp,
+    /// Whether notices are silenced (`-q`).
+    quiet: bool,
 }
 
 impl TeamStore {
@@ -114,6 +116,7 @@ impl TeamStore {
                 .join("metadata")
                 .join(format!("team-{id}.json")),
             now: ctx.now,
+            quiet: ctx.quiet,
         }
     }
 
@@ -353,7 +356,7 @@ impl TeamStore {
     /// write is encrypted to the recipients file as it is now, and refused
     /// when it would lock the writer out.
     pub fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document> {
-        let _lock = Lock::acquire(&self.lock)?;
+        let _lock = Lock::acquire(&self.lock, self.quiet)?;
         let mine = self.own_keys()?;
         let exists = self.exists()?;
         let (recipients, new_file) = match self.read_recipients()? {
@@ -422,7 +425,7 @@ impl TeamStore {
         &self,
         change: impl FnOnce(&mut Vec<String>) -> Result<()>,
     ) -> Result<Option<Document>> {
-        let _lock = Lock::acquire(&self.lock)?;
+        let _lock = Lock::acquire(&self.lock, self.quiet)?;
         let mine = self.own_keys()?;
         let exists = self.exists()?;
         let mut lines = match self.read_recipients()? {
@@ -457,7 +460,6 @@ impl TeamStore {
     fn store(&self, recipients: Vec<String>) -> Result<FileStore> {
         Ok(FileStore::new(
             self.path.clone(),
-            self.lock.clone(),
             self.identity()?.clone(),
             recipients,
         ))

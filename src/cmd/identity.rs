@@ -115,7 +115,7 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
 /// one stays protected by its passphrase (checked by unlocking it).
 fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
     let dest = to.unwrap_or_else(|| ctx.dirs.default_identity());
-    let _lock = crate::profile::lock_identity(&ctx.dirs, &dest)?;
+    let _lock = crate::profile::lock_identity(&ctx.dirs, &dest, ctx.quiet)?;
     // A key file is a few hundred bytes; its size, read first, bounds a
     // buffer that never grows (and so leaves no unwiped copy).
     let raw = std::fs::File::open(file)

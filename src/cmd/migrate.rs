@@ -39,7 +39,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     if source.settings.backend == to {
         // Running a move again finishes one that was interrupted after the
         // switch: the old copy, older than the current one, goes now.
-        let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile))?;
+        let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile), ctx.quiet)?;
         let current = source.load(ctx.now)?;
         match other_copy(ctx, to) {
             Some((old, doc)) if doc.as_ref() == Some(&current) => ctx.note(format!(
@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     // One lock for the whole move: a `set` that waits for it finds the old
     // copy gone afterwards and fails loudly instead of writing where no one
     // will read.
-    let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile))?;
+    let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile), ctx.quiet)?;
     let doc = source.load(ctx.now)?;
 
     let settings = match to {

@@ -11,7 +11,7 @@ use super::document::DocumentError;
 use super::{Backend, Document, Snapshot, Store, StoreInfo};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity, IdentitySource};
-use crate::private_fs::{self, Lock, Regular};
+use crate::private_fs::{self, Regular};
 
 /// A store file can hold at most this much ciphertext. Far above any real
 /// profile (1,000 variables of 1 KiB is about 1 MiB), it stops a wrong path
@@ -22,7 +22,6 @@ const MAX_STORE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
-    lock: PathBuf,
     identity: IdentitySource,
     recipients: Vec<String>,
     /// Whether changes written without the identity are kept beside the
@@ -35,17 +34,11 @@ pub struct FileStore {
 
 impl FileStore {
     /// A store at `path`, decrypted with the identity at `identity` and
-    /// encrypted to `recipients`; writes are serialised with the lock file
-    /// at `lock`.
-    pub fn new(
-        path: PathBuf,
-        lock: PathBuf,
-        identity: IdentitySource,
-        recipients: Vec<String>,
-    ) -> Self {
+    /// encrypted to `recipients`. Lock-free, like every backend: its owner
+    /// (the profile, the team store) serialises the writes.
+    pub fn new(path: PathBuf, identity: IdentitySource, recipients: Vec<String>) -> Self {
         FileStore {
             path,
-            lock,
             identity,
             recipients,
             pending: false,
@@ -360,7 +353,6 @@ impl Store for FileStore {
     }
 
     fn create(&self, doc: &Document) -> Result<()> {
-        let _lock = Lock::acquire(&self.lock)?;
         private_fs::remove_stale_temps(&self.path);
         if self.exists()? {
             return Err(Error::Refused {
@@ -389,7 +381,6 @@ impl Store for FileStore {
     }
 
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot> {
-        let _lock = Lock::acquire(&self.lock)?;
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
         let (Snapshot { mut doc, .. }, absorbed) = self.read_merged()?;
@@ -401,13 +392,12 @@ impl Store for FileStore {
             self.write(&target, &doc)?;
         }
         self.drop_pending(&doc);
-        // Still under the lock: no other writer can have replaced the file.
+        // Under the owner's lock: no other writer can have replaced the file.
         let fingerprint = self.fingerprint();
         Ok(Snapshot { doc, fingerprint })
     }
 
     fn rewrite(&self) -> Result<Snapshot> {
-        let _lock = Lock::acquire(&self.lock)?;
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
         let (Snapshot { doc, .. }, _) = self.read_merged()?;
@@ -425,7 +415,6 @@ impl Store for FileStore {
         if !self.pending {
             return Ok(false);
         }
-        let _lock = Lock::acquire(&self.lock)?;
         if !self.exists()? {
             return Err(self.missing());
         }
@@ -437,7 +426,7 @@ impl Store for FileStore {
             .last()
             .and_then(|(name, _)| name.split('-').next()?.parse::<u64>().ok())
             .map_or(1, |seq| seq + 1);
-        // Under the lock the sequence is unique; the suffix keeps a name
+        // Under the owner's lock the sequence is unique; the suffix keeps a name
         // from ever matching one an older document lists as applied.
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -1,7 +1,7 @@
 //! The keychain backend: one keychain item per profile holding the whole
 //! document, so an `exec` costs one lookup (one unlock prompt on macOS) and
-//! every update replaces the item whole. Writers are serialised by a lock
-//! file in the state directory, since the keychain has no transactions.
+//! every update replaces the item whole. The keychain has no transactions:
+//! the profile that owns the store serialises writers with its lock.
 
 use sha2::{Digest, Sha256};
 
@@ -9,25 +9,22 @@ use super::document::DocumentError;
 use super::{Backend, Document, Snapshot, Store, StoreInfo};
 use crate::error::{Error, Result};
 use crate::keychain::{Keychain, SERVICE};
-use crate::private_fs::Lock;
 
 /// One profile's keychain item.
 #[derive(Debug)]
 pub struct KeychainStore {
     profile: String,
     account: String,
-    lock: std::path::PathBuf,
     keychain: Keychain,
 }
 
 impl KeychainStore {
-    /// The item `account` (under the service `bscred`) of `profile`, with
-    /// writers serialised by the lock file `lock`.
-    pub fn new(profile: &str, account: &str, lock: std::path::PathBuf, keychain: Keychain) -> Self {
+    /// The item `account` (under the service `bscred`) of `profile`.
+    /// Lock-free: the profile serialises writers.
+    pub fn new(profile: &str, account: &str, keychain: Keychain) -> Self {
         KeychainStore {
             profile: profile.to_string(),
             account: account.to_string(),
-            lock,
             keychain,
         }
     }
@@ -73,7 +70,6 @@ impl Store for KeychainStore {
     }
 
     fn create(&self, doc: &Document) -> Result<()> {
-        let _lock = Lock::acquire(&self.lock)?;
         if self.exists()? {
             return Err(Error::Refused {
                 message: format!("{} already exists", self.location()),
@@ -110,7 +106,6 @@ impl Store for KeychainStore {
     }
 
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot> {
-        let _lock = Lock::acquire(&self.lock)?;
         let Snapshot {
             mut doc,
             fingerprint,
@@ -127,7 +122,6 @@ impl Store for KeychainStore {
 
     /// The keychain encrypts the item itself: nothing to re-encrypt.
     fn rewrite(&self) -> Result<Snapshot> {
-        let _lock = Lock::acquire(&self.lock)?;
         self.read()
     }
 

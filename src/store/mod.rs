@@ -1,6 +1,7 @@
 //! Where a profile's document lives: the `Store` trait every backend
-//! implements, the backends there are, and how a profile's recorded settings
-//! pick one.
+//! implements and its laws, and the backends there are. Which backend a
+//! profile uses is picked by `Profile::with_settings` from the settings
+//! `init` recorded.
 
 pub mod document;
 pub mod file;
@@ -20,8 +21,11 @@ pub use document::{Document, Variable};
 /// 2. A variable that is not there is `Ok(None)`, not an error.
 /// 3. `remove` is idempotent: removing an absent name is `Ok(false)`.
 /// 4. `update` is all or nothing: when `edit` or the write fails, the stored
-///    document is the one before the call; parallel `update`s from several
-///    processes are serialised, so none is lost.
+///    document is the one before the call.
+///
+/// Backends take no lock. Whoever owns a store serialises its writers —
+/// the profile (`Profile::update` and friends) or the team store — so
+/// parallel writes from several processes through the owner lose nothing.
 /// 5. `load` and `update` on a store that cannot be read fail (exit 4) and
 ///    leave it untouched; they never start a fresh document over it.
 /// 6. No method puts a value in an error.

@@ -144,3 +144,77 @@ fn a_leftover_identity_temp_is_removed_only_under_the_identity_lock() {
         "left behind by the writer"
     );
 }
+
+/// While another process holds the profile's lock, a writer says after a
+/// moment that it is waiting; with `-q` it says nothing, and both finish
+/// once the lock is free.
+#[test]
+fn waiting_for_the_lock_is_said_once_and_quiet_silences_it() {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    if !crate::harness::have("flock") {
+        return;
+    }
+    let env = Env::initialised();
+    let lock = env.bscred_home.join("state/locks/default.lock");
+    // `flock` holds the lock until its `cat` sees the end of its stdin.
+    let mut holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .arg("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("flock runs");
+    // Held once a non-blocking try fails (exit 7 as asked for).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let held = || {
+        std::process::Command::new("flock")
+            .args(["-n", "-E", "7"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .expect("flock runs")
+            .code()
+            == Some(7)
+    };
+    while !held() {
+        assert!(Instant::now() < deadline, "flock never took the lock");
+    }
+    let writer = |quiet: bool| {
+        let mut cmd = env.sealed(bin());
+        if quiet {
+            cmd.arg("-q");
+        }
+        cmd.args(["set", "USER_EMAIL", "a@example.com"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("bscred runs")
+    };
+    let quiet = writer(true);
+    let mut loud = writer(false);
+    // The loud one says it waits: by then the quiet one has waited as long.
+    let mut said = Vec::new();
+    let mut stderr = loud.stderr.take().expect("stderr");
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&said).contains("waiting for another bscred") {
+        assert!(Instant::now() < deadline, "never said it waits");
+        if stderr.read(&mut byte).expect("read") == 0 {
+            break;
+        }
+        said.push(byte[0]);
+    }
+    assert!(String::from_utf8_lossy(&said).contains("waiting for another bscred"));
+    drop(holder.stdin.take());
+    holder.wait().expect("flock ends");
+    assert!(loud.wait().expect("loud ends").success());
+    let out = quiet.wait_with_output().expect("quiet ends");
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.get("USER_EMAIL"), "a@example.com");
+}

@@ -170,13 +170,7 @@ fn file_store_keeps_the_laws() {
     let source = IdentitySource::File(identity_path);
     let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH, None).expect("identity");
     let path = dir.path().join("data/default.age");
-    let store = FileStore::new(
-        path.clone(),
-        dir.path().join("state/default.lock"),
-        source,
-        identity.recipients(),
-    )
-    .with_pending_changes();
+    let store = FileStore::new(path.clone(), source, identity.recipients()).with_pending_changes();
     check_laws(&store, &|| corrupt(&path), &|| {
         fs::read(&path).expect("read store")
     });
@@ -188,13 +182,7 @@ fn a_folded_change_is_never_applied_twice() {
     let source = IdentitySource::File(dir.path().join("identity.txt"));
     let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH, None).expect("identity");
     let path = dir.path().join("default.age");
-    let store = FileStore::new(
-        path.clone(),
-        dir.path().join("default.lock"),
-        source,
-        identity.recipients(),
-    )
-    .with_pending_changes();
+    let store = FileStore::new(path.clone(), source, identity.recipients()).with_pending_changes();
     store.create(&Document::default()).expect("create");
     let mut change = Document::default();
     let t = "2026-06-01T12:00:00Z".parse().expect("time");
@@ -247,13 +235,12 @@ fn file_store_refuses_a_store_for_another_identity() {
     Identity::generate(&mine, Timestamp::UNIX_EPOCH, None).expect("identity");
     let their_key = Identity::generate(&theirs, Timestamp::UNIX_EPOCH, None).expect("identity");
     let path = dir.path().join("s.age");
-    let lock = dir.path().join("s.lock");
-    let writer = FileStore::new(path.clone(), lock.clone(), theirs, their_key.recipients());
+    let writer = FileStore::new(path.clone(), theirs, their_key.recipients());
     writer.create(&Document::default()).expect("create");
     writer
         .set(&name("GITHUB_TOKEN"), variable(TOKEN, true))
         .expect("set");
-    let reader = FileStore::new(path, lock, mine, their_key.recipients());
+    let reader = FileStore::new(path, mine, their_key.recipients());
     let error = reader.load().expect_err("wrong identity");
     assert_eq!(error.exit().code(), 4);
     assert!(error.to_string().contains("mine.txt"), "{error}");
@@ -268,7 +255,7 @@ fn keychain_store_keeps_the_laws() {
     let keychain = Keychain::from_env().expect("keychain");
     // A unique account per run: the Secret Service is shared by all tests.
     let account = format!("contract@{}", dir.path().display());
-    let store = KeychainStore::new("contract", &account, dir.path().join("k.lock"), keychain);
+    let store = KeychainStore::new("contract", &account, keychain);
     let cleanup = Cleanup(&account);
     check_laws(
         &store,
