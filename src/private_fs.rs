@@ -251,12 +251,13 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 /// `File::lock`), which the kernel releases when the holder dies, so a killed
 /// `bscred set` can never leave a stale lock behind.
 ///
-/// Re-entrant within one process: acquiring a lock this process already
-/// holds returns a guard that does nothing, so `migrate` can hold a
-/// profile's lock across the store operations that take it themselves.
+/// Not re-entrant: a second acquire of a lock this process holds would
+/// wait for itself. One owner takes each lock (the profile hands out a
+/// `ProfileLock` for commands that hold it across several steps), so none
+/// is ever taken twice.
 #[derive(Debug)]
 pub struct Lock {
-    held: Option<(File, std::path::PathBuf)>,
+    _file: File,
 }
 
 /// Opens (creating, 0600) the file a lock is taken on.
@@ -272,28 +273,10 @@ fn open_lock_file(path: &Path) -> Result<File> {
     )))
 }
 
-/// The locks this process holds, by path.
-fn held() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
-    static HELD: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
-    HELD.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        if let Some((_file, path)) = self.held.take() {
-            held().retain(|p| *p != path);
-        }
-    }
-}
-
 impl Lock {
     /// Blocks until the lock at `path` is ours, saying after a second why
     /// nothing happens (unless `quiet`: `-q`).
     pub fn acquire(path: &Path, quiet: bool) -> Result<Lock> {
-        if held().iter().any(|p| p == path) {
-            return Ok(Lock { held: None });
-        }
         let file = open_lock_file(path)?;
         // Wait quietly for a moment (parallel writers take milliseconds),
         // then say why nothing happens: a writer stopped with Ctrl-Z holds
@@ -301,7 +284,7 @@ impl Lock {
         let patience = std::time::Instant::now() + std::time::Duration::from_secs(1);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Lock::taken(file, path)),
+                Ok(()) => return Ok(Lock { _file: file }),
                 Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < patience => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
@@ -319,28 +302,18 @@ impl Lock {
         }
         file.lock()
             .map_err(Error::io(format!("cannot lock {}", path.display())))?;
-        Ok(Lock::taken(file, path))
+        Ok(Lock { _file: file })
     }
 
     /// The lock if it is free now, `None` if another process holds it.
     pub fn try_acquire(path: &Path) -> Result<Option<Lock>> {
-        if held().iter().any(|p| p == path) {
-            return Ok(Some(Lock { held: None }));
-        }
         let file = open_lock_file(path)?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(Lock::taken(file, path))),
+            Ok(()) => Ok(Some(Lock { _file: file })),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
             Err(fs::TryLockError::Error(e)) => {
                 Err(Error::io(format!("cannot lock {}", path.display()))(e))
             }
-        }
-    }
-
-    fn taken(file: File, path: &Path) -> Lock {
-        held().push(path.to_path_buf());
-        Lock {
-            held: Some((file, path.to_path_buf())),
         }
     }
 }
@@ -461,17 +434,13 @@ mod tests {
     }
 
     #[test]
-    fn a_lock_this_process_holds_is_granted_again_at_once() {
+    fn a_held_lock_is_not_free_to_a_second_try_even_in_this_process() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("r.lock");
         let outer = Lock::acquire(&path, false).expect("outer");
-        let inner = Lock::acquire(&path, false).expect("inner, without waiting");
-        drop(inner);
-        // Still held by `outer`: another open file description must wait.
-        let probe = OpenOptions::new().write(true).open(&path).expect("open");
-        assert!(probe.try_lock().is_err());
+        assert!(Lock::try_acquire(&path).expect("try").is_none());
         drop(outer);
-        assert!(probe.try_lock().is_ok());
+        assert!(Lock::try_acquire(&path).expect("try").is_some());
     }
 
     #[test]

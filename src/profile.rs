@@ -236,7 +236,7 @@ pub fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
 /// while it changes. The identity's own lock comes first (see
 /// `lock_identity`). A profile that cannot be opened is skipped with a
 /// warning (unless `quiet`).
-pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<(Vec<Profile>, Vec<Lock>)> {
+pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<Users> {
     let identity_lock = lock_identity(dirs, path, quiet)?;
     let mut users = Vec::new();
     for name in names(dirs)? {
@@ -253,11 +253,55 @@ pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<(Vec<Profile>, 
             users.push(user);
         }
     }
-    let mut locks = vec![identity_lock];
-    for user in &users {
-        locks.push(Lock::acquire(&dirs.lock(&user.name), quiet)?);
+    let locks = users
+        .iter()
+        .map(Profile::lock)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Users {
+        profiles: users,
+        locks,
+        _identity: identity_lock,
+    })
+}
+
+/// The profiles that use one identity file, each with its lock held, and
+/// the identity's own lock, until dropped.
+#[derive(Debug)]
+pub struct Users {
+    pub profiles: Vec<Profile>,
+    /// `locks[i]` is `profiles[i]`'s.
+    pub locks: Vec<ProfileLock>,
+    _identity: Lock,
+}
+
+/// Proof that this process holds a profile's lock: the `_locked` writes
+/// take one instead of locking again. Locks are not re-entrant (a second
+/// `flock` from this process would wait for itself), so a command that
+/// holds one across several steps passes it down.
+#[derive(Debug)]
+pub struct ProfileLock {
+    name: ProfileName,
+    _lock: Lock,
+}
+
+impl ProfileLock {
+    /// Takes the lock of the profile `name`, which need not exist yet (a
+    /// rename's new name).
+    pub fn acquire(dirs: &Dirs, name: &ProfileName, quiet: bool) -> Result<ProfileLock> {
+        Ok(ProfileLock {
+            name: name.clone(),
+            _lock: Lock::acquire(&dirs.lock(name), quiet)?,
+        })
     }
-    Ok((users, locks))
+
+    /// A lock passed for another profile is a bug in bscred, not a state
+    /// to handle.
+    fn check(&self, name: &ProfileName) {
+        assert_eq!(
+            &self.name, name,
+            "a profile's write was passed another profile's lock"
+        );
+    }
 }
 
 /// Takes the lock every writer of the identity file at `path` holds, and
@@ -372,19 +416,23 @@ impl Profile {
     pub fn load(&self, now: Timestamp) -> Result<Document> {
         let snapshot = self.store.read().map_err(|e| self.explain(e))?;
         let cached = Metadata::read(&self.metadata_path);
-        let stale = match &cached {
-            None => true,
-            // The keychain cannot tell cheaply whether it changed; only
-            // bscred writes it, and every write refreshes the cache.
-            Some(_) if self.store.fingerprint().is_none() => false,
-            Some(meta) => meta.fingerprint != snapshot.fingerprint,
-        };
-        if stale {
+        if !self.metadata_is_current_for(&snapshot) {
             // The cache is an optimisation: a read never waits for a writer
             // or fails because of it.
             let _ = self.refresh_metadata(&snapshot, cached.is_none(), now);
         }
         Ok(snapshot.doc)
+    }
+
+    /// Whether the metadata cache describes `snapshot`. The keychain cannot
+    /// tell cheaply whether it changed; only bscred writes it, and every
+    /// write refreshes the cache.
+    fn metadata_is_current_for(&self, snapshot: &Snapshot) -> bool {
+        match Metadata::read(&self.metadata_path) {
+            None => false,
+            Some(_) if self.store.fingerprint().is_none() => true,
+            Some(meta) => meta.fingerprint == snapshot.fingerprint,
+        }
     }
 
     /// Writes the cache from what `load` read, but only under the profile's
@@ -409,6 +457,14 @@ impl Profile {
         Ok(())
     }
 
+    /// Takes the profile's lock, waiting for another writer (saying so,
+    /// unless quiet). The writes below take it themselves; a command that
+    /// must hold it across several steps takes it here and passes it to
+    /// the `_locked` forms, so nothing ever takes the same lock twice.
+    pub fn lock(&self) -> Result<ProfileLock> {
+        ProfileLock::acquire(&self.dirs, &self.name, self.quiet)
+    }
+
     /// Read-modify-write and the metadata cache, both under the profile's
     /// lock, so the cache always describes the latest write. Refuses when
     /// the profile moved to another store while this command waited for the
@@ -418,7 +474,18 @@ impl Profile {
         now: Timestamp,
         edit: &mut dyn FnMut(&mut Document) -> Result<()>,
     ) -> Result<Document> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
+        let lock = self.lock()?;
+        self.update_locked(&lock, now, edit)
+    }
+
+    /// `update`, under a lock the caller holds.
+    pub fn update_locked(
+        &self,
+        lock: &ProfileLock,
+        now: Timestamp,
+        edit: &mut dyn FnMut(&mut Document) -> Result<()>,
+    ) -> Result<Document> {
+        lock.check(&self.name);
         let current = Settings::read(&self.dirs, &self.name)?;
         if current
             .as_ref()
@@ -451,7 +518,7 @@ impl Profile {
     /// Stores `change` without decrypting anything (`Store::append`), and
     /// records it in the metadata cache.
     pub fn append(&self, change: &Document, now: Timestamp) -> Result<bool> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
+        let _lock = self.lock()?;
         if !self.store.append(change)? {
             return Ok(false);
         }
@@ -468,7 +535,7 @@ impl Profile {
     /// reads it back: a store the identity cannot open fails here, at
     /// `init`, not at the first `get`.
     pub fn create(&self, now: Timestamp) -> Result<()> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
+        let _lock = self.lock()?;
         self.store.create(&Document::default())?;
         let snapshot = self.store.read()?;
         self.record_written(&snapshot, now);
@@ -558,15 +625,38 @@ impl Profile {
     /// the profile's lock. Interrupted between the two, the store is
     /// encrypted to one of the two lists, and the next write settles it.
     pub fn reencrypt(&self, recipients: Vec<String>, now: Timestamp) -> Result<Document> {
-        let _lock = Lock::acquire(&self.dirs.lock(&self.name), self.quiet)?;
+        let lock = self.lock()?;
+        self.reencrypt_locked(&lock, recipients, now)
+    }
+
+    /// `reencrypt`, under a lock the caller holds.
+    pub fn reencrypt_locked(
+        &self,
+        lock: &ProfileLock,
+        recipients: Vec<String>,
+        now: Timestamp,
+    ) -> Result<Document> {
+        lock.check(&self.name);
         let settings = Settings {
             recipients,
             ..self.settings.clone()
         };
-        let updated = Profile::with_settings(&self.dirs, &self.name, settings)?;
+        let updated = Profile::with_settings(&self.dirs, &self.name, settings)?.quiet(self.quiet);
         let snapshot = updated.store().rewrite()?;
         updated.settings.write(&self.dirs, &self.name)?;
-        updated.load(now)?;
+        updated.record_written(&snapshot, now);
+        Ok(snapshot.doc)
+    }
+
+    /// `load`, under a lock the caller holds: the metadata cache is brought
+    /// up to date with what was read (a plain `load` does that only when
+    /// no writer holds the lock).
+    pub fn load_locked(&self, lock: &ProfileLock, now: Timestamp) -> Result<Document> {
+        lock.check(&self.name);
+        let snapshot = self.store.read().map_err(|e| self.explain(e))?;
+        if !self.metadata_is_current_for(&snapshot) {
+            self.record_written(&snapshot, now);
+        }
         Ok(snapshot.doc)
     }
 

@@ -187,7 +187,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         ));
     }
     let old_keys = old.recipients();
-    let (users, _locks) = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
+    let users = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
     // Team stores list the key in a recipients file in their repository:
     // each must learn the new key while the old one still opens it, so each
     // is checked before anything changes.
@@ -230,7 +230,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     unlock::forget(&raw);
     private_fs::write_atomic(&path, &both)?;
     let mut names = Vec::new();
-    for user in &users {
+    for (user, lock) in users.profiles.iter().zip(&users.locks) {
         let mut recipients: Vec<String> = user
             .settings
             .recipients
@@ -239,7 +239,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
             .cloned()
             .collect();
         recipients.insert(0, public.clone());
-        user.reencrypt(recipients, ctx.now)?;
+        user.reencrypt_locked(lock, recipients, ctx.now)?;
         names.push(format!("profile '{}'", user.name));
     }
     for team in &teams {

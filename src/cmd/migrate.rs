@@ -4,7 +4,6 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
 use crate::keychain::Keychain;
-use crate::private_fs::Lock;
 use crate::profile::{Profile, Settings, profile_account};
 use crate::store::Backend;
 
@@ -39,8 +38,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     if source.settings.backend == to {
         // Running a move again finishes one that was interrupted after the
         // switch: the old copy, older than the current one, goes now.
-        let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile), ctx.quiet)?;
-        let current = source.load(ctx.now)?;
+        let lock = source.lock()?;
+        let current = source.load_locked(&lock, ctx.now)?;
         match other_copy(ctx, to) {
             Some((old, doc)) if doc.as_ref() == Some(&current) => ctx.note(format!(
                 "profile '{}' already uses the {to} backend; removed the old copy an interrupted move left: {}",
@@ -62,8 +61,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     // One lock for the whole move: a `set` that waits for it finds the old
     // copy gone afterwards and fails loudly instead of writing where no one
     // will read.
-    let _lock = Lock::acquire(&ctx.dirs.lock(&ctx.profile), ctx.quiet)?;
-    let doc = source.load(ctx.now)?;
+    let lock = source.lock()?;
+    let doc = source.load_locked(&lock, ctx.now)?;
 
     let settings = match to {
         Backend::Keychain => {
@@ -108,7 +107,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
     // 3. Switch: from here on the profile is the new copy.
     target.settings.write(&ctx.dirs, &ctx.profile)?;
-    target.load(ctx.now)?;
+    target.load_locked(&lock, ctx.now)?;
     // 4. Remove the old copy. The move is done either way: a failure here
     //    leaves a stale copy, said plainly, not an error.
     let removed = match source.remove_store() {

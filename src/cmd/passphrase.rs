@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .open_profile()?
         .identity_file("the keychain protects it; a passphrase is for identity files")?;
     // Nothing reads or rewrites the file meanwhile (`identity rotate`).
-    let (_users, _locks) = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
+    let _users = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
     let source = IdentitySource::File(path.clone());
     let raw = identity::read_raw(&source)?;
     if identity::is_ssh_key(&raw) {

@@ -11,8 +11,7 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::identity::IdentitySource;
-use crate::private_fs::Lock;
-use crate::profile::{Profile, ProfileName, Settings};
+use crate::profile::{Profile, ProfileLock, ProfileName, Settings};
 use crate::prompt;
 use crate::store::Backend;
 use crate::store::file::pending_dir;
@@ -141,7 +140,7 @@ fn remove(ctx: &Context, name: &ProfileName, yes: bool) -> Result<Exit> {
     if !yes {
         confirm_removal(name, count, &location)?;
     }
-    let _lock = Lock::acquire(&ctx.dirs.lock(name), ctx.quiet)?;
+    let _lock = profile.lock()?;
     let store = if profile.store().exists()? {
         profile.remove_store()?
     } else {
@@ -190,8 +189,8 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     }
     // Both names locked, in a fixed order so two renames cannot deadlock.
     let (first, second) = if old < new { (old, new) } else { (new, old) };
-    let _first = Lock::acquire(&ctx.dirs.lock(first), ctx.quiet)?;
-    let _second = Lock::acquire(&ctx.dirs.lock(second), ctx.quiet)?;
+    let _first = ProfileLock::acquire(&ctx.dirs, first, ctx.quiet)?;
+    let _second = ProfileLock::acquire(&ctx.dirs, second, ctx.quiet)?;
     let taken = || Error::Refused {
         message: format!("a profile named '{new}' already exists"),
         hint: format!("pick another name, or remove it first with `bscred profiles rm {new}`"),
