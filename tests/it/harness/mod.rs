@@ -23,6 +23,7 @@ pub mod process;
 pub mod pty;
 pub mod random;
 pub mod team;
+pub mod transcript;
 
 /// The fixed "now" every test runs at (STYLE: time is a parameter).
 pub const NOW: &str = "2026-06-01T12:00:00Z";
