@@ -3,52 +3,18 @@
 //! `init --identity`, and a store bscred cannot decrypt is never touched.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have};
+use crate::harness::{
+    Env, NOW, TOKEN, age, assert_fails, assert_success, have, mode_of, set_mode, strays,
+};
 
 /// A value that exercises JSON escaping and byte-exactness: newlines, both
 /// quote kinds, a backslash, a tab, non-ASCII and trailing spaces.
 const AWKWARD: &str =
     "line one\n\"double\" and 'single' \\ back\tslash\nünïcødé ✓ 🔑  \n  trailing  ";
-
-/// Runs the Go `age` (or `age-keygen`) CLI, feeding `input` on stdin.
-pub(crate) fn age_tool(tool: &str, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {tool}: {e}"));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// `age -d -i IDENTITY FILE`, parsed as JSON.
-fn age_decrypt(identity: &Path, file: &Path) -> Value {
-    let out = age_tool(
-        "age",
-        &["-d", "-i", path_str(identity), path_str(file)],
-        b"",
-    );
-    serde_json::from_slice(&out.stdout).expect("age -d gives a JSON document")
-}
 
 /// `age [-a] -r R1 -r R2 …` over `plaintext`.
 fn age_encrypt(recipients: &[&str], armor: bool, plaintext: &[u8]) -> Vec<u8> {
@@ -59,17 +25,17 @@ fn age_encrypt(recipients: &[&str], armor: bool, plaintext: &[u8]) -> Vec<u8> {
     for r in recipients {
         args.extend(["-r", r]);
     }
-    age_tool("age", &args, plaintext).stdout
+    age::tool("age", &args, plaintext).stdout
 }
 
 /// A fresh identity from `age-keygen -o FILE`.
 fn keygen(file: &Path) {
-    age_tool("age-keygen", &["-o", path_str(file)], b"");
+    age::tool("age-keygen", &["-o", path_str(file)], b"");
 }
 
 /// The public key of an identity file, as `age-keygen -y` computes it.
 fn public_key(identity: &Path) -> String {
-    let out = age_tool("age-keygen", &["-y", path_str(identity)], b"");
+    let out = age::tool("age-keygen", &["-y", path_str(identity)], b"");
     let key = String::from_utf8(out.stdout)
         .expect("utf-8")
         .trim()
@@ -80,18 +46,6 @@ fn public_key(identity: &Path) -> String {
 
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
-}
-
-#[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-#[cfg(unix)]
-fn mode_of(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).expect("stat").permissions().mode() & 0o777
 }
 
 /// A profile document as DESIGN describes it, written by hand (not by
@@ -141,15 +95,6 @@ fn listed(env: &Env) -> Vec<(String, bool, Option<String>)> {
         .collect()
 }
 
-/// Entries of the store's directory other than the store itself.
-fn strays(store: &Path) -> Vec<PathBuf> {
-    fs::read_dir(store.parent().expect("store dir"))
-        .expect("list store dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p != store)
-        .collect()
-}
-
 #[test]
 fn age_decrypts_what_bscred_writes() {
     if !have("age") {
@@ -178,7 +123,7 @@ fn age_decrypts_what_bscred_writes() {
         "the token is in the store in plaintext"
     );
 
-    let doc = age_decrypt(&env.identity_path(), &store);
+    let doc = age::decrypt(&env.identity_path(), &store);
     assert_eq!(doc["format"], "bscred-profile");
     assert_eq!(doc["version"], 1);
     let vars = doc["variables"].as_object().expect("variables object");
@@ -253,7 +198,7 @@ fn bscred_reads_what_age_writes() {
     // A write on top of the age-written file keeps everything in it, and
     // age still reads the result.
     env.set("NPM_TOKEN", "npm_x");
-    let doc = age_decrypt(&identity, &store);
+    let doc = age::decrypt(&identity, &store);
     let vars = doc["variables"].as_object().expect("variables");
     assert_eq!(vars.len(), 4);
     assert_eq!(vars["MULTI_SECRET"]["value"], AWKWARD);
@@ -324,7 +269,7 @@ fn an_age_keygen_identity_works_with_init() {
 
     let store = env.store_path();
     assert_eq!(mode_of(&store), 0o600);
-    let doc = age_decrypt(&key, &store);
+    let doc = age::decrypt(&key, &store);
     assert_eq!(doc["variables"]["GITHUB_TOKEN"]["value"], TOKEN);
     assert_eq!(doc["variables"]["MULTI_SECRET"]["value"], AWKWARD);
 
@@ -408,6 +353,6 @@ fn a_store_for_another_key_is_refused_and_left_byte_identical() {
     assert_eq!(env.files(), before, "a refused command changed files");
     assert_eq!(strays(&store), Vec::<PathBuf>::new());
     // The stranger's key still opens it: nothing was re-encrypted.
-    let doc = age_decrypt(&stranger, &store);
+    let doc = age::decrypt(&stranger, &store);
     assert_eq!(doc["variables"]["GITHUB_TOKEN"]["value"], TOKEN);
 }

@@ -1,11 +1,14 @@
 //! Bad input of every kind: each gets its documented exit code, a one-line
 //! error naming the thing that is wrong (never a value), a hint where one
 //! helps, and leaves every file exactly as it was (DESIGN "Security rules").
+//! What each one prints is also pinned by a snapshot of its transcript
+//! (harness::transcript), read in review like the help texts.
 
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
+use crate::harness::transcript::{self, Transcript};
 use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, assert_unchanged, have};
 
 /// Asserts neither output stream holds the test token.
@@ -26,22 +29,28 @@ fn with_token() -> Env {
     env
 }
 
-/// Every command that decrypts the store, each given a chance to write.
-fn decrypting_commands(env: &Env) -> Vec<(&'static str, Output)> {
+/// Every command that decrypts the store, each given a chance to write,
+/// recorded in `shown`.
+fn decrypting_commands(env: &Env, shown: &mut Transcript) -> Vec<(&'static str, Output)> {
     vec![
-        ("get", env.run(&["get", "GITHUB_TOKEN"])),
-        ("list", env.run(&["list", "--json"])),
+        ("get", shown.run(env, &["get", "GITHUB_TOKEN"])),
+        ("list", shown.run(env, &["list", "--json"])),
         (
             "set",
-            env.run_stdin(&["set", "OTHER_TOKEN", "--stdin"], TOKEN.as_bytes()),
+            shown.run_stdin(
+                env,
+                &["set", "OTHER_TOKEN", "--stdin"],
+                TOKEN.as_bytes(),
+                "a token",
+            ),
         ),
         (
             "set --plain",
-            env.run(&["set", "NEW_NAME", "value", "--plain"]),
+            shown.run(env, &["set", "NEW_NAME", "value", "--plain"]),
         ),
-        ("rm", env.run(&["rm", "GITHUB_USERNAME"])),
-        ("rm -f", env.run(&["rm", "-f", "GITHUB_USERNAME"])),
-        ("import", env.run(&["import", "--remove"])),
+        ("rm", shown.run(env, &["rm", "GITHUB_USERNAME"])),
+        ("rm -f", shown.run(env, &["rm", "-f", "GITHUB_USERNAME"])),
+        ("import", shown.run(env, &["import", "--remove"])),
     ]
 }
 
@@ -49,12 +58,13 @@ fn decrypting_commands(env: &Env) -> Vec<(&'static str, Output)> {
 fn secret_value_on_argv_is_refused_with_both_safe_forms() {
     let env = with_token();
     let before = env.files();
+    let mut shown = Transcript::new();
     for args in [
         vec!["set", "GITHUB_TOKEN", TOKEN],
         vec!["set", "API_KEY", TOKEN],
         vec!["set", "GITHUB_USERNAME", TOKEN, "--secret"],
     ] {
-        let out = env.run(&args);
+        let out = shown.run(&env, &args);
         let stderr = assert_fails(&out, 2);
         let name = args[1];
         assert!(
@@ -73,6 +83,7 @@ fn secret_value_on_argv_is_refused_with_both_safe_forms() {
     }
     assert_unchanged(&env, &before);
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -92,13 +103,14 @@ fn plain_flag_allows_a_value_on_argv() {
 fn invalid_names_are_usage_errors_for_set_get_and_rm() {
     let env = with_token();
     let before = env.files();
+    let mut shown = Transcript::new();
     for name in ["1A", "A-B", "A.B", ""] {
         let runs = [
-            env.run_stdin(&["set", name, "--stdin"], TOKEN.as_bytes()),
-            env.run(&["set", name, "value"]),
-            env.run(&["get", name]),
-            env.run(&["rm", name]),
-            env.run(&["rm", "GITHUB_USERNAME", name]),
+            shown.run_stdin(&env, &["set", name, "--stdin"], TOKEN.as_bytes(), "a token"),
+            shown.run(&env, &["set", name, "value"]),
+            shown.run(&env, &["get", name]),
+            shown.run(&env, &["rm", name]),
+            shown.run(&env, &["rm", "GITHUB_USERNAME", name]),
         ];
         for out in &runs {
             let stderr = assert_fails(out, 2);
@@ -109,37 +121,58 @@ fn invalid_names_are_usage_errors_for_set_get_and_rm() {
         }
     }
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn value_with_nul_is_refused_naming_nul() {
     let env = with_token();
     let before = env.files();
-    let out = env.run_stdin(&["set", "A_TOKEN", "--stdin"], b"ghp_abc\0def");
+    let mut shown = Transcript::new();
+    let out = shown.run_stdin(
+        &env,
+        &["set", "A_TOKEN", "--stdin"],
+        b"ghp_abc\0def",
+        "ghp_abc NUL def",
+    );
     let stderr = assert_fails(&out, 2);
     assert!(stderr.contains("A_TOKEN"), "{stderr}");
     assert!(stderr.contains("NUL"), "{stderr}");
     assert!(!stderr.contains("ghp_abc"), "{stderr}");
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn non_utf8_value_is_refused() {
     let env = with_token();
     let before = env.files();
-    let out = env.run_stdin(&["set", "A_TOKEN", "--stdin"], b"ghp_\xff\xfe");
+    let mut shown = Transcript::new();
+    let out = shown.run_stdin(
+        &env,
+        &["set", "A_TOKEN", "--stdin"],
+        b"ghp_\xff\xfe",
+        "ghp_ then the bytes ff fe",
+    );
     let stderr = assert_fails(&out, 2);
     assert!(stderr.contains("A_TOKEN"), "{stderr}");
     assert!(stderr.contains("UTF-8"), "{stderr}");
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn value_over_64_kib_is_refused_naming_the_limit() {
     let env = with_token();
     let before = env.files();
+    let mut shown = Transcript::new();
     for len in [64 * 1024 + 1, 64 * 1024 + 3, 1024 * 1024] {
-        let out = env.run_stdin(&["set", "BIG", "--stdin"], &vec![b'x'; len]);
+        let out = shown.run_stdin(
+            &env,
+            &["set", "BIG", "--stdin"],
+            &vec![b'x'; len],
+            &format!("{len} bytes"),
+        );
         let stderr = assert_fails(&out, 2);
         assert!(stderr.contains("BIG"), "{stderr}");
         assert!(stderr.contains("65536"), "{len}: {stderr}");
@@ -147,8 +180,15 @@ fn value_over_64_kib_is_refused_naming_the_limit() {
     // Over the limit even after the one trailing newline is dropped.
     let mut input = vec![b'x'; 64 * 1024 + 1];
     input.push(b'\n');
-    assert_fails(&env.run_stdin(&["set", "BIG", "--stdin"], &input), 2);
+    let out = shown.run_stdin(
+        &env,
+        &["set", "BIG", "--stdin"],
+        &input,
+        "65537 bytes and a newline",
+    );
+    assert_fails(&out, 2);
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -205,8 +245,9 @@ fn multi_line_values_round_trip_minus_one_trailing_newline() {
 fn no_value_and_no_terminal_asks_for_stdin() {
     let env = with_token();
     let before = env.files();
+    let mut shown = Transcript::new();
     for name in ["GITHUB_TOKEN", "GITHUB_USERNAME"] {
-        let out = env.run(&["set", name]);
+        let out = shown.run(&env, &["set", name]);
         let stderr = assert_fails(&out, 2);
         assert!(
             stderr.contains(&format!("no value given for {name}")),
@@ -220,6 +261,7 @@ fn no_value_and_no_terminal_asks_for_stdin() {
     }
     assert_unchanged(&env, &before);
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -227,17 +269,23 @@ fn uninitialised_profile_is_not_found_with_an_init_hint() {
     let env = Env::new();
     fs::write(env.work.join(".env"), format!("GITHUB_TOKEN={TOKEN}\n")).expect("write");
     let before = env.files();
+    let mut shown = Transcript::new();
     let runs = [
-        env.run_stdin(&["set", "GITHUB_TOKEN", "--stdin"], TOKEN.as_bytes()),
-        env.run(&["set", "GITHUB_USERNAME", "octocat"]),
-        env.run(&["get", "GITHUB_TOKEN"]),
-        env.run(&["list"]),
-        env.run(&["list", "--json"]),
-        env.run(&["rm", "GITHUB_TOKEN"]),
-        env.run(&["import"]),
-        env.run(&["import", "--remove"]),
-        env.run(&["status"]),
-        env.run(&["status", "--json"]),
+        shown.run_stdin(
+            &env,
+            &["set", "GITHUB_TOKEN", "--stdin"],
+            TOKEN.as_bytes(),
+            "a token",
+        ),
+        shown.run(&env, &["set", "GITHUB_USERNAME", "octocat"]),
+        shown.run(&env, &["get", "GITHUB_TOKEN"]),
+        shown.run(&env, &["list"]),
+        shown.run(&env, &["list", "--json"]),
+        shown.run(&env, &["rm", "GITHUB_TOKEN"]),
+        shown.run(&env, &["import"]),
+        shown.run(&env, &["import", "--remove"]),
+        shown.run(&env, &["status"]),
+        shown.run(&env, &["status", "--json"]),
     ];
     for out in &runs {
         let stderr = assert_fails(out, 3);
@@ -252,41 +300,50 @@ fn uninitialised_profile_is_not_found_with_an_init_hint() {
     }
     assert_unchanged(&env, &before);
     assert!(!env.bscred_home.exists(), "nothing may be created");
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn uninitialised_named_profile_hint_names_it() {
     let env = with_token();
     let before = env.files();
-    for out in [
-        env.run(&["-p", "other", "get", "GITHUB_TOKEN"]),
-        env.run(&["get", "-p", "other", "GITHUB_TOKEN"]),
-        env.run(&["-p", "other", "set", "A", "x"]),
-        env.run(&["-p", "other", "status"]),
-        env.cmd()
-            .env("BSCRED_PROFILE", "other")
-            .args(["list"])
-            .output()
-            .expect("runs"),
-    ] {
+    let mut shown = Transcript::new();
+    let mut runs = vec![
+        shown.run(&env, &["-p", "other", "get", "GITHUB_TOKEN"]),
+        shown.run(&env, &["get", "-p", "other", "GITHUB_TOKEN"]),
+        shown.run(&env, &["-p", "other", "set", "A", "x"]),
+        shown.run(&env, &["-p", "other", "status"]),
+    ];
+    let from_env = env
+        .cmd()
+        .env("BSCRED_PROFILE", "other")
+        .args(["list"])
+        .output()
+        .expect("runs");
+    shown.add(&env, "BSCRED_PROFILE=other bscred list", &from_env);
+    runs.push(from_env);
+    for out in runs {
         let stderr = assert_fails(&out, 3);
         assert!(stderr.contains("profile 'other'"), "{stderr}");
         assert!(stderr.contains("`bscred init -p other`"), "{stderr}");
     }
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn missing_variable_is_not_found() {
     let env = with_token();
     let before = env.files();
-    let stderr = assert_fails(&env.run(&["get", "MISSING"]), 3);
+    let mut shown = Transcript::new();
+    let stderr = assert_fails(&shown.run(&env, &["get", "MISSING"]), 3);
     assert!(
         stderr.contains("no variable MISSING in profile 'default'"),
         "{stderr}"
     );
     assert!(stderr.contains("bscred list"), "{stderr}");
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -294,11 +351,12 @@ fn rm_is_all_or_nothing_unless_forced() {
     let env = with_token();
     env.set("KEEP", "kept");
     let before = env.files();
+    let mut shown = Transcript::new();
     for args in [
         ["rm", "GITHUB_TOKEN", "MISSING"],
         ["rm", "MISSING", "GITHUB_TOKEN"],
     ] {
-        let stderr = assert_fails(&env.run(&args), 3);
+        let stderr = assert_fails(&shown.run(&env, &args), 3);
         assert!(stderr.contains("MISSING"), "{stderr}");
         assert!(!stderr.contains("no variable GITHUB_TOKEN"), "{stderr}");
     }
@@ -317,6 +375,7 @@ fn rm_is_all_or_nothing_unless_forced() {
     // Forcing names that are all missing is fine and removes nothing.
     env.ok(&["rm", "--force", "MISSING", "ALSO_MISSING"]);
     assert_eq!(env.get("KEEP"), "kept");
+    insta::assert_snapshot!(shown.text());
 }
 
 /// The ways a store file can be damaged, applied to its bytes.
@@ -349,6 +408,7 @@ fn damaged_stores(good: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn damaged_store_is_unavailable_and_left_byte_identical() {
+    let mut shown = Transcript::new();
     for index in 0.. {
         // Each damage on a store this environment's identity really opens.
         let env = with_token();
@@ -361,7 +421,8 @@ fn damaged_store_is_unavailable_and_left_byte_identical() {
         assert_ne!(bytes, good, "{kind}");
         fs::write(&store, &bytes).expect("damage the store");
         let before = env.files();
-        for (command, out) in decrypting_commands(&env) {
+        shown.note(&format!("the store: {kind}"));
+        for (command, out) in decrypting_commands(&env, &mut shown) {
             let stderr = assert_fails(&out, 4);
             assert!(
                 stderr.contains(&store.display().to_string()),
@@ -373,6 +434,7 @@ fn damaged_store_is_unavailable_and_left_byte_identical() {
         assert_eq!(fs::read(&store).expect("read"), bytes, "{kind}");
         assert!(env.work.join(".env").exists(), "{kind}: .env removed");
     }
+    insta::assert_snapshot!(shown.text());
 }
 
 /// Another valid identity: from `age-keygen` when installed, else from a
@@ -404,7 +466,8 @@ fn wrong_identity_is_unavailable_naming_the_identity() {
     // fs::write keeps the file's 0600 mode.
     fs::write(&identity, &replacement).expect("replace identity");
     let before = env.files();
-    for (command, out) in decrypting_commands(&env) {
+    let mut shown = Transcript::new();
+    for (command, out) in decrypting_commands(&env, &mut shown) {
         let stderr = assert_fails(&out, 4);
         assert!(stderr.contains("cannot decrypt"), "{command}: {stderr}");
         assert!(
@@ -417,6 +480,7 @@ fn wrong_identity_is_unavailable_naming_the_identity() {
     fs::write(&identity, &original).expect("restore identity");
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
     assert_eq!(env.get("GITHUB_USERNAME"), "octocat");
+    insta::assert_snapshot!(shown.text());
 }
 
 #[cfg(unix)]
@@ -427,7 +491,9 @@ fn identity_readable_by_others_is_refused_with_a_chmod_hint() {
     let identity = env.identity_path();
     fs::set_permissions(&identity, fs::Permissions::from_mode(0o644)).expect("chmod");
     let before = env.files();
-    for (command, out) in decrypting_commands(&env) {
+    let mut shown = Transcript::new();
+    shown.note("the identity file is 0644");
+    for (command, out) in decrypting_commands(&env, &mut shown) {
         let stderr = assert_fails(&out, 4);
         assert!(stderr.contains("0644"), "{command}: {stderr}");
         assert!(
@@ -441,9 +507,11 @@ fn identity_readable_by_others_is_refused_with_a_chmod_hint() {
     assert_unchanged(&env, &before);
     // Group-readable is refused too.
     fs::set_permissions(&identity, fs::Permissions::from_mode(0o640)).expect("chmod");
-    assert_fails(&env.run(&["get", "GITHUB_TOKEN"]), 4);
+    shown.note("the identity file is 0640");
+    assert_fails(&shown.run(&env, &["get", "GITHUB_TOKEN"]), 4);
     fs::set_permissions(&identity, fs::Permissions::from_mode(0o600)).expect("chmod");
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -452,8 +520,9 @@ fn missing_store_is_unavailable_and_never_recreated() {
     let store = env.store_path();
     fs::remove_file(&store).expect("delete store");
     let before = env.files();
-    let mut runs = decrypting_commands(&env);
-    runs.push(("init", env.run(&["init"])));
+    let mut shown = Transcript::new();
+    let mut runs = decrypting_commands(&env, &mut shown);
+    runs.push(("init", shown.run(&env, &["init"])));
     for (command, out) in runs {
         let stderr = assert_fails(&out, 4);
         assert!(
@@ -464,22 +533,31 @@ fn missing_store_is_unavailable_and_never_recreated() {
     }
     assert!(!store.exists(), "a fresh store was started over a lost one");
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn another_backend_than_the_recorded_one_is_a_usage_error() {
     let env = with_token();
     let before = env.files();
-    let flagged = env.run(&["get", "--backend", "keychain", "GITHUB_TOKEN"]);
+    let mut shown = Transcript::new();
+    let flagged = shown.run(&env, &["get", "--backend", "keychain", "GITHUB_TOKEN"]);
     let from_env = env
         .cmd()
         .env("BSCRED_BACKEND", "keychain")
         .args(["get", "GITHUB_TOKEN"])
         .output()
         .expect("runs");
-    let set = env.run_stdin(
+    shown.add(
+        &env,
+        "BSCRED_BACKEND=keychain bscred get GITHUB_TOKEN",
+        &from_env,
+    );
+    let set = shown.run_stdin(
+        &env,
         &["--backend", "keychain", "set", "A_TOKEN", "--stdin"],
         TOKEN.as_bytes(),
+        "a token",
     );
     for out in [flagged, from_env, set] {
         let stderr = assert_fails(&out, 2);
@@ -508,19 +586,22 @@ fn another_backend_than_the_recorded_one_is_a_usage_error() {
         .expect("runs");
     assert_success(&out);
     assert_eq!(out.stdout, b"octocat");
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn init_with_keychain_and_no_session_bus_fails_and_creates_nothing() {
     // The harness clears the environment: no DBUS_SESSION_BUS_ADDRESS.
     let env = Env::new();
-    let flagged = env.run(&["init", "--backend", "keychain"]);
+    let mut shown = Transcript::new();
+    let flagged = shown.run(&env, &["init", "--backend", "keychain"]);
     let from_env = env
         .cmd()
         .env("BSCRED_BACKEND", "keychain")
         .arg("init")
         .output()
         .expect("runs");
+    shown.add(&env, "BSCRED_BACKEND=keychain bscred init", &from_env);
     for out in [flagged, from_env] {
         let stderr = assert_fails(&out, 4);
         assert!(stderr.contains("D-Bus session bus"), "{stderr}");
@@ -531,21 +612,24 @@ fn init_with_keychain_and_no_session_bus_fails_and_creates_nothing() {
     // An initialised file profile refuses another backend with exit 2.
     let env = Env::initialised();
     let before = env.files();
-    let stderr = assert_fails(&env.run(&["init", "--backend", "keychain"]), 2);
+    shown.note("an initialised file profile");
+    let stderr = assert_fails(&shown.run(&env, &["init", "--backend", "keychain"]), 2);
     assert!(stderr.contains("migrate"), "{stderr}");
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn init_twice_changes_nothing() {
     let env = with_token();
     let before = env.files();
+    let mut shown = Transcript::new();
     for args in [
         &["init"][..],
         &["init", "--backend", "file"],
         &["init", "--backend", "auto"],
     ] {
-        let out = env.run(args);
+        let out = shown.run(&env, args);
         assert_success(&out);
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("already initialised"),
@@ -554,6 +638,7 @@ fn init_twice_changes_nothing() {
     }
     assert_unchanged(&env, &before);
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -562,6 +647,7 @@ fn malformed_project_file_cannot_be_allowed() {
     let project = env.work.join(".bscred.toml");
     let sub = env.work.join("a/b");
     fs::create_dir_all(&sub).expect("mkdir");
+    let mut shown = Transcript::new();
     for text in [
         "profile = [",
         "profile = \"../escape\"\n",
@@ -570,13 +656,16 @@ fn malformed_project_file_cannot_be_allowed() {
     ] {
         fs::write(&project, text).expect("write");
         let before = env.files();
+        shown.note(&format!(".bscred.toml holds {text:?}"));
         for dir in [&env.work, &sub] {
+            let cd = if dir == &sub { "cd a/b; " } else { "" };
             let out = env
                 .cmd()
                 .current_dir(dir)
                 .arg("allow")
                 .output()
                 .expect("runs");
+            shown.add(&env, &format!("{cd}bscred allow"), &out);
             let stderr = assert_fails(&out, 1);
             assert!(
                 stderr.contains(&project.display().to_string()),
@@ -589,6 +678,7 @@ fn malformed_project_file_cannot_be_allowed() {
                 .args(["get", "-n", "GITHUB_USERNAME"])
                 .output()
                 .expect("runs");
+            shown.add(&env, &format!("{cd}bscred get -n GITHUB_USERNAME"), &out);
             assert_success(&out);
             assert_eq!(out.stdout, b"octocat");
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -596,6 +686,7 @@ fn malformed_project_file_cannot_be_allowed() {
         }
         assert_unchanged(&env, &before);
     }
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -603,10 +694,12 @@ fn unknown_project_settings_are_a_warning_not_an_error() {
     let env = with_token();
     fs::write(env.work.join(".bscred.toml"), "profle = \"team\"\n").expect("write");
     env.ok(&["allow"]);
-    let out = env.run(&["get", "-n", "GITHUB_USERNAME"]);
+    let mut shown = Transcript::new();
+    let out = shown.run(&env, &["get", "-n", "GITHUB_USERNAME"]);
     assert_success(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("profle"), "{stderr}");
+    insta::assert_snapshot!(shown.text());
 }
 
 fn status_profile(out: &Output) -> String {
@@ -624,7 +717,8 @@ fn project_file_chooses_the_profile_and_options_override_it() {
     fs::create_dir_all(&sub).expect("mkdir");
 
     // Not allowed yet: ignored, with one line saying how to allow it.
-    let out = env.run(&["status", "--json"]);
+    let mut shown = Transcript::new();
+    let out = shown.run(&env, &["status", "--json"]);
     assert_eq!(status_profile(&out), "default");
     let notice = String::from_utf8_lossy(&out.stderr);
     assert!(notice.contains("run `bscred allow`"), "{notice}");
@@ -632,7 +726,7 @@ fn project_file_chooses_the_profile_and_options_override_it() {
     env.ok(&["allow"]);
 
     // Before `init`, the project's profile is the one reported missing.
-    let stderr = assert_fails(&env.run(&["get", "WHERE"]), 3);
+    let stderr = assert_fails(&shown.run(&env, &["get", "WHERE"]), 3);
     assert!(stderr.contains("profile 'team'"), "{stderr}");
     assert!(stderr.contains("`bscred init -p team`"), "{stderr}");
 
@@ -672,12 +766,14 @@ fn project_file_chooses_the_profile_and_options_override_it() {
     assert_success(&out);
     assert_eq!(out.stdout, b"team");
     assert!(env.store_path().ends_with("team.age"));
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn bad_expiry_is_a_usage_error_and_a_good_one_is_recorded() {
     let env = with_token();
     let before = env.files();
+    let mut shown = Transcript::new();
     for args in [
         &["set", "A_TOKEN", "--stdin", "--expires", "2026-13-45"][..],
         &["set", "A_TOKEN", "--stdin", "--expires", "next tuesday"],
@@ -687,11 +783,12 @@ fn bad_expiry_is_a_usage_error_and_a_good_one_is_recorded() {
         &["set", "A_TOKEN", "--stdin", "--expires-in", "soon"],
         &["set", "GITHUB_TOKEN", "--stdin", "--expires-in", "0d"],
     ] {
-        let out = env.run_stdin(args, TOKEN.as_bytes());
+        let out = shown.run_stdin(&env, args, TOKEN.as_bytes(), "a token");
         let stderr = assert_fails(&out, 2);
         assert!(stderr.contains("--expires"), "{args:?}: {stderr}");
     }
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 
     env.ok(&[
         "set",
@@ -724,6 +821,7 @@ fn bad_expiry_is_a_usage_error_and_a_good_one_is_recorded() {
 #[test]
 fn relative_bscred_home_is_a_usage_error() {
     let env = Env::new();
+    let mut shown = Transcript::new();
     for home in ["rel", "./rel", "rel/../x"] {
         for args in [&["init"][..], &["status"], &["get", "A"]] {
             let out = env
@@ -732,6 +830,8 @@ fn relative_bscred_home_is_a_usage_error() {
                 .args(args)
                 .output()
                 .expect("runs");
+            let command = transcript::command_line(args);
+            shown.add(&env, &format!("BSCRED_HOME={home} {command}"), &out);
             let stderr = assert_fails(&out, 2);
             assert!(stderr.contains("BSCRED_HOME"), "{stderr}");
             assert!(stderr.contains("absolute"), "{stderr}");
@@ -740,6 +840,7 @@ fn relative_bscred_home_is_a_usage_error() {
     assert!(env.files().is_empty(), "{:?}", env.files().keys());
     assert!(!env.work.join("rel").exists());
     assert!(!env.bscred_home.exists());
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -779,29 +880,33 @@ fn name_equals_value_is_refused_without_echoing_the_value() {
     let env = with_token();
     let before = env.files();
     let pasted = format!("GITHUB_TOKEN={TOKEN}");
+    let mut shown = Transcript::new();
     for args in [
         vec!["set", pasted.as_str()],
         vec!["get", pasted.as_str()],
         vec!["rm", pasted.as_str()],
         vec!["env", "--only", pasted.as_str()],
     ] {
-        let out = env.run(&args);
+        let out = shown.run(&env, &args);
         let stderr = assert_fails(&out, 2);
         assert!(stderr.contains("NAME=VALUE"), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 2, "{stderr}");
     }
     assert_unchanged(&env, &before);
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
 fn bad_values_come_with_a_hint() {
     let env = Env::initialised();
-    let out = env.run_stdin(&["set", "A", "--stdin"], b"a\0b");
+    let mut shown = Transcript::new();
+    let out = shown.run_stdin(&env, &["set", "A", "--stdin"], b"a\0b", "a NUL b");
     let stderr = assert_fails(&out, 2);
     assert!(
         stderr.contains("bscred: hint: values are UTF-8 text"),
         "{stderr}"
     );
+    insta::assert_snapshot!(shown.text());
 }
 
 /// A symlink where a profile's store belongs is refused, for reading and
@@ -819,12 +924,17 @@ fn a_symlink_or_fifo_where_the_store_belongs_is_refused_without_following_it() {
     std::os::unix::fs::symlink(&real, &store).expect("link");
     let real_bytes = fs::read(&real).expect("read");
     let before = env.files();
+    let mut shown = Transcript::new();
+    shown.note("the store is a symlink to [HOME]/repo/team.age");
     for args in [&["get", "GITHUB_TOKEN"][..], &["list"], &["env"]] {
-        let text = assert_fails(&env.run(args), 4);
+        let text = assert_fails(&shown.run(&env, args), 4);
         assert!(text.contains("a symlink"), "{args:?}: {text}");
         assert!(text.contains("follows no link"), "{args:?}: {text}");
     }
-    assert_fails(&env.run_stdin(&["set", "X", "--stdin"], b"x"), 4);
+    assert_fails(
+        &shown.run_stdin(&env, &["set", "X", "--stdin"], b"x", "x"),
+        4,
+    );
     assert_unchanged(&env, &before);
     assert_eq!(fs::read(&real).expect("read"), real_bytes);
 
@@ -832,7 +942,8 @@ fn a_symlink_or_fifo_where_the_store_belongs_is_refused_without_following_it() {
     fs::rename(&real, env.home.join("elsewhere.age")).expect("move away");
     fs::remove_file(env.bscred_home.join("config/profiles/default.toml")).expect("drop settings");
     let before_init = env.files();
-    let out = env.run(&["init"]);
+    shown.note("the symlink dangles and the settings are gone");
+    let out = shown.run(&env, &["init"]);
     assert_ne!(out.status.code(), Some(0));
     assert_unchanged(&env, &before_init);
 
@@ -846,6 +957,7 @@ fn a_symlink_or_fifo_where_the_store_belongs_is_refused_without_following_it() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success());
+    shown.note("the store is a FIFO");
     for args in [&["get", "GITHUB_TOKEN"][..], &["set", "X", "y"]] {
         let out = env
             .cmd()
@@ -853,9 +965,11 @@ fn a_symlink_or_fifo_where_the_store_belongs_is_refused_without_following_it() {
             .timeout(std::time::Duration::from_secs(20))
             .output()
             .expect("runs");
+        shown.add(&env, &transcript::command_line(args), &out);
         let text = assert_fails(&out, 4);
         assert!(text.contains("not a regular file"), "{args:?}: {text}");
     }
+    insta::assert_snapshot!(shown.text());
 }
 
 #[test]
@@ -878,8 +992,15 @@ fn empty_setting_variables_count_as_unset() {
         .args(["get", "GITHUB_USERNAME"])
         .output()
         .expect("runs");
+    let mut shown = Transcript::new();
+    shown.add(
+        &env,
+        "BSCRED_BACKEND=vault bscred get GITHUB_USERNAME",
+        &out,
+    );
     let stderr = assert_fails(&out, 2);
     assert!(stderr.contains("BSCRED_BACKEND"), "{stderr}");
+    insta::assert_snapshot!(shown.text());
 }
 
 /// Settings this version cannot read (a key or a backend a newer bscred
@@ -890,6 +1011,7 @@ fn settings_from_a_newer_bscred_are_refused_without_suggesting_deletion() {
     let env = with_token();
     let settings = env.bscred_home.join("config/profiles/default.toml");
     let original = fs::read_to_string(&settings).expect("read");
+    let mut shown = Transcript::new();
     for (changed, named) in [
         (format!("{original}future_key = 1\n"), "future_key"),
         (
@@ -899,10 +1021,12 @@ fn settings_from_a_newer_bscred_are_refused_without_suggesting_deletion() {
     ] {
         fs::write(&settings, &changed).expect("write");
         let before = env.files();
-        let text = assert_fails(&env.run(&["get", "GITHUB_TOKEN"]), 1);
+        shown.note(&format!("the settings name {named}"));
+        let text = assert_fails(&shown.run(&env, &["get", "GITHUB_TOKEN"]), 1);
         assert!(text.contains(named), "{text}");
         assert!(text.contains("newer bscred"), "{text}");
         assert!(!text.contains("remove"), "{text}");
         assert_unchanged(&env, &before);
     }
+    insta::assert_snapshot!(shown.text());
 }

@@ -4,54 +4,25 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, ExitStatus};
+use std::time::Duration;
 
-use crate::harness::{self, Env};
+use crate::harness::process::{finish, spawn_fed};
+use crate::harness::random::Rng;
+use crate::harness::{Env, assert_success, bin, mode_of, strays};
 
 /// How long a `set` may take before the test calls it hung (a stale lock).
 const SET_DEADLINE: Duration = Duration::from_secs(10);
-
-/// `bscred` as a std `Command` with exactly the environment `Env::cmd` sets,
-/// so children can be spawned, left running and killed.
-fn bscred(env: &Env) -> Command {
-    env.sealed(harness::bin())
-}
 
 /// Starts `bscred set NAME --stdin` with `value` already written and stdin
 /// closed. A writer killed before it reads stdin makes the write fail with
 /// a broken pipe; that is expected and ignored.
 fn spawn_set(env: &Env, name: &str, value: &str) -> Child {
-    let mut child = bscred(env)
-        .args(["set", name, "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bscred set");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let _ = stdin.write_all(value.as_bytes());
-    drop(stdin);
-    child
-}
-
-/// Waits for `child`, killing it and failing the test if it is still running
-/// after `deadline` (polling, so a hung child cannot hang the test).
-fn wait_bounded(mut child: Child, what: &str, deadline: Duration) -> std::process::Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            return child.wait_with_output().expect("collect output");
-        }
-        if start.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} was still running after {deadline:?}: a stale lock?");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    spawn_fed(
+        env.sealed(bin()).args(["set", name, "--stdin"]),
+        value.as_bytes(),
+    )
 }
 
 /// The variables `list --json` reports, name → preview. The test values are
@@ -71,45 +42,10 @@ fn listed(env: &Env) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Files in the store's directory other than the store itself.
-fn strays(store: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(store.parent().expect("store dir"))
-        .expect("list store dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p != store)
-        .collect();
-    found.sort();
-    found
-}
-
-#[cfg(unix)]
-fn mode_of(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).expect("stat").permissions().mode() & 0o777
-}
-
 fn is_temp_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
-}
-
-/// SplitMix64: a tiny seeded PRNG so a failing run can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 #[test]
@@ -126,8 +62,8 @@ fn parallel_sets_lose_nothing() {
         .collect();
     let mut expected = BTreeMap::new();
     for (name, value, child) in writers {
-        let out = wait_bounded(child, &format!("set {name}"), SET_DEADLINE);
-        harness::assert_success(&out);
+        let out = finish(child, &format!("set {name}"), SET_DEADLINE);
+        assert_success(&out);
         expected.insert(name, value);
     }
 
@@ -148,7 +84,7 @@ fn killed_writers_never_break_the_store() {
     const ROUNDS: usize = 40;
     const WRITERS: usize = 3;
     let seed = 0x5EED_B5C8_ED00_0001_u64;
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let env = Env::initialised();
     let store = env.store_path();
     // Every variable known to be committed, with its value.
@@ -178,7 +114,7 @@ fn killed_writers_never_break_the_store() {
                 // It may already have exited; kill() then fails harmlessly.
                 let _ = child.kill();
             }
-            let out = wait_bounded(child, &format!("{context}: set {name}"), SET_DEADLINE);
+            let out = finish(child, &format!("{context}: set {name}"), SET_DEADLINE);
             if !victim {
                 assert!(
                     out.status.success(),
@@ -221,12 +157,12 @@ fn killed_writers_never_break_the_store() {
         // No stale lock: the next write goes through at once.
         let name = format!("AFTER_{round}");
         let value = format!("after-{round}");
-        let out = wait_bounded(
+        let out = finish(
             spawn_set(&env, &name, &value),
             &format!("{context}: set {name}"),
             SET_DEADLINE,
         );
-        harness::assert_success(&out);
+        assert_success(&out);
         committed.insert(name, value);
 
         // Only killed writers can leave temporary files behind, at most one each.

@@ -6,43 +6,17 @@
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use crate::harness::git::{HERMETIC, git_ok};
+use crate::harness::random::token;
 use crate::harness::{Env, assert_success, have};
 
-/// A classic token of its own for each seed, so a finding can be traced
-/// to the file that holds it.
-fn token(seed: u64) -> String {
-    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut state = seed ^ 0xD1B5_4A32_D192_ED03;
-    let random: String = (0..30)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            char::from(BASE62[((state >> 33) % 62) as usize])
-        })
-        .collect();
-    bscred::token::classic_for_tests("ghp_", &random)
-}
-
-/// git in `dir` with the sealed environment, no system config, a committer.
+/// git in `dir` as the harness runs it, with a committer.
 fn git(env: &Env, dir: &Path, args: &[&str]) {
-    let out = env
-        .sealed("git")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .args(["-c", "user.name=Test", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let committer = ["-c", "user.name=Test", "-c", "user.email=t@example.com"];
+    git_ok(env, dir, &[&committer[..], args].concat());
 }
 
 fn write(path: &Path, text: &str) {
@@ -56,9 +30,7 @@ fn write(path: &Path, text: &str) {
 fn doctor(env: &Env, dir: &Path, vars: &[(&str, &str)]) -> (Vec<serde_json::Value>, i32) {
     let run = |args: &[&str]| -> Output {
         let mut cmd = env.cmd();
-        cmd.current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .args(args);
+        cmd.current_dir(dir).envs(HERMETIC).args(args);
         for (name, value) in vars {
             cmd.env(name, value);
         }
@@ -334,7 +306,7 @@ fn doctor_on_a_subdirectory_names_paths_as_given_and_uses_the_outer_repository()
     let out = env
         .cmd()
         .current_dir(&env.work)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .envs(HERMETIC)
         .args(["doctor", "--json", "packages"])
         .output()
         .expect("runs");
@@ -422,109 +394,6 @@ fn a_fifo_named_env_cannot_hang_doctor() {
 
 // ---------------------------------------------------------------- keychain
 
-/// `dbus-monitor` on a private bus, writing everything it sees to a file.
-/// Markers (a `NameHasOwner` call naming them) tell when it has started
-/// seeing messages and when it has seen everything sent before the end.
-#[cfg(target_os = "linux")]
-struct Monitor {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-    bus: std::ffi::OsString,
-}
-
-#[cfg(target_os = "linux")]
-impl Monitor {
-    fn start(bus: &std::ffi::OsStr, log: std::path::PathBuf) -> Monitor {
-        let child = Command::new("dbus-monitor")
-            .arg("--address")
-            .arg(bus)
-            .stdin(Stdio::null())
-            .stdout(fs::File::create(&log).expect("create monitor log"))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-monitor starts");
-        let mut monitor = Monitor {
-            child,
-            log,
-            bus: bus.to_os_string(),
-        };
-        monitor.mark("bscred.test.start");
-        monitor
-    }
-
-    /// Sends a marker call until the monitor has written it down.
-    fn mark(&mut self, marker: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let _ = Command::new("dbus-send")
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                ])
-                .arg(format!("string:{marker}"))
-                .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
-                .stdin(Stdio::null())
-                .output();
-            if fs::read_to_string(&self.log).is_ok_and(|t| t.contains(marker)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)),
-                "dbus-monitor never saw {marker}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Stops it and returns the methods called on the Secret Service and
-    /// its objects since it started, as `interface.member`.
-    fn stop(mut self) -> Vec<String> {
-        self.mark("bscred.test.end");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let text = fs::read_to_string(&self.log).expect("monitor log");
-        text.lines()
-            .filter(|line| {
-                line.starts_with("method call")
-                    && line.contains("destination=org.freedesktop.secrets")
-            })
-            .map(|line| {
-                let part = |key: &str| {
-                    line.split(&format!("{key}="))
-                        .nth(1)
-                        .and_then(|rest| rest.split([';', ' ']).next())
-                        .unwrap_or("")
-                        .to_string()
-                };
-                format!("{}.{}", part("interface"), part("member"))
-            })
-            .collect()
-    }
-}
-
-/// Whether the login collection on `bus` is locked, asked as any client may.
-#[cfg(target_os = "linux")]
-fn login_locked(bus: &std::ffi::OsStr) -> bool {
-    let out = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets/collection/login",
-            "org.freedesktop.DBus.Properties.Get",
-            "string:org.freedesktop.Secret.Collection",
-            "string:Locked",
-        ])
-        .env("DBUS_SESSION_BUS_ADDRESS", bus)
-        .stdin(Stdio::null())
-        .output()
-        .expect("dbus-send runs");
-    String::from_utf8_lossy(&out.stdout).contains("boolean true")
-}
-
 /// DESIGN "doctor": which backends answer is information. Finding it out
 /// must never show an unlock prompt (doctor may run from a script, or
 /// while the user is away): no item is searched for or read, nothing is
@@ -532,17 +401,13 @@ fn login_locked(bus: &std::ffi::OsStr) -> bool {
 #[cfg(target_os = "linux")]
 #[test]
 fn doctor_never_reads_an_item_or_unlocks_the_keychain() {
-    use crate::keychain::{Session, have_private_session, password};
+    use crate::harness::dbus::Monitor;
+    use crate::harness::keychain::{SECRETS, Session, have_private_session};
     if !have_private_session() || !have("dbus-monitor") {
         return;
     }
     let root = tempfile::tempdir().expect("tempdir");
-    let session = Session::start(
-        root.path(),
-        &root.path().join("keyring"),
-        "run",
-        &password(),
-    );
+    let session = Session::fresh(root.path());
     let bus = session.bus.address().to_os_string();
     let bus_text = bus.to_str().expect("utf-8 address").to_string();
     let vars = [
@@ -570,7 +435,7 @@ fn doctor_never_reads_an_item_or_unlocks_the_keychain() {
 
     let monitor = Monitor::start(&bus, root.path().join("unlocked.log"));
     let (findings, _) = doctor(&env, &env.work, &vars);
-    let calls = monitor.stop();
+    let calls = monitor.stop(SECRETS);
     assert_only_looked(&calls);
     let line = keychain_line(&findings);
     assert!(line.starts_with("answers, unlocked"), "{line}");
@@ -584,12 +449,12 @@ fn doctor_never_reads_an_item_or_unlocks_the_keychain() {
     let started = Instant::now();
     let (findings, _) = doctor(&env, &env.work, &vars);
     let elapsed = started.elapsed();
-    let calls = monitor.stop();
+    let calls = monitor.stop(SECRETS);
     assert_only_looked(&calls);
     let line = keychain_line(&findings);
     assert!(line.starts_with("answers, locked"), "{line}");
     assert!(line.contains("doctor did not unlock it"), "{line}");
-    assert!(login_locked(&bus), "the keyring was unlocked");
+    assert!(session.is_locked(), "the keyring was unlocked");
     assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
 }
 

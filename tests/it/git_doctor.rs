@@ -11,14 +11,16 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::harness::{Env, TOKEN, assert_success, bin, have, stderr};
+use crate::harness::git::{HERMETIC, git_command, git_ok, git_stdin, sealed};
+use crate::harness::process::first_line;
+use crate::harness::random::token;
+use crate::harness::{Env, TOKEN, assert_success, bin, have, stderr, stdout};
 
 /// An expiry git accepts: git compares `password_expiry_utc` with the real
 /// clock, not with bscred's fixed NOW, and drops a credential whose expiry
@@ -37,71 +39,6 @@ const GITHUB_REQUEST: &str = "protocol=https\nhost=github.com\n\n";
 
 // ------------------------------------------------------------ helpers
 
-/// A classic token with a valid checksum and a random part derived from
-/// `seed`, so each file of a fixture holds a token of its own.
-fn token(seed: u64) -> String {
-    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    let random: String = (0..30)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            char::from(BASE62[((state >> 33) % 62) as usize])
-        })
-        .collect();
-    bscred::token::classic_for_tests("ghp_", &random)
-}
-
-/// git with only the test's HOME, no system config and no prompts; the
-/// helper it starts gets BSCRED_HOME and the fixed clock from it.
-fn git_command(env: &Env, dir: &Path) -> Command {
-    sealed("git", env, dir)
-}
-
-/// `program` in `dir` with a cleared environment: PATH, the test's HOME,
-/// BSCRED_HOME, the fixed clock, and what keeps git hermetic.
-fn sealed(program: &str, env: &Env, dir: &Path) -> Command {
-    let mut cmd = env.sealed(program);
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .current_dir(dir);
-    cmd
-}
-
-/// Runs git in `dir` with `input` on stdin.
-fn git_stdin(env: &Env, dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = git_command(env, dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("git runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write to git");
-    child.wait_with_output().expect("git finishes")
-}
-
-/// Runs git in `dir` and asserts success, returning stdout.
-fn git_ok(env: &Env, dir: &Path, args: &[&str]) -> String {
-    let out = git_command(env, dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
 /// `git credential fill` in the work dir.
 fn fill(env: &Env, request: &str) -> Output {
     git_stdin(env, &env.work, &["credential", "fill"], request.as_bytes())
@@ -110,17 +47,12 @@ fn fill(env: &Env, request: &str) -> Output {
 /// bscred as `Env::cmd` runs it, plus what the git it runs needs.
 fn bscred(env: &Env, dir: &Path, args: &[&str], input: &[u8]) -> Output {
     env.cmd()
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
+        .envs(HERMETIC)
         .current_dir(dir)
         .args(args)
         .write_stdin(input)
         .output()
         .expect("bscred runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The `key=value` lines of a credential answer.
@@ -768,15 +700,7 @@ impl GitServer {
             .spawn()
             .expect("python3 runs");
         let output = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(output).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30));
-        let port = line
-            .ok()
+        let port = first_line(output, Duration::from_secs(30))
             .and_then(|l| l.trim().parse().ok())
             .unwrap_or_else(|| {
                 let _ = child.kill();
@@ -1258,7 +1182,7 @@ fn doctor_leaves_templates_and_references_alone() {
     .expect("write");
     let out = env
         .cmd()
-        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .envs(HERMETIC)
         .args(["doctor", "--json"])
         .output()
         .expect("runs");

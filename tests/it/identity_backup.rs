@@ -5,7 +5,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, age_reads, assert_fails, assert_success, have, on_pty};
+use crate::harness::pty::on_pty;
+use crate::harness::{Env, TOKEN, age, assert_fails, assert_success, have};
 
 #[test]
 fn a_plain_export_is_a_private_identity_the_go_age_cli_reads() {
@@ -77,7 +78,7 @@ fn a_passphrase_backup_round_trips_and_a_wrong_passphrase_restores_nothing() {
     if have("age") {
         let plain = env.home.join("from-age.txt");
         let command = format!("age -d -o '{}' '{}'", plain.display(), backup.display());
-        let (code, screen) = crate::harness::command_on_pty(
+        let (code, screen) = crate::harness::pty::command_on_pty(
             &env,
             &[],
             &command,
@@ -259,15 +260,15 @@ fn rotate_gives_every_profile_of_the_identity_the_new_key_and_keeps_teammates() 
     assert_ne!(identity, fs::read_to_string(&old_key).expect("old"));
     for store in [env.store_path(), team_store.clone()] {
         assert!(
-            age_reads(&env.identity_path(), &store),
+            age::reads(&env.identity_path(), &store),
             "{}",
             store.display()
         );
-        assert!(!age_reads(&old_key, &store), "{}", store.display());
+        assert!(!age::reads(&old_key, &store), "{}", store.display());
     }
     assert_eq!(env.ok(&["get", "GITHUB_TOKEN"]), format!("{TOKEN}\n"));
     assert_eq!(env.ok(&["-p", "team", "get", "SHARED"]), "team\n");
-    assert!(age_reads(&mate, &team_store));
+    assert!(age::reads(&mate, &team_store));
     assert!(
         env.ok(&["-p", "team", "recipients", "list"])
             .contains(&mate_public)
@@ -284,7 +285,7 @@ fn rotate_gives_every_profile_of_the_identity_the_new_key_and_keeps_teammates() 
     assert_eq!(settled.matches("AGE-SECRET-KEY-1").count(), 1);
     for store in [env.store_path(), team_store] {
         assert!(
-            age_reads(&env.identity_path(), &store),
+            age::reads(&env.identity_path(), &store),
             "{}",
             store.display()
         );

@@ -6,29 +6,21 @@
 #![cfg(target_os = "linux")]
 
 use std::collections::BTreeMap;
-use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
-use crate::harness::{self, Env, TOKEN, assert_fails, assert_success, have, stderr};
-
-/// How long one bscred run may take before the test calls it hung.
-const DEADLINE: Duration = Duration::from_secs(30);
-
-/// How long a daemon may take to start answering.
-const STARTUP: Duration = Duration::from_secs(10);
-
-/// The variable bounding every keychain call (DESIGN "Keychain backend").
-const TIMEOUT_VAR: &str = "BSCRED_KEYCHAIN_TIMEOUT";
-
-/// The Secret Service's well-known bus name.
-const SECRETS: &str = "org.freedesktop.secrets";
+use crate::harness::dbus::Bus;
+use crate::harness::keychain::{
+    Cleanup, Cli, SECRETS, Session, TIMEOUT_VAR, clear, finish, have_private_session,
+    keychain_failure, labels, lookup, password, shared_bus, store, unique,
+};
+use crate::harness::random::Rng;
+use crate::harness::{
+    Env, TOKEN, age, assert_fails, assert_success, assert_unchanged, failure, have, set_mode,
+    stderr,
+};
 
 /// Values that exercise the document encoding: a token, quotes, newlines,
 /// non-ASCII, a shell substitution.
@@ -47,583 +39,11 @@ fn all_values() -> BTreeMap<String, String> {
         .collect()
 }
 
-// ------------------------------------------------------------------ bscred
-
-/// `bscred` for one profile in a harness `Env`, with exactly the sealed
-/// environment of `Env::cmd` plus a D-Bus address (or none) and whatever
-/// variables a test adds. A std `Command`, so a run can be timed, left
-/// running and killed.
-#[derive(Clone)]
-struct Cli<'a> {
-    env: &'a Env,
-    profile: String,
-    vars: Vec<(String, OsString)>,
-}
-
-impl<'a> Cli<'a> {
-    /// Profile `profile` in `env`, talking to the bus at `bus`. `None` means
-    /// no bus at all: no address, and an XDG_RUNTIME_DIR without a `bus`
-    /// socket in it (where zbus would look next).
-    fn new(env: &'a Env, profile: &str, bus: Option<&OsStr>) -> Cli<'a> {
-        let runtime = env.home.join("run");
-        fs::create_dir_all(&runtime).expect("mkdir run");
-        fs::set_permissions(&runtime, fs::Permissions::from_mode(0o700)).expect("chmod run");
-        let mut vars = vec![("XDG_RUNTIME_DIR".to_string(), runtime.into_os_string())];
-        if let Some(bus) = bus {
-            vars.push(("DBUS_SESSION_BUS_ADDRESS".to_string(), bus.to_os_string()));
-        }
-        Cli {
-            env,
-            profile: profile.to_string(),
-            vars,
-        }
+/// Stores every one of `VALUES`.
+fn set_values(cli: &Cli) {
+    for (name, value) in VALUES {
+        cli.set(name, value);
     }
-
-    /// The same with one more variable (a later one wins).
-    fn with(&self, name: &str, value: impl Into<OsString>) -> Cli<'a> {
-        let mut cli = self.clone();
-        cli.vars.retain(|(n, _)| n != name);
-        cli.vars.push((name.to_string(), value.into()));
-        cli
-    }
-
-    /// The same without a variable.
-    fn without(&self, name: &str) -> Cli<'a> {
-        let mut cli = self.clone();
-        cli.vars.retain(|(n, _)| n != name);
-        cli
-    }
-
-    fn command(&self) -> Command {
-        let mut cmd = self.env.sealed(harness::bin());
-        cmd.env("BSCRED_PROFILE", &self.profile);
-        for (name, value) in &self.vars {
-            cmd.env(name, value);
-        }
-        cmd
-    }
-
-    /// Starts bscred with `input` already written to its stdin and closed.
-    fn spawn(&self, args: &[&str], input: &[u8]) -> Child {
-        let mut child = self
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn bscred");
-        let mut stdin = child.stdin.take().expect("stdin");
-        // A child killed before it reads its stdin breaks the pipe: fine.
-        let _ = stdin.write_all(input);
-        drop(stdin);
-        child
-    }
-
-    /// Runs bscred to the end, and how long it took.
-    fn run_timed(&self, args: &[&str], input: &[u8]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = finish(self.spawn(args, input), &format!("bscred {args:?}"));
-        (out, start.elapsed())
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_timed(args, b"").0
-    }
-
-    /// Runs bscred, asserts success, returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_success(&out);
-        String::from_utf8(out.stdout).expect("utf-8 stdout")
-    }
-
-    /// `set NAME --stdin` with exactly `value`.
-    fn set(&self, name: &str, value: &str) {
-        // `--stdin` drops one trailing newline: add it, so `value` is kept whole.
-        let input = format!("{value}\n");
-        let (out, _) = self.run_timed(&["set", name, "--stdin"], input.as_bytes());
-        assert_success(&out);
-    }
-
-    /// Stores every one of `VALUES`.
-    fn set_values(&self) {
-        for (name, value) in VALUES {
-            self.set(name, value);
-        }
-    }
-
-    /// `get -n NAME`.
-    fn get(&self, name: &str) -> String {
-        self.ok(&["get", "-n", name])
-    }
-
-    /// `status --json`, parsed.
-    fn status(&self) -> serde_json::Value {
-        serde_json::from_str(&self.ok(&["status", "--json"])).expect("status json")
-    }
-
-    /// Every variable with its value, from `env --shell json`.
-    fn values(&self) -> BTreeMap<String, String> {
-        serde_json::from_str(&self.ok(&["env", "--shell", "json"])).expect("env json")
-    }
-
-    /// The profile's settings file, parsed.
-    fn settings(&self) -> toml::Table {
-        let path = self
-            .env
-            .bscred_home
-            .join(format!("config/profiles/{}.toml", self.profile));
-        let text = fs::read_to_string(&path).expect("read settings");
-        toml::from_str(&text).expect("settings toml")
-    }
-
-    /// A text field of the settings (`backend`, `item`, `identity_item`).
-    fn setting(&self, key: &str) -> Option<String> {
-        self.settings()
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    }
-
-    /// The file backend's store path for this profile.
-    fn store_file(&self) -> PathBuf {
-        self.env
-            .bscred_home
-            .join(format!("data/profiles/{}.age", self.profile))
-    }
-}
-
-/// Waits for `child` and collects its output, killing it and failing the
-/// test when it runs past `DEADLINE` (polling, so a hang cannot hang the
-/// test). bscred's output is small enough never to fill a pipe.
-fn finish(mut child: Child, what: &str) -> Output {
-    let start = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} was still running after {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.wait_with_output().expect("collect output")
-}
-
-/// A profile name unique to this test process, so tests sharing the
-/// keyring never touch each other's items.
-fn unique(stem: &str) -> String {
-    format!("{stem}-{}", std::process::id())
-}
-
-/// The shared Secret Service's bus, or `None` (after `have_secret_service`
-/// printed why, or failed under CI) when the tests run without it.
-fn shared_bus() -> Option<OsString> {
-    if !(harness::have_secret_service() && have("secret-tool")) {
-        return None;
-    }
-    std::env::var_os("DBUS_SESSION_BUS_ADDRESS")
-}
-
-/// Whether the tools for a private session are installed.
-pub(crate) fn have_private_session() -> bool {
-    [
-        "dbus-daemon",
-        "dbus-send",
-        "gnome-keyring-daemon",
-        "secret-tool",
-    ]
-    .into_iter()
-    .all(have)
-}
-
-// -------------------------------------------------------------- secret-tool
-
-/// `secret-tool search --all service bscred ATTRS…` on the keyring at
-/// `bus`. It prints each item's path, label and secret on stdout and its
-/// attributes on stderr.
-fn search(bus: &OsStr, attributes: &[&str]) -> (String, String) {
-    // Other tests share the keyring: an item they delete between
-    // secret-tool's search and its read of that item makes it fail, so a
-    // failed search is run again (a few times at most).
-    let mut last = (String::new(), String::new());
-    for _ in 0..5 {
-        let Ok(out) = Command::new("timeout")
-            .args(["10", "secret-tool", "search", "--all", "service", "bscred"])
-            .args(attributes)
-            .env("DBUS_SESSION_BUS_ADDRESS", bus)
-            .stdin(Stdio::null())
-            .output()
-        else {
-            continue;
-        };
-        last = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        // "No matching results" is a success of sorts: nothing there.
-        if out.status.success() || last.1.contains("No matching") || last.1.is_empty() {
-            break;
-        }
-    }
-    last
-}
-
-/// The accounts (`username` attributes) of every bscred item on the keyring.
-fn accounts(bus: &OsStr) -> Vec<String> {
-    search(bus, &[])
-        .1
-        .lines()
-        .filter_map(|line| line.strip_prefix("attribute.username = "))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The labels of the items under `account`, one per item.
-fn labels(bus: &OsStr, account: &str) -> Vec<String> {
-    search(bus, &["username", account])
-        .0
-        .lines()
-        .filter_map(|line| line.strip_prefix("label = "))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The secret of the item `account`, or `None`.
-fn lookup(bus: &OsStr, account: &str) -> Option<Vec<u8>> {
-    let out = Command::new("timeout")
-        .args(["10", "secret-tool", "lookup", "service", "bscred"])
-        .args(["username", account])
-        .env("DBUS_SESSION_BUS_ADDRESS", bus)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run secret-tool lookup");
-    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
-}
-
-/// Deletes every item of a profile from the keyring at `bus` however the
-/// test ends, including items an interrupted `migrate` left behind (the
-/// accounts are `profile:NAME@…` and `identity:NAME@…`).
-struct Cleanup {
-    bus: OsString,
-    profile: String,
-}
-
-impl Cleanup {
-    fn owns(&self, account: &str) -> bool {
-        ["profile", "identity"]
-            .iter()
-            .any(|kind| account.starts_with(&format!("{kind}:{}@", self.profile)))
-    }
-
-    /// This profile's items now on the keyring.
-    fn accounts(&self) -> Vec<String> {
-        accounts(&self.bus)
-            .into_iter()
-            .filter(|account| self.owns(account))
-            .collect()
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for account in self.accounts() {
-            let _ = Command::new("timeout")
-                .args(["10", "secret-tool", "clear", "service", "bscred"])
-                .args(["username", &account])
-                .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
-                .stdin(Stdio::null())
-                .output();
-        }
-    }
-}
-
-// --------------------------------------------------------- private sessions
-
-/// A child process that is stopped (SIGTERM, then SIGKILL) and reaped when
-/// dropped.
-struct Daemon {
-    child: Child,
-    what: String,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Asks it to stop, then makes it.
-    fn stop(&mut self) {
-        if !self.alive() {
-            return;
-        }
-        let pid = rustix::process::Pid::from_child(&self.child);
-        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.alive() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A private D-Bus session bus. Its configuration is the stock session
-/// one without service directories (as in scripts/test.sh): with
-/// activation, asking for a Secret Service that is not running would start
-/// a gnome-keyring in the real HOME instead of failing.
-pub(crate) struct Bus {
-    _daemon: Daemon,
-    address: OsString,
-}
-
-impl Bus {
-    fn start(dir: &Path) -> Bus {
-        fs::create_dir_all(dir).expect("mkdir bus");
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).expect("chmod bus");
-        let conf = dir.join("session.conf");
-        fs::write(
-            &conf,
-            format!(
-                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>unix:dir={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-                dir.display()
-            ),
-        )
-        .expect("write session.conf");
-        let log = dir.join("dbus.log");
-        let mut child = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", conf.display()))
-            .args(["--nofork", "--nopidfile", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&log).expect("create dbus log"))
-            .spawn()
-            .expect("start dbus-daemon");
-        // The address is the first line on stdout; read it on a thread so
-        // a daemon that never prints cannot hang the test.
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let mut daemon = Daemon {
-            child,
-            what: "dbus-daemon".to_string(),
-            log,
-        };
-        let address = rx.recv_timeout(STARTUP).unwrap_or_default();
-        let address = address.trim();
-        assert!(
-            !address.is_empty() && daemon.alive(),
-            "dbus-daemon printed no address within {STARTUP:?}: {}",
-            daemon.log()
-        );
-        Bus {
-            address: OsString::from(address),
-            _daemon: daemon,
-        }
-    }
-
-    pub(crate) fn address(&self) -> &OsStr {
-        &self.address
-    }
-
-    /// Whether `name` has an owner on this bus.
-    fn has_owner(&self, name: &str) -> bool {
-        Command::new("dbus-send")
-            .args([
-                "--session",
-                "--reply-timeout=2000",
-                "--print-reply",
-                "--dest=org.freedesktop.DBus",
-                "--type=method_call",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.NameHasOwner",
-            ])
-            .arg(format!("string:{name}"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .stdin(Stdio::null())
-            .output()
-            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("boolean true"))
-    }
-
-    /// Polls until `owner` owns `name` on this bus, failing the test if it
-    /// dies first or takes longer than `STARTUP`.
-    fn wait_for_owner(&self, name: &str, owner: &mut Daemon) {
-        let deadline = Instant::now() + STARTUP;
-        while !self.has_owner(name) {
-            assert!(
-                owner.alive(),
-                "{} exited before owning {name}: {}",
-                owner.what,
-                owner.log()
-            );
-            assert!(
-                Instant::now() < deadline,
-                "{name} has no owner after {STARTUP:?}: {}",
-                owner.log()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Starts a process on this bus that must come to own `name`.
-    fn start_owner(&self, name: &str, mut cmd: Command, what: &str, log: PathBuf) -> Daemon {
-        let file = fs::File::create(&log).expect("create log");
-        let child = cmd
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .stdout(file.try_clone().expect("clone log"))
-            .stderr(file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {what}: {e}"));
-        let mut daemon = Daemon {
-            child,
-            what: what.to_string(),
-            log,
-        };
-        self.wait_for_owner(name, &mut daemon);
-        daemon
-    }
-
-    /// gnome-keyring-daemon with only the secrets component, keeping its
-    /// keyrings under `dir/home` and its sockets in `dir/RUN`. `--unlock`
-    /// reads `password` from stdin to EOF: it creates the login collection
-    /// with it in an empty HOME, or unlocks the one there.
-    fn start_keyring(&self, dir: &Path, run: &str, password: &str) -> Daemon {
-        let home = dir.join("home");
-        let runtime = dir.join(run);
-        for d in [&home, &runtime] {
-            fs::create_dir_all(d).expect("mkdir keyring");
-            fs::set_permissions(d, fs::Permissions::from_mode(0o700)).expect("chmod keyring");
-        }
-        let mut cmd = Command::new("gnome-keyring-daemon");
-        cmd.args(["--foreground", "--unlock", "--components=secrets"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .stdin(Stdio::piped());
-        let child = cmd
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .stdout(Stdio::null())
-            .stderr(fs::File::create(dir.join(format!("{run}.log"))).expect("create log"))
-            .spawn()
-            .expect("start gnome-keyring-daemon");
-        let mut daemon = Daemon {
-            child,
-            what: "gnome-keyring-daemon".to_string(),
-            log: dir.join(format!("{run}.log")),
-        };
-        let mut stdin = daemon.child.stdin.take().expect("stdin");
-        stdin
-            .write_all(password.as_bytes())
-            .expect("write password");
-        drop(stdin);
-        self.wait_for_owner(SECRETS, &mut daemon);
-        daemon
-    }
-}
-
-/// A bus and the gnome-keyring on it (the keyring stops first).
-pub(crate) struct Session {
-    _keyring: Daemon,
-    pub(crate) bus: Bus,
-}
-
-impl Session {
-    pub(crate) fn start(root: &Path, keyring_dir: &Path, run: &str, password: &str) -> Session {
-        let bus = Bus::start(&root.join(format!("bus-{run}")));
-        let keyring = bus.start_keyring(keyring_dir, run, password);
-        Session {
-            _keyring: keyring,
-            bus,
-        }
-    }
-
-    /// Locks the login collection, as a screen locker would.
-    pub(crate) fn lock(&self) {
-        let out = Command::new("dbus-send")
-            .args([
-                "--session",
-                &format!("--dest={SECRETS}"),
-                "--type=method_call",
-                "--print-reply",
-                "--reply-timeout=5000",
-                "/org/freedesktop/secrets",
-                "org.freedesktop.Secret.Service.Lock",
-                "array:objpath:/org/freedesktop/secrets/collection/login",
-            ])
-            .env("DBUS_SESSION_BUS_ADDRESS", self.bus.address())
-            .stdin(Stdio::null())
-            .output()
-            .expect("run dbus-send");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && text.contains("/org/freedesktop/secrets/collection/login"),
-            "Lock did not lock the login collection: {text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-/// A password for a test's keyring (not a secret: the keyring is a temp dir).
-pub(crate) fn password() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("pw-{}-{nanos}", std::process::id())
-}
-
-// --------------------------------------------------------------- assertions
-
-/// The `error:` line of a failure, after checking the harness's rules
-/// (exit code, empty stdout, error + optional hint, no secret).
-fn failure(out: &Output, code: i32) -> (String, String) {
-    let text = assert_fails(out, code);
-    let mut lines = text.lines();
-    let error = lines.next().unwrap_or_default().to_string();
-    let hint = lines.next().unwrap_or_default().to_string();
-    (error, hint)
-}
-
-/// The keychain failure of a run: exit 4, a hint naming `--backend file`.
-fn keychain_failure(out: &Output, elapsed: Duration, bound: Duration) -> (String, String) {
-    let (error, hint) = failure(out, 4);
-    assert!(hint.contains("--backend file"), "{error}\n{hint}");
-    assert!(
-        elapsed < bound,
-        "took {elapsed:?}, more than {bound:?}: {error}"
-    );
-    (error, hint)
 }
 
 // ------------------------------------------------------------------ tests
@@ -633,10 +53,7 @@ fn auto_init_picks_the_keychain_when_it_answers_and_the_file_without_a_bus() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-auto");
-    let _cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     let out = cli.run(&["init"]);
     assert_success(&out);
@@ -676,13 +93,10 @@ fn a_keychain_profile_round_trips_through_every_command() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-trip");
-    let cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
-    cli.set_values();
+    set_values(&cli);
     for (name, value) in VALUES {
         assert_eq!(cli.get(name), value, "{name}");
     }
@@ -752,7 +166,7 @@ fn a_keychain_profile_round_trips_through_every_command() {
     let (error, hint) = failure(&out, 2);
     assert!(error.contains("keychain"), "{error}");
     assert!(hint.contains("migrate --to file"), "{hint}");
-    harness::assert_unchanged(&env, &files);
+    assert_unchanged(&env, &files);
     assert_eq!(lookup(&bus, &account), item);
     assert_eq!(cleanup.accounts(), vec![account.clone()]);
 
@@ -760,7 +174,7 @@ fn a_keychain_profile_round_trips_through_every_command() {
     let (error, hint) = failure(&cli.run(&["profiles", "rename", &profile, "renamed"]), 1);
     assert!(error.contains("keychain backend"), "{error}");
     assert!(hint.contains("migrate --to file"), "{hint}");
-    harness::assert_unchanged(&env, &files);
+    assert_unchanged(&env, &files);
 
     // profiles rm deletes the item with the profile.
     assert_success(&cli.run(&["profiles", "rm", &profile, "--yes"]));
@@ -784,7 +198,7 @@ fn a_value_survives_a_keyring_daemon_restart() {
         first_address = session.bus.address().to_os_string();
         let cli = Cli::new(&env, "restart", Some(session.bus.address()));
         assert_success(&cli.run(&["init", "--backend", "keychain"]));
-        cli.set_values();
+        set_values(&cli);
         assert_eq!(cli.get("GITHUB_TOKEN"), TOKEN);
         // Both daemons stop here.
     }
@@ -812,12 +226,7 @@ fn a_locked_keyring_fails_fast_with_exit_4_and_125() {
         return;
     }
     let root = tempfile::tempdir().expect("tempdir");
-    let session = Session::start(
-        root.path(),
-        &root.path().join("keyring"),
-        "run",
-        &password(),
-    );
+    let session = Session::fresh(root.path());
     let env = Env::new();
     let cli = Cli::new(&env, "locked", Some(session.bus.address())).with(TIMEOUT_VAR, "2");
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
@@ -845,7 +254,7 @@ fn a_locked_keyring_fails_fast_with_exit_4_and_125() {
     let files = env.files();
     let (out, elapsed) = cli.run_timed(&["set", "OTHER", "--stdin"], b"x");
     keychain_failure(&out, elapsed, bound);
-    harness::assert_unchanged(&env, &files);
+    assert_unchanged(&env, &files);
     let (out, elapsed) = cli.run_timed(&["status", "--json"], b"");
     assert_success(&out);
     assert!(elapsed < bound);
@@ -859,10 +268,7 @@ fn no_session_bus_is_exit_4_naming_the_bus() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-nobus");
-    let _cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus)).with(TIMEOUT_VAR, "2");
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
     cli.set("GITHUB_TOKEN", TOKEN);
@@ -896,10 +302,7 @@ fn keychain_errors_say_their_message_once() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-once");
-    let _cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
     let cli = cli.with("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
@@ -921,10 +324,7 @@ fn a_bus_without_a_secret_service_is_exit_4() {
     }
     let env = Env::new();
     let profile = unique("kc-nosvc");
-    let _cleanup = Cleanup {
-        bus: shared.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&shared, &profile);
     let cli = Cli::new(&env, &profile, Some(&shared));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
 
@@ -960,10 +360,7 @@ fn a_hung_secret_service_times_out() {
     }
     let env = Env::new();
     let profile = unique("kc-hung");
-    let _cleanup = Cleanup {
-        bus: shared.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&shared, &profile);
     let cli = Cli::new(&env, &profile, Some(&shared));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
 
@@ -1022,10 +419,7 @@ fn parallel_sets_through_the_keychain_lose_nothing() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-parallel");
-    let _cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
     let writers: Vec<(String, String, Child)> = (0..12)
@@ -1048,35 +442,6 @@ fn parallel_sets_through_the_keychain_lose_nothing() {
     }
 }
 
-/// Asserts that the document `age` decrypts holds exactly `expected`.
-fn assert_age_decrypts(identity: &Path, store: &Path, expected: &BTreeMap<String, String>) {
-    let out = Command::new("age")
-        .arg("-d")
-        .arg("-i")
-        .arg(identity)
-        .arg(store)
-        .output()
-        .expect("run age");
-    assert!(
-        out.status.success(),
-        "age -d failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("document json");
-    let values: BTreeMap<String, String> = doc["variables"]
-        .as_object()
-        .expect("variables")
-        .iter()
-        .map(|(name, v)| {
-            (
-                name.clone(),
-                v["value"].as_str().expect("value").to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(&values, expected);
-}
-
 #[test]
 fn migrate_both_ways_keeps_every_value_and_removes_the_old_copy() {
     let Some(bus) = shared_bus() else { return };
@@ -1085,13 +450,10 @@ fn migrate_both_ways_keeps_every_value_and_removes_the_old_copy() {
     }
     let env = Env::new();
     let profile = unique("kc-migrate");
-    let cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
-    cli.set_values();
+    set_values(&cli);
     let expected = all_values();
     let first = cli.setting("item").expect("item");
 
@@ -1102,7 +464,7 @@ fn migrate_both_ways_keeps_every_value_and_removes_the_old_copy() {
     assert_eq!(lookup(&bus, &first), None);
     assert_eq!(cleanup.accounts(), Vec::<String>::new());
     assert_eq!(cli.values(), expected);
-    assert_age_decrypts(&env.identity_path(), &cli.store_file(), &expected);
+    age::assert_decrypts(&env.identity_path(), &cli.store_file(), &expected);
 
     // And back: every value, the file gone, one item.
     assert_success(&cli.run(&["migrate", "--to", "keychain"]));
@@ -1121,25 +483,8 @@ fn migrate_both_ways_keeps_every_value_and_removes_the_old_copy() {
     let out = cli.run(&["migrate", "--to", "keychain"]);
     assert_success(&out);
     assert!(stderr(&out).contains("already"), "{}", stderr(&out));
-    harness::assert_unchanged(&env, &files);
+    assert_unchanged(&env, &files);
     assert_eq!(cleanup.accounts(), vec![second]);
-}
-
-/// SplitMix64: a tiny seeded PRNG so a failing run can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 #[test]
@@ -1147,16 +492,13 @@ fn interrupted_migrations_lose_nothing() {
     let Some(bus) = shared_bus() else { return };
     const ROUNDS: usize = 30;
     let seed = 0x5EED_C4A1_0000_0007_u64;
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let env = Env::new();
     let profile = unique("kc-interrupt");
-    let cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
-    cli.set_values();
+    set_values(&cli);
     let expected = all_values();
     let (mut killed, mut switched_anyway, mut resumed) = (0, 0, 0);
 
@@ -1253,10 +595,7 @@ fn identity_in_the_keychain_opens_the_file_store() {
     }
     let env = Env::new();
     let profile = unique("kc-identity");
-    let _cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let _cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     let out = cli.run(&["init", "--backend", "file", "--identity-in-keychain"]);
     assert_success(&out);
@@ -1289,12 +628,12 @@ fn identity_in_the_keychain_opens_the_file_store() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("identity.txt");
     fs::write(&key, &text).expect("write identity");
-    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod");
+    set_mode(&key, 0o600);
     let expected = BTreeMap::from([
         ("GITHUB_TOKEN".to_string(), TOKEN.to_string()),
         ("USER_EMAIL".to_string(), "zoe@example.com".to_string()),
     ]);
-    assert_age_decrypts(&key, &cli.store_file(), &expected);
+    age::assert_decrypts(&key, &cli.store_file(), &expected);
 
     // `identity export` backs up the key from the keychain, byte for byte.
     let backup = dir.path().join("backup.txt");
@@ -1316,10 +655,7 @@ fn running_a_move_again_removes_the_copy_an_interrupted_one_left() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-leftover");
-    let cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
     cli.set("GITHUB_TOKEN", TOKEN);
@@ -1329,27 +665,7 @@ fn running_a_move_again_removes_the_copy_an_interrupted_one_left() {
     assert_eq!(lookup(&bus, &account), None);
 
     // Put the old item back, as a move killed before its last step leaves it.
-    let mut store = Command::new("secret-tool")
-        .args([
-            "store",
-            "--label",
-            "bscred: leftover",
-            "service",
-            "bscred",
-            "username",
-            &account,
-        ])
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("secret-tool");
-    store
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&stale)
-        .expect("write");
-    assert!(store.wait().expect("wait").success());
+    store(&bus, &account, "bscred: leftover", &stale);
     assert!(lookup(&bus, &account).is_some());
 
     let out = cli.run(&["migrate", "--to", "file"]);
@@ -1371,10 +687,7 @@ fn migrate_never_destroys_a_copy_that_differs() {
     let Some(bus) = shared_bus() else { return };
     let env = Env::new();
     let profile = unique("kc-differs");
-    let cleanup = Cleanup {
-        bus: bus.clone(),
-        profile: profile.clone(),
-    };
+    let cleanup = Cleanup::new(&bus, &profile);
     let cli = Cli::new(&env, &profile, Some(&bus));
     let settings = env
         .bscred_home
@@ -1403,14 +716,7 @@ fn migrate_never_destroys_a_copy_that_differs() {
     fs::remove_file(&settings).expect("lose the settings again");
     // The old keychain item still exists (it differs): clear it so `init`
     // can make a fresh keychain profile.
-    assert!(
-        Command::new("secret-tool")
-            .args(["clear", "service", "bscred", "username", &account])
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
-            .status()
-            .expect("secret-tool")
-            .success()
-    );
+    assert!(clear(&bus, &account));
     assert_success(&cli.run(&["init", "--backend", "keychain"]));
     let out = cli.run(&["migrate", "--to", "file"]);
     let (error, _) = failure(&out, 1);

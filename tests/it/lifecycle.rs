@@ -5,15 +5,17 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::path::PathBuf;
+use std::process::Output;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have, stderr};
+use crate::harness::node::{have_package, node_dir};
+use crate::harness::process::output_fed;
+use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have, stderr, stdout};
 
 /// A fine-grained token, the kind `rotate` has the user create.
 const NEW_TOKEN: &str =
@@ -257,10 +259,6 @@ fn run_at_stdin(env: &Env, url: &str, args: &[&str], input: &str) -> Output {
         .write_stdin(input.to_string())
         .output()
         .expect("bscred runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Asserts that neither token, nor a recognisable part of one, is in `out`.
@@ -986,7 +984,7 @@ fn rotate_never_replaces_the_token_with_nothing() {
 /// screen, then types its input. Returns the exit code and the screen.
 #[cfg(unix)]
 fn on_terminal(env: &Env, url: &str, args: &str, steps: &[(&str, &str)]) -> (Option<i32>, String) {
-    crate::harness::on_pty(env, &[("BSCRED_GITHUB_API_URL", url)], args, steps)
+    crate::harness::pty::on_pty(env, &[("BSCRED_GITHUB_API_URL", url)], args, steps)
 }
 
 #[cfg(unix)]
@@ -1134,30 +1132,6 @@ fn import_strips_a_quoted_and_padded_token_too() {
 
 // ------------------------------------------------------------ remind --ics
 
-/// tests/node, where `npm ci` installs ical.js (scripts/test.sh).
-fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node")
-}
-
-/// Whether node and the pinned ical.js are there; like `have`, a skip by
-/// hand and a failure under CI.
-fn have_ical_js() -> bool {
-    if !have("node") {
-        return false;
-    }
-    let installed = node_dir()
-        .join("node_modules/ical.js/package.json")
-        .is_file();
-    if !installed {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ical.js is required in CI: run `npm ci --prefix tests/node` (scripts/test.sh does)"
-        );
-        eprintln!("skipping: ical.js is not installed (npm ci --prefix tests/node)");
-    }
-    installed
-}
-
 /// ical.js reading a calendar from stdin, every event as JSON.
 const ICAL_PARSE: &str = "const ICAL = require('ical.js'); \
     const text = require('fs').readFileSync(0, 'utf8'); \
@@ -1190,21 +1164,12 @@ struct Event {
 }
 
 fn parse_ics(text: &[u8]) -> Vec<Event> {
-    let mut child = std::process::Command::new("node")
-        .args(["-e", ICAL_PARSE])
-        .current_dir(node_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text)
-        .expect("write to node");
-    let out = child.wait_with_output().expect("node runs");
+    let out = output_fed(
+        std::process::Command::new("node")
+            .args(["-e", ICAL_PARSE])
+            .current_dir(node_dir()),
+        text,
+    );
     assert!(
         out.status.success(),
         "ical.js refused the calendar: {}\n{}",
@@ -1251,7 +1216,7 @@ fn event<'e>(events: &'e [Event], name: &str) -> &'e Event {
 
 #[test]
 fn remind_ics_is_a_calendar_ical_js_reads_with_stable_uids_and_growing_sequence() {
-    if !have_ical_js() {
+    if !have_package("ical.js") {
         return;
     }
     let env = Env::initialised();
@@ -1321,7 +1286,7 @@ fn remind_ics_is_a_calendar_ical_js_reads_with_stable_uids_and_growing_sequence(
 
 #[test]
 fn remind_ics_sequence_grows_when_verify_changes_the_expiry() {
-    if !have_ical_js() {
+    if !have_package("ical.js") {
         return;
     }
     // The value stays, but GitHub's answer moves the date: the event changed

@@ -8,10 +8,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::harness::{
-    Env, TOKEN, age_reads, assert_fails, assert_success, assert_unchanged, bin, command_on_pty,
-    have, on_pty,
-};
+use crate::harness::pty::{command_on_pty, on_pty};
+use crate::harness::{Env, TOKEN, age, assert_fails, assert_success, assert_unchanged, bin, have};
 
 const PASSPHRASE: &str = "correct horse battery";
 
@@ -123,7 +121,7 @@ fn an_identity_protected_by_age_p_is_used_by_bscred() {
     assert_success(&out);
     assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
     // The store is encrypted to the key inside: the plain key opens it.
-    assert!(age_reads(&plain, &env.store_path()));
+    assert!(age::reads(&plain, &env.store_path()));
 }
 
 #[test]
@@ -275,7 +273,7 @@ fn passphrase_change_replaces_only_the_passphrase() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("plain"));
     let text = fs::read_to_string(env.identity_path()).expect("identity");
     assert!(text.contains("AGE-SECRET-KEY-1"));
-    assert!(age_reads(&env.identity_path(), &env.store_path()));
+    assert!(age::reads(&env.identity_path(), &env.store_path()));
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
 
     // And a plain one gets its first passphrase.

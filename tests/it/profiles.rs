@@ -211,7 +211,7 @@ fn profiles_rm_deletes_one_profile_only_when_confirmed() {
     crate::harness::assert_unchanged(&env, &before);
 
     // A wrong name typed at the prompt keeps it too.
-    let (code, screen) = crate::harness::on_pty(
+    let (code, screen) = crate::harness::pty::on_pty(
         &env,
         &[],
         "profiles rm team",
@@ -222,7 +222,7 @@ fn profiles_rm_deletes_one_profile_only_when_confirmed() {
     crate::harness::assert_unchanged(&env, &before);
 
     // The right name deletes it: store, metadata and settings, nothing else.
-    let (code, screen) = crate::harness::on_pty(
+    let (code, screen) = crate::harness::pty::on_pty(
         &env,
         &[],
         "profiles rm team",

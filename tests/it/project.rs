@@ -607,7 +607,7 @@ fn an_existing_project_file_is_never_overwritten() {
 /// answer; without, types nothing. Returns the exit code and the screen.
 fn on_terminal(env: &Env, args: &str, answer: Option<&str>) -> (Option<i32>, String) {
     let steps: Vec<(&str, &str)> = answer.map(|a| ("[Y/n] ", a)).into_iter().collect();
-    crate::harness::on_pty(env, &[], args, &steps)
+    crate::harness::pty::on_pty(env, &[], args, &steps)
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! editing a person expects (erase, kill, Ctrl-D) works.
 #![cfg(unix)]
 
-use crate::harness::{self, Env, TOKEN, command_on_pty, have};
+use crate::harness::pty::{command_on_pty, on_pty};
+use crate::harness::{self, Env, TOKEN, have};
 
 /// The prompt `set GITHUB_TOKEN` shows.
 const VALUE_PROMPT: &str = "Value for GITHUB_TOKEN (input hidden): ";
@@ -126,12 +127,12 @@ fn the_hidden_prompt_edits_the_line_as_a_terminal_does() {
     // Erase (DEL, the pty's default erase character) removes one
     // character, a multi-byte one whole; Ctrl-U drops everything typed.
     let typed = format!("wrong\x15{TOKEN}x\x7f\r");
-    let (code, screen) = harness::on_pty(&env, &[], "set GITHUB_TOKEN", &[(VALUE_PROMPT, &typed)]);
+    let (code, screen) = on_pty(&env, &[], "set GITHUB_TOKEN", &[(VALUE_PROMPT, &typed)]);
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains(TOKEN), "the token was echoed: {screen}");
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
 
-    let (code, screen) = harness::on_pty(
+    let (code, screen) = on_pty(
         &env,
         &[],
         "set DISPLAY_PASSWORD --secret",
@@ -141,7 +142,7 @@ fn the_hidden_prompt_edits_the_line_as_a_terminal_does() {
     assert_eq!(env.get("DISPLAY_PASSWORD"), "ze");
 
     // Ctrl-D on an empty line is the end of input: nothing entered.
-    let (code, screen) = harness::on_pty(&env, &[], "set GITHUB_TOKEN", &[(VALUE_PROMPT, "\x04")]);
+    let (code, screen) = on_pty(&env, &[], "set GITHUB_TOKEN", &[(VALUE_PROMPT, "\x04")]);
     assert_eq!(code, Some(2), "{screen}");
     assert!(screen.contains("no value entered"), "{screen}");
     assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);

@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, age_reads, assert_fails, assert_unchanged, have};
+use crate::harness::{Env, TOKEN, age, assert_fails, assert_unchanged, have};
 
 #[test]
 fn a_teammate_added_reads_the_store_and_a_removed_one_reads_no_new_version() {
@@ -56,7 +56,7 @@ fn a_teammate_added_reads_the_store_and_a_removed_one_reads_no_new_version() {
     )
     .expect("write");
 
-    assert!(!age_reads(&bob, &store));
+    assert!(!age::reads(&bob, &store));
     alice.ok(&["recipients", "add", bob_pub.trim()]);
     alice.ok(&[
         "recipients",
@@ -64,8 +64,8 @@ fn a_teammate_added_reads_the_store_and_a_removed_one_reads_no_new_version() {
         "--file",
         keys_file.to_str().expect("path"),
     ]);
-    assert!(age_reads(&bob, &store), "bob cannot read after add");
-    assert!(age_reads(&carol, &store), "carol cannot read after add");
+    assert!(age::reads(&bob, &store), "bob cannot read after add");
+    assert!(age::reads(&carol, &store), "carol cannot read after add");
     let list = alice.ok(&["recipients", "list"]);
     assert_eq!(list.lines().count(), 3, "{list}");
     assert_eq!(
@@ -91,8 +91,8 @@ fn a_teammate_added_reads_the_store_and_a_removed_one_reads_no_new_version() {
     assert!(stderr.contains("AUTH_GITHUB_CLIENT_SECRET"), "{stderr}");
     assert!(!stderr.contains(TOKEN));
     alice.set("AUTH_GITHUB_CLIENT_SECRET", "rotated");
-    assert!(!age_reads(&bob, &store), "bob still reads after rm");
-    assert!(age_reads(&carol, &store));
+    assert!(!age::reads(&bob, &store), "bob still reads after rm");
+    assert!(age::reads(&carol, &store));
     assert_eq!(alice.get("AUTH_GITHUB_CLIENT_SECRET"), "rotated");
 }
 

@@ -13,9 +13,8 @@ use std::process::Output;
 
 use bscred::session_cache::SessionCache;
 
-use crate::harness::{
-    Env, TOKEN, assert_fails, assert_success, available, bin, command_on_pty, have,
-};
+use crate::harness::pty::command_on_pty;
+use crate::harness::{Env, TOKEN, assert_fails, assert_success, available, bin, have};
 
 const PASSPHRASE: &str = "correct horse battery";
 

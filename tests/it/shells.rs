@@ -14,6 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{TestCaseResult, TestRunner};
 use tempfile::TempDir;
 
+use crate::harness::node::{have_package, node_dir};
 use crate::harness::{Env, TOKEN, assert_success, bin, have};
 
 // ------------------------------------------------------------- generators
@@ -717,30 +718,6 @@ fn dotenv_output_is_parsed_back_exactly_by_dotenvy() {
     );
 }
 
-/// tests/node, where `npm ci` installs Node's dotenv (scripts/test.sh).
-fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node")
-}
-
-/// Whether node and the pinned dotenv package are there; like `have`, a
-/// skip by hand and a failure under CI.
-fn have_node_dotenv() -> bool {
-    if !have("node") {
-        return false;
-    }
-    let installed = node_dir()
-        .join("node_modules/dotenv/package.json")
-        .is_file();
-    if !installed {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Node's dotenv is required in CI: run `npm ci --prefix tests/node` (scripts/test.sh does)"
-        );
-        eprintln!("skipping: Node's dotenv is not installed (npm ci --prefix tests/node)");
-    }
-    installed
-}
-
 /// Node's `dotenv.parse` over stdin, with its default parser and with the
 /// `fast` one (`DOTENV_FAST`), as JSON.
 const NODE_PARSE: &str = "const fs = require('fs'); const dotenv = require('dotenv'); \
@@ -775,7 +752,7 @@ fn node_parse(text: &str) -> Result<[BTreeMap<String, String>; 2], String> {
 
 #[test]
 fn dotenv_output_is_parsed_back_exactly_by_node_dotenv() {
-    if !have_node_dotenv() {
+    if !have_package("dotenv") {
         return;
     }
     check(64, prop::collection::vec(dotenv_value(), 8), |values| {
@@ -817,7 +794,7 @@ fn dotenv_multi_line_and_quote_values_reach_both_parsers() {
         .collect::<Result<_, _>>()
         .expect("dotenvy parses");
     assert_eq!(parsed, want, "dotenvy read {text:?}");
-    if have_node_dotenv() {
+    if have_package("dotenv") {
         let want: BTreeMap<String, String> = want.into_iter().collect();
         let [classic, fast] = node_parse(&text).expect("node parses");
         assert_eq!(classic, want, "dotenv.parse read {text:?}");

@@ -5,7 +5,8 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::harness::{Env, TOKEN, age_reads, assert_fails, have, on_pty};
+use crate::harness::pty::on_pty;
+use crate::harness::{Env, TOKEN, age, assert_fails, have};
 
 /// Makes an SSH key pair of `kind` in the test's HOME.
 fn ssh_key(env: &Env, kind: &str, passphrase: &str) -> PathBuf {
@@ -53,7 +54,7 @@ fn ed25519_and_rsa_keys_without_a_passphrase_are_identities() {
         env.set("GITHUB_TOKEN", TOKEN);
         assert_eq!(env.get("GITHUB_TOKEN"), TOKEN, "{kind}");
         assert!(
-            age_reads(&key, &env.store_path()),
+            age::reads(&key, &env.store_path()),
             "{kind}: age cannot read it"
         );
         // No age identity of bscred's own was made.

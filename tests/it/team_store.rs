@@ -9,11 +9,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::age_interop::age_tool;
+use crate::harness::team::{self, exec_value, json_env};
 use crate::harness::{
-    Env, TOKEN, age_reads, assert_fails, assert_success, assert_unchanged, have, stderr,
+    Env, TOKEN, age, assert_fails, assert_success, assert_unchanged, have, stderr,
 };
 
 const STORE: &str = ".bscred/team.age";
@@ -63,40 +63,6 @@ fn run_stdin_in(user: &Env, dir: &Path, args: &[&str], input: &str) -> Output {
         .expect("bscred runs")
 }
 
-/// `env --shell json` for `user` in `dir`, parsed, with its stderr.
-fn json_env(user: &Env, dir: &Path) -> (Value, String) {
-    let out = user.run_in(dir, &["env", "--shell", "json"]);
-    assert_success(&out);
-    (
-        serde_json::from_slice(&out.stdout).expect("json"),
-        stderr(&out),
-    )
-}
-
-/// The value `exec` gives NAME in a child, or `None` when it has none.
-fn exec_value(user: &Env, dir: &Path, name: &str) -> Option<String> {
-    let out = user.run_in(dir, &["exec", "--", "printenv", name]);
-    match out.status.code() {
-        Some(0) => Some(
-            String::from_utf8(out.stdout)
-                .expect("utf-8")
-                .trim_end_matches('\n')
-                .to_string(),
-        ),
-        Some(1) => None,
-        other => panic!("exec failed with {other:?}: {}", stderr(&out)),
-    }
-}
-
-/// The user's own public key, as `recipients list` marks it.
-fn public_key(user: &Env) -> String {
-    user.ok(&["recipients", "list"])
-        .lines()
-        .find_map(|l| l.strip_suffix("(you)"))
-        .map(|k| k.trim().to_string())
-        .expect("own key listed")
-}
-
 /// An allowed project of `user`'s whose team store holds the client ID,
 /// written by `user`.
 fn team_project(user: &Env) -> PathBuf {
@@ -111,28 +77,6 @@ fn team_project(user: &Env) -> PathBuf {
     project
 }
 
-/// A profile document as an outsider writes it with `age`, not bscred.
-fn document(vars: &[(&str, &str)]) -> Vec<u8> {
-    let variables: serde_json::Map<String, Value> = vars
-        .iter()
-        .map(|(name, value)| {
-            let var = json!({
-                "value": value,
-                "secret": false,
-                "created_at": "2026-01-02T03:04:05Z",
-                "updated_at": "2026-01-02T03:04:05Z"
-            });
-            ((*name).to_string(), var)
-        })
-        .collect();
-    serde_json::to_vec(&json!({
-        "format": "bscred-profile",
-        "version": 1,
-        "variables": variables
-    }))
-    .expect("serialise")
-}
-
 #[test]
 fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     if !have("age") {
@@ -142,7 +86,7 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     let bob = Env::initialised();
     // One checkout, two people: the project lives in Alice's work dir.
     let project = project_with(&alice, &store_is(STORE));
-    let bob_key = public_key(&bob);
+    let bob_key = team::public_key_of(&bob);
 
     // Writing needs the project file allowed: nothing is created before.
     let before = alice.files();
@@ -174,13 +118,16 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     ));
     // The first write made the recipients file, holding Alice's key.
     let recipients = fs::read_to_string(project.join(RECIPIENTS)).expect("recipients file");
-    assert!(recipients.contains(&public_key(&alice)), "{recipients}");
+    assert!(
+        recipients.contains(&team::public_key_of(&alice)),
+        "{recipients}"
+    );
 
     // The store is an age file like any other, and the recipients file is
     // what `age -R` reads.
     let store = project.join(STORE);
-    assert!(age_reads(&alice.identity_path(), &store));
-    assert!(!age_reads(&bob.identity_path(), &store));
+    assert!(age::reads(&alice.identity_path(), &store));
+    assert!(!age::reads(&bob.identity_path(), &store));
 
     // Bob is not a recipient yet: clear error, with the key to hand over.
     assert_success(&bob.run_in(&project, &["allow"]));
@@ -200,7 +147,7 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     )
     .expect("utf-8");
     assert_eq!(listed.lines().count(), 2, "{listed}");
-    assert!(age_reads(&bob.identity_path(), &store));
+    assert!(age::reads(&bob.identity_path(), &store));
 
     // Each reads it, with env and exec.
     for user in [&alice, &bob] {
@@ -230,10 +177,10 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     // A teammate can write for everyone by hand too: `age -R` on the
     // recipients file gives a store both read.
     let recipients_file = project.join(RECIPIENTS);
-    let by_hand = age_tool(
+    let by_hand = age::tool(
         "age",
         &["-R", recipients_file.to_str().expect("utf-8")],
-        &document(&[
+        &team::document(&[
             ("AUTH_GITHUB_CLIENT_ID", CLIENT_ID),
             ("TEAM_NOTE", "by hand"),
         ]),
@@ -269,7 +216,7 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
         &["set", "--team", "AUTH_GITHUB_CLIENT_SECRET", "--stdin"],
         "rotated",
     ));
-    assert!(!age_reads(&bob.identity_path(), &store));
+    assert!(!age::reads(&bob.identity_path(), &store));
     let text = assert_fails(&bob.run_in(&project, &["env"]), 4);
     assert!(text.contains("not encrypted to your key"), "{text}");
     assert!(text.contains("bscred: hint: "), "{text}");
@@ -290,15 +237,15 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
 /// holding that key (it is public) can: three variables that run code and
 /// two ordinary ones.
 fn hostile_store(user: &Env, project: &Path, script: &Path) {
-    let key = public_key(user);
-    let doc = document(&[
+    let key = team::public_key_of(user);
+    let doc = team::document(&[
         ("LD_PRELOAD", "/nonexistent/evil.so"),
         ("BASH_ENV", script.to_str().expect("utf-8")),
         ("PROMPT_COMMAND", "touch prompted"),
         ("AUTH_GITHUB_CLIENT_ID", CLIENT_ID),
         ("TEAM_NOTE", "hello team"),
     ]);
-    let out = age_tool("age", &["-r", &key], &doc);
+    let out = age::tool("age", &["-r", &key], &doc);
     fs::create_dir_all(project.join(".bscred")).expect("mkdir");
     fs::write(project.join(STORE), out.stdout).expect("write store");
 }
@@ -528,9 +475,9 @@ fn a_missing_or_malformed_team_store_is_a_clear_error() {
     assert!(!text.contains("plaintext"), "{text}");
     assert_unchanged(&user, &before);
     if have("age") {
-        let out = age_tool(
+        let out = age::tool(
             "age",
-            &["-r", &public_key(&user)],
+            &["-r", &team::public_key_of(&user)],
             b"{\"not\": \"a document\"}",
         );
         fs::write(project.join(STORE), out.stdout).expect("write");
@@ -623,7 +570,7 @@ fn the_team_can_be_gathered_before_the_first_secret() {
     let bob = Env::initialised();
     let project = project_with(&alice, &store_is(STORE));
     assert_success(&alice.run_in(&project, &["allow"]));
-    let (alice_key, bob_key) = (public_key(&alice), public_key(&bob));
+    let (alice_key, bob_key) = (team::public_key_of(&alice), team::public_key_of(&bob));
 
     // Before anything exists, the list is what the first write would use.
     let listed = alice.run_in(&project, &["recipients", "--team", "list"]);
@@ -638,7 +585,7 @@ fn the_team_can_be_gathered_before_the_first_secret() {
     assert!(text.starts_with('#') && text.contains(&alice_key) && text.contains(&bob_key));
 
     assert_success(&alice.run_in(&project, &["set", "--team", "TEAM_NOTE", "x"]));
-    assert!(age_reads(&bob.identity_path(), &project.join(STORE)));
+    assert!(age::reads(&bob.identity_path(), &project.join(STORE)));
 }
 
 /// A committed `team.pending` (a link to the user's own profile stores, or a
@@ -683,15 +630,15 @@ fn identity_rotate_takes_the_team_store_along() {
     let user = Env::initialised();
     let project = team_project(&user);
     let teammate = Env::initialised();
-    let theirs = public_key(&teammate);
+    let theirs = team::public_key_of(&teammate);
     assert_success(&user.run_in(&project, &["recipients", "--team", "add", &theirs]));
-    let old = public_key(&user);
+    let old = team::public_key_of(&user);
 
     // Run from elsewhere: the store is known from having been read here.
     let out = user.run(&["identity", "rotate"]);
     assert_success(&out);
     assert!(stderr(&out).contains("team store"), "{}", stderr(&out));
-    let new = public_key(&user);
+    let new = team::public_key_of(&user);
     assert_ne!(new, old);
     let recipients = fs::read_to_string(project.join(RECIPIENTS)).expect("recipients");
     assert!(
@@ -703,7 +650,7 @@ fn identity_rotate_takes_the_team_store_along() {
     assert_eq!(json["AUTH_GITHUB_CLIENT_ID"], CLIENT_ID);
     // The teammate still reads it.
     if have("age") {
-        assert!(age_reads(&teammate.identity_path(), &project.join(STORE)));
+        assert!(age::reads(&teammate.identity_path(), &project.join(STORE)));
     }
 }
 
@@ -720,13 +667,13 @@ fn identity_rotate_moves_only_team_stores_it_can_vouch_for() {
     user.set("GITHUB_TOKEN", TOKEN);
     let project = team_project(&user);
     let attacker = Env::initialised();
-    let theirs = public_key(&attacker);
+    let theirs = team::public_key_of(&attacker);
     // A store not encrypted to the user, with the user's key listed: the
     // rotation refuses before touching anything.
     let recipients = fs::read_to_string(project.join(RECIPIENTS)).expect("recipients");
     fs::write(project.join(RECIPIENTS), format!("{recipients}{theirs}\n")).expect("write");
     let team = project.join(STORE);
-    let out = age_tool("age", &["-r", &theirs], &document(&[("X", "y")]));
+    let out = age::tool("age", &["-r", &theirs], &team::document(&[("X", "y")]));
     fs::write(&team, &out.stdout).expect("write team store");
     let identity = fs::read(user.identity_path()).expect("identity");
     let text = assert_fails(&user.run(&["identity", "rotate"]), 1);
@@ -745,7 +692,7 @@ fn identity_rotate_moves_only_team_stores_it_can_vouch_for() {
     assert_success(&out);
     let said = stderr(&out);
     assert!(said.contains("was not moved to the new key"), "{said}");
-    assert!(!age_reads(&attacker.identity_path(), &user.store_path()));
+    assert!(!age::reads(&attacker.identity_path(), &user.store_path()));
     assert_eq!(user.get("GITHUB_TOKEN"), TOKEN);
 }
 

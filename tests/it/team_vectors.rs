@@ -11,17 +11,17 @@
 #![cfg(unix)]
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::time::{Duration, Instant, SystemTime};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::age_interop::age_tool;
-use crate::harness::{Env, assert_success, bin, have, stderr};
+use crate::harness::pty::Pty;
+use crate::harness::team::{self, exec_value, json_env};
+use crate::harness::{Env, age, assert_success, bin, have, stderr};
 
 const STORE: &str = ".bscred/team.age";
 /// The ordinary variable every project here declares: it must arrive.
@@ -30,8 +30,6 @@ const CLIENT_ID: &str = "Iv1.0123456789abcdef";
 /// The ordinary variable no project here declares: it must stay out.
 const NOTE_NAME: &str = "TEAM_NOTE";
 const NOTE: &str = "hello team";
-/// How long anything a test waits for may take.
-const DEADLINE: Duration = Duration::from_secs(20);
 
 /// How the project file treats a vector's variables.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -45,37 +43,6 @@ enum Form {
 }
 
 const FORMS: [Form; 2] = [Form::Undeclared, Form::Declared];
-
-/// The user's own public key, as `recipients list` marks it.
-fn public_key(user: &Env) -> String {
-    user.ok(&["recipients", "list"])
-        .lines()
-        .find_map(|l| l.strip_suffix("(you)"))
-        .map(|k| k.trim().to_string())
-        .expect("own key listed")
-}
-
-/// A profile document as an outsider writes it: plain JSON for `age`.
-fn document(vars: &[(&str, &str)]) -> Vec<u8> {
-    let variables: serde_json::Map<String, Value> = vars
-        .iter()
-        .map(|(name, value)| {
-            let var = json!({
-                "value": value,
-                "secret": false,
-                "created_at": "2026-01-02T03:04:05Z",
-                "updated_at": "2026-01-02T03:04:05Z"
-            });
-            ((*name).to_string(), var)
-        })
-        .collect();
-    serde_json::to_vec(&json!({
-        "format": "bscred-profile",
-        "version": 1,
-        "variables": variables
-    }))
-    .expect("serialise")
-}
 
 /// `user`'s work directory made a project whose team store holds `vars`
 /// plus AUTH_GITHUB_CLIENT_ID and TEAM_NOTE, written by the Go `age` CLI
@@ -94,7 +61,11 @@ fn project_declaring(user: &Env, vars: &[(&str, &str)], declared: Option<&[&str]
     fs::write(project.join(".bscred.toml"), settings).expect("write project file");
     let mut all = vars.to_vec();
     all.extend([(CLIENT_ID_NAME, CLIENT_ID), (NOTE_NAME, NOTE)]);
-    let sealed = age_tool("age", &["-r", &public_key(user)], &document(&all));
+    let sealed = age::tool(
+        "age",
+        &["-r", &team::public_key_of(user)],
+        &team::document(&all),
+    );
     fs::create_dir_all(project.join(".bscred")).expect("mkdir");
     fs::write(project.join(STORE), sealed.stdout).expect("write store");
     assert_success(&user.run_in(&project, &["allow"]));
@@ -183,135 +154,6 @@ fn eval_line() -> String {
     format!("eval \"$('{}' env)\"", bin().display())
 }
 
-/// An interactive shell on a pseudo-terminal (util-linux `script`), driven
-/// one line at a time as a person types: each `ask` waits, with a
-/// deadline, for the shell to answer before the next line goes in.
-struct Pty {
-    child: Child,
-    stdin: ChildStdin,
-    rx: Receiver<Vec<u8>>,
-    screen: String,
-    seen: usize,
-    asked: u32,
-}
-
-impl Pty {
-    /// Starts `command` (a shell) in `dir` with `user`'s sealed
-    /// environment plus `extra`, and waits for its first prompt, `prompt`.
-    fn start(user: &Env, dir: &Path, command: &str, extra: &[(&str, &str)], prompt: &str) -> Pty {
-        let mut script = user.sealed("script");
-        script
-            .args(["-qec", command, "/dev/null"])
-            .current_dir(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        for (name, value) in extra {
-            script.env(name, value);
-        }
-        let mut child = script.spawn().expect("script runs");
-        let mut stdout = child.stdout.take().expect("stdout");
-        let stdin = child.stdin.take().expect("stdin");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut pty = Pty {
-            child,
-            stdin,
-            rx,
-            screen: String::new(),
-            seen: 0,
-            asked: 0,
-        };
-        pty.expect(prompt);
-        pty
-    }
-
-    /// Waits until `text` appears on the screen after what was already
-    /// seen, and moves past it.
-    fn expect(&mut self, text: &str) {
-        let start = Instant::now();
-        loop {
-            if let Some(at) = self.screen[self.seen..].find(text) {
-                self.seen += at + text.len();
-                return;
-            }
-            match self
-                .rx
-                .recv_timeout(DEADLINE.saturating_sub(start.elapsed()))
-            {
-                Ok(chunk) => self.screen.push_str(&String::from_utf8_lossy(&chunk)),
-                Err(_) => panic!("{text:?} never appeared on the screen:\n{}", self.screen),
-            }
-        }
-    }
-
-    /// Types `text`.
-    fn send(&mut self, text: &str) {
-        self.stdin.write_all(text.as_bytes()).expect("type");
-        self.stdin.flush().expect("flush");
-    }
-
-    /// Types `echo` of `expr` and returns what the shell expanded it to,
-    /// once it has. The answer is tagged `ansN:` with N computed by the
-    /// shell, so the echoed keystrokes (`ans$((1000+N))`) never match.
-    /// Variables in `expr` go in braces: zsh reads `$NAME:e` as a modifier.
-    fn ask(&mut self, expr: &str) -> String {
-        self.asked += 1;
-        let n = self.asked;
-        self.send(&format!("echo \"ans$((1000+{n})):{expr}:end\"\n"));
-        self.expect(&format!("ans{}:", 1000 + n));
-        let start = self.seen;
-        self.expect(":end");
-        self.screen[start..self.seen - ":end".len()].to_string()
-    }
-
-    /// Types `line`, then waits until the shell has run it and shown its
-    /// next prompt (an `ask` on the following line answers only then).
-    fn run(&mut self, line: &str) {
-        self.send(&format!("{line}\n"));
-        self.ask("");
-    }
-
-    /// Types `exit` and waits for the shell to end; returns the screen.
-    fn exit(&mut self) -> String {
-        self.send("exit\n");
-        let start = Instant::now();
-        loop {
-            if self.child.try_wait().expect("wait").is_some() {
-                break;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "the shell did not exit:\n{}",
-                self.screen
-            );
-            if let Ok(chunk) = self.rx.recv_timeout(Duration::from_millis(20)) {
-                self.screen.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        }
-        while let Ok(chunk) = self.rx.recv_timeout(Duration::from_millis(100)) {
-            self.screen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-        self.screen.clone()
-    }
-}
-
-impl Drop for Pty {
-    /// A failed test leaves no shell behind.
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 /// The prompt the shells under test show (from PS1 in their environment),
 /// never typed, so finding it means the shell printed it.
 const PS1: &str = "vectors-ready> ";
@@ -351,7 +193,7 @@ fn mail_vector(shell: &str, command: &str, mailcheck: &str) {
         ];
         let project = hostile_project(&user, &vars, form);
 
-        let mut pty = Pty::start(&user, &project, command, &[("PS1", PS1)], PS1);
+        let mut pty = Pty::shell(&user, &project, command, &[("PS1", PS1)], PS1);
         pty.run(&eval_line());
         // Something writes the file (a build, a git pull) after the eval;
         // the next prompt after a command typed since then follows a check.
@@ -404,7 +246,7 @@ fn zsh_prompts_from_a_team_store_run_nothing_under_prompt_subst() {
         ];
         let project = hostile_project(&user, &vars, form);
 
-        let mut pty = Pty::start(&user, &project, "zsh -f -i", &[("PS1", PS1)], PS1);
+        let mut pty = Pty::shell(&user, &project, "zsh -f -i", &[("PS1", PS1)], PS1);
         // The user's own settings, as in their .zshrc.
         pty.run("setopt prompt_subst correct; rehash");
         pty.run(&eval_line());
@@ -516,7 +358,7 @@ fn histfile_from_a_team_store_leaves_files_outside_the_project_alone() {
         let vars = [("HISTFILE", histfile.as_str()), ("HISTFILESIZE", "0")];
         let project = hostile_project(&user, &vars, form);
 
-        let mut pty = Pty::start(
+        let mut pty = Pty::shell(
             &user,
             &project,
             "bash --norc --noprofile -i",
@@ -664,31 +506,6 @@ fn rustflags_from_a_team_store_choose_no_linker_for_cargo() {
         assert_success(&out);
         assert_notices(&user, &project, &vars, form);
     }
-}
-
-/// The value `exec` gives NAME in a child, or `None` when it has none.
-fn exec_value(user: &Env, dir: &Path, name: &str) -> Option<String> {
-    let out = user.run_in(dir, &["exec", "--", "printenv", name]);
-    match out.status.code() {
-        Some(0) => Some(
-            String::from_utf8(out.stdout)
-                .expect("utf-8")
-                .trim_end_matches('\n')
-                .to_string(),
-        ),
-        Some(1) => None,
-        other => panic!("exec failed with {other:?}: {}", stderr(&out)),
-    }
-}
-
-/// `env --shell json` in `dir`, parsed, with its stderr.
-fn json_env(user: &Env, dir: &Path) -> (Value, String) {
-    let out = user.run_in(dir, &["env", "--shell", "json"]);
-    assert_success(&out);
-    (
-        serde_json::from_slice(&out.stdout).expect("json"),
-        stderr(&out),
-    )
 }
 
 /// Declaring is necessary and not sufficient: a declared ordinary name

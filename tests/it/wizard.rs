@@ -6,7 +6,8 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use crate::harness::{Env, TOKEN, have, on_pty};
+use crate::harness::pty::on_pty;
+use crate::harness::{Env, TOKEN, have};
 
 /// Answers up to `requests` `GET /user` requests like GitHub does for a
 /// fine-grained token expiring on 2026-08-30, with no public email.

@@ -228,7 +228,7 @@ fn a_closed_stdout_ends_quietly() {
 /// types `input` once the prompt is on screen, and returns the screen.
 #[cfg(unix)]
 fn on_terminal(env: &Env, args: &str, input: &str) -> (Option<i32>, String) {
-    crate::harness::on_pty(env, &[], args, &[(": ", input)])
+    crate::harness::pty::on_pty(env, &[], args, &[(": ", input)])
 }
 
 #[cfg(unix)]

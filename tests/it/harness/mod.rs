@@ -1,4 +1,6 @@
-//! The hermetic test environment shared by every integration test.
+//! The hermetic test environment shared by every integration test, and
+//! the assertions every test makes. The rigs for particular concerns have
+//! files of their own here.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -8,6 +10,20 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
+
+pub mod age;
+#[cfg(target_os = "linux")]
+pub mod dbus;
+pub mod git;
+#[cfg(target_os = "linux")]
+pub mod keychain;
+pub mod node;
+pub mod process;
+#[cfg(unix)]
+pub mod pty;
+pub mod random;
+pub mod team;
+pub mod transcript;
 
 /// The fixed "now" every test runs at (STYLE: time is a parameter).
 pub const NOW: &str = "2026-06-01T12:00:00Z";
@@ -114,10 +130,9 @@ impl Env {
 
     /// A passphrase file (0600) holding `passphrase`, for `--passphrase-file`.
     pub fn passphrase_file(&self, name: &str, passphrase: &str) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
         let path = self.home.join(name);
         fs::write(&path, format!("{passphrase}\n")).expect("write passphrase file");
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+        set_mode(&path, 0o600);
         path
     }
 
@@ -212,6 +227,11 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// A run's stdout, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Asserts exit 0, showing stderr otherwise.
 pub fn assert_success(out: &Output) {
     assert!(
@@ -244,6 +264,16 @@ pub fn assert_fails(out: &Output, code: i32) -> String {
         }
     }
     stderr
+}
+
+/// The error line and the hint line (empty when there is none) of a
+/// failure, after checking it as `assert_fails` does.
+pub fn failure(out: &Output, code: i32) -> (String, String) {
+    let text = assert_fails(out, code);
+    let mut lines = text.lines();
+    let error = lines.next().unwrap_or_default().to_string();
+    let hint = lines.next().unwrap_or_default().to_string();
+    (error, hint)
 }
 
 /// Whether an external tool is on PATH. When it is not, a test skips with a
@@ -282,105 +312,32 @@ pub fn have_secret_service() -> bool {
     )
 }
 
-/// Runs `bscred ARGS` on a real pseudo-terminal (util-linux `script`) with
-/// the sealed environment plus `extra` variables, and plays `steps`: for
-/// each, waits (with a deadline) for its prompt to appear on the screen
-/// after the previous one, then types its input, as a person would.
-/// Returns the exit code and everything the screen showed.
-#[cfg(unix)]
-pub fn on_pty(
-    env: &Env,
-    extra: &[(&str, &str)],
-    args: &str,
-    steps: &[(&str, &str)],
-) -> (Option<i32>, String) {
-    let command = format!("'{}' {args}", bin().display());
-    command_on_pty(env, extra, &command, steps)
+/// Creates `dir` (and its parents) and makes it private (0700), as
+/// runtime and keyring directories must be.
+pub fn private_dir(dir: &Path) {
+    fs::create_dir_all(dir).expect("mkdir");
+    set_mode(dir, 0o700);
 }
 
-/// `on_pty` for any shell command line, such as another tool's prompt.
-#[cfg(unix)]
-pub fn command_on_pty(
-    env: &Env,
-    extra: &[(&str, &str)],
-    command: &str,
-    steps: &[(&str, &str)],
-) -> (Option<i32>, String) {
-    use std::io::{Read, Write};
-    use std::process::Stdio;
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
-
-    const DEADLINE: Duration = Duration::from_secs(20);
-    let mut script = env.sealed("script");
-    script
-        .args(["-qec", command, "/dev/null"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    for (name, value) in extra {
-        script.env(name, value);
-    }
-    let mut child = script.spawn().expect("script runs");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 512];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut screen = String::new();
-    let mut seen = 0;
-    for (prompt, input) in steps {
-        let start = Instant::now();
-        loop {
-            if let Some(at) = screen[seen..].find(prompt) {
-                seen += at + prompt.len();
-                break;
-            }
-            match rx.recv_timeout(DEADLINE.saturating_sub(start.elapsed())) {
-                Ok(chunk) => screen.push_str(&String::from_utf8_lossy(&chunk)),
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("{prompt:?} never appeared on the screen:\n{screen}");
-                }
-            }
-        }
-        stdin.write_all(input.as_bytes()).expect("type");
-    }
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bscred did not finish:\n{screen}");
-        }
-        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(20)) {
-            screen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    drop(stdin);
-    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(300)) {
-        screen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    (status.code(), screen)
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
-/// Whether the Go age CLI decrypts `store` with the identity `key`.
-pub fn age_reads(key: &Path, store: &Path) -> bool {
-    std::process::Command::new("age")
-        .args(["-d", "-i"])
-        .arg(key)
-        .arg(store)
-        .output()
-        .expect("age runs")
-        .status
-        .success()
+/// A file's permission bits.
+pub fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).expect("stat").permissions().mode() & 0o777
+}
+
+/// Entries of the store's directory other than the store itself, sorted:
+/// a temporary file a write left behind shows up here.
+pub fn strays(store: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(store.parent().expect("store dir"))
+        .expect("list store dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p != store)
+        .collect();
+    found.sort();
+    found
 }
