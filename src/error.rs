@@ -147,11 +147,6 @@ pub enum Error {
     /// The identity file a profile records is gone.
     #[error("the identity {origin} does not exist")]
     IdentityMissing { origin: String },
-    /// The profile uses a backend this build does not have.
-    #[error(
-        "profile '{profile}' uses the {backend} backend, which this version of bscred does not have"
-    )]
-    BackendUnavailable { profile: String, backend: String },
     /// GitHub rejected the token or could not be asked.
     #[error(transparent)]
     GitHub(#[from] crate::github::ApiError),
@@ -270,6 +265,17 @@ impl Error {
         }
     }
 
+    /// This error as `exec` reports it: bscred failed before the command
+    /// started, so 125 (as `env(1)` does), never a code the command could
+    /// return itself. The command's own start-up failures (126, 127, and
+    /// E2BIG's 125) keep theirs.
+    pub fn before_exec(self) -> Error {
+        match self {
+            Error::Spawn { .. } | Error::BeforeExec(_) => self,
+            other => Error::BeforeExec(Box::new(other)),
+        }
+    }
+
     /// A usage error with a hint.
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Error {
         Error::Usage {
@@ -296,7 +302,6 @@ impl Error {
             | Error::IdentityExposed { .. }
             | Error::IdentityMissing { .. }
             | Error::Locked { .. }
-            | Error::BackendUnavailable { .. }
             | Error::Keychain(_)
             | Error::Identity { .. } => Exit::Unavailable,
             Error::Config { .. }
@@ -395,9 +400,6 @@ impl Error {
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),
-            ),
-            Error::BackendUnavailable { .. } => Some(
-                "use the bscred that created the profile, or upgrade this one".to_string(),
             ),
             Error::IdentityExposed { path, .. } => Some(format!("run `chmod 600 {}`", path.display())),
             Error::Identity { .. } => Some(

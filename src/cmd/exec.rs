@@ -32,7 +32,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let command = prepare(ctx, &args).map_err(|e| Error::BeforeExec(Box::new(e)))?;
+    let command = prepare(ctx, &args)?;
     launch(command, &args.command[0])
 }
 

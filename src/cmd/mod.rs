@@ -63,8 +63,15 @@ pub enum Command {
     Deny(allow::DenyArgs),
 }
 
-/// Runs the parsed command line.
+/// Runs the parsed command line. Under `exec`, every failure of bscred's
+/// own is `exec`'s 125 (see `Error::before_exec`): the one place that
+/// rule lives, besides clap's own usage errors in `main`.
 pub fn run(cli: Cli) -> Result<Exit> {
+    let exec = matches!(cli.command, Command::Exec(_));
+    dispatch(cli).map_err(|e| if exec { e.before_exec() } else { e })
+}
+
+fn dispatch(cli: Cli) -> Result<Exit> {
     // Generated from the definitions alone: no home, profile or project.
     match cli.command {
         Command::Completions(args) => return completions::completions(args),
@@ -72,13 +79,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         _ => {}
     }
     let announce = !matches!(cli.command, Command::Allow(_) | Command::Deny(_));
-    let ctx = match Context::new(&cli.global, announce) {
-        // exec must not let its own failures look like the command's.
-        Err(e) if matches!(cli.command, Command::Exec(_)) => {
-            return Err(Error::BeforeExec(Box::new(e)));
-        }
-        other => other?,
-    };
+    let ctx = Context::new(&cli.global, announce)?;
     if !ctx.also.is_empty() && !matches!(cli.command, Command::Env(_) | Command::Exec(_)) {
         return Err(Error::usage(
             "only `env` and `exec` take several profiles",
