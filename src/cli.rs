@@ -5,7 +5,7 @@ use clap::builder::FalseyValueParser;
 use clap::{ArgAction, Args, Parser, ValueEnum};
 
 use crate::cmd::Command;
-use crate::profile::ProfileName;
+use crate::profile_name::ProfileName;
 
 /// Keep a project's GitHub token and friends out of plaintext files.
 ///

@@ -12,7 +12,8 @@ use crate::allow::{AllowList, Standing};
 use crate::cli::{BackendChoice, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::paths::Dirs;
-use crate::profile::{Profile, ProfileName};
+use crate::profile::Profile;
+use crate::profile_name::ProfileName;
 use crate::project::{self, Project};
 use crate::store::Backend;
 

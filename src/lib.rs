@@ -25,6 +25,7 @@ pub mod metadata;
 pub mod paths;
 pub mod private_fs;
 pub mod profile;
+pub mod profile_name;
 pub mod project;
 pub mod prompt;
 pub mod resolve;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::profile::ProfileName;
+use crate::profile_name::ProfileName;
 
 /// The three roots bscred writes under.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::private_fs::{self, Regular};
-use crate::profile::ProfileName;
+use crate::profile_name::ProfileName;
 use crate::secret::VarName;
 
 /// The name of the project file.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::{Context, ProfileSource};
 use crate::error::{Error, Result};
-use crate::profile::ProfileName;
+use crate::profile_name::ProfileName;
 use crate::secret::VarName;
 use crate::store::{Document, Variable};
 use crate::team::TeamStore;
