@@ -40,6 +40,9 @@ pub struct Context {
     /// The project file in effect: the nearest `.bscred.toml`, if the user
     /// has allowed its current content.
     pub project: Option<Project>,
+    /// `BSCRED_GITHUB_API_URL`: where GitHub's API is asked instead of the
+    /// profile host's (tests point it at a stand-in on 127.0.0.1).
+    pub github_api_url: Option<String>,
 }
 
 /// Where the profile name came from.
@@ -101,6 +104,7 @@ impl Context {
             now: clock()?,
             tz: time_zone(),
             project,
+            github_api_url: std::env::var(crate::github::API_URL_VAR).ok(),
         })
     }
 

@@ -108,12 +108,10 @@ pub enum ApiError {
 }
 
 /// The API base for a host: `https://api.github.com` for github.com,
-/// `https://HOST/api/v3` for GitHub Enterprise Server, unless
-/// `BSCRED_GITHUB_API_URL` says otherwise.
-pub fn api_base(host: &str) -> String {
-    if let Ok(url) = std::env::var(API_URL_VAR)
-        && !url.is_empty()
-    {
+/// `https://HOST/api/v3` for GitHub Enterprise Server, unless `overridden`
+/// (`BSCRED_GITHUB_API_URL`, which the context reads) says otherwise.
+pub fn api_base(host: &str, overridden: Option<&str>) -> String {
+    if let Some(url) = overridden.filter(|u| !u.is_empty()) {
         return url.trim_end_matches('/').to_string();
     }
     if host == "github.com" {
@@ -335,13 +333,15 @@ mod tests {
 
     #[test]
     fn enterprise_hosts_get_the_v3_path() {
-        // (BSCRED_GITHUB_API_URL is not set in unit tests.)
-        if std::env::var_os(API_URL_VAR).is_none() {
-            assert_eq!(api_base("github.com"), "https://api.github.com");
-            assert_eq!(
-                api_base("ghe.example.com"),
-                "https://ghe.example.com/api/v3"
-            );
-        }
+        assert_eq!(api_base("github.com", None), "https://api.github.com");
+        assert_eq!(
+            api_base("ghe.example.com", None),
+            "https://ghe.example.com/api/v3"
+        );
+        assert_eq!(
+            api_base("github.com", Some("http://127.0.0.1:9/")),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(api_base("github.com", Some("")), "https://api.github.com");
     }
 }

@@ -138,7 +138,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         (expires_at, None)
     } else {
         // Verify before storing: a rejected token never replaces a good one.
-        let info = github::verify(&github::api_base(&host), value.expose(), ctx.now)?;
+        let info = github::verify(
+            &github::api_base(&host, ctx.github_api_url.as_deref()),
+            value.expose(),
+            ctx.now,
+        )?;
         (info.expires_at, Some(info))
     };
 

@@ -45,7 +45,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             place: format!("profile '{}'", ctx.profile),
         })?;
     let host = github::host_of(&profile.settings.github_host);
-    let info = github::verify(&github::api_base(&host), var.value.expose(), ctx.now)?;
+    let info = github::verify(
+        &github::api_base(&host, ctx.github_api_url.as_deref()),
+        var.value.expose(),
+        ctx.now,
+    )?;
     record(ctx, &profile, &args.name, &var.value, &host, &info)?;
     ctx.note(info.describe(&args.name, ctx.now, &ctx.tz));
     if let Some(warning) = info.login_mismatch(&doc, &args.name) {

@@ -232,7 +232,11 @@ fn verify_or_go_on(
     if args.no_verify {
         return Ok(None);
     }
-    match github::verify(&github::api_base(host), token.expose(), ctx.now) {
+    match github::verify(
+        &github::api_base(host, ctx.github_api_url.as_deref()),
+        token.expose(),
+        ctx.now,
+    ) {
         Ok(info) => Ok(Some(info)),
         // Offline: a terminal may go on without GitHub; a script said what
         // it wanted with its flags.
