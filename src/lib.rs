@@ -20,6 +20,7 @@ pub mod git;
 pub mod github;
 pub mod harden;
 pub mod identity;
+pub mod import;
 pub mod keychain;
 pub mod metadata;
 pub mod paths;

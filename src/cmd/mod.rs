@@ -24,7 +24,6 @@ mod rotate;
 mod set;
 mod status;
 mod verify;
-mod wizard;
 
 use std::io::{self, Write};
 

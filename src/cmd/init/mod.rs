@@ -1,4 +1,7 @@
-//! `bscred init`: create a profile's storage.
+//! `bscred init`: create a profile's storage, then (on a terminal, or
+//! with its flags) run the first-setup wizard in `wizard.rs`.
+
+mod wizard;
 
 use std::path::PathBuf;
 
@@ -53,7 +56,7 @@ pub struct Args {
     no_project_file: bool,
 
     #[command(flatten)]
-    wizard: super::wizard::WizardArgs,
+    wizard: wizard::WizardArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
@@ -73,14 +76,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         // profile is simply there already.
         if args.wizard.any() {
             let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
-            super::wizard::run(ctx, &profile, &args.wizard)?;
+            wizard::run(ctx, &profile, &args.wizard)?;
         }
         return Ok(Exit::Ok);
     }
 
     let choice = match ctx.backend {
         None if args.identity.is_none() && !args.identity_in_keychain && !args.passphrase => {
-            super::wizard::ask_backend(&args.wizard)?
+            wizard::ask_backend(&args.wizard)?
         }
         given => given,
     };
@@ -109,7 +112,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         profile.info().location
     ));
     offer_project_file(ctx, &args)?;
-    if !super::wizard::run(ctx, &profile, &args.wizard)? {
+    if !wizard::run(ctx, &profile, &args.wizard)? {
         ctx.note(
             "next: `bscred set GITHUB_TOKEN` (hidden prompt), or `bscred import .env --remove`",
         );

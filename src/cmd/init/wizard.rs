@@ -335,9 +335,9 @@ fn env_file_step(
             && prompt::confirm("There is a plaintext .env here. Move its variables into bscred and remove them from the file? [Y/n] ")
                 .map_err(Error::io("cannot read from the terminal"))?);
     if import {
-        super::import::run(
+        crate::import::run(
             ctx,
-            super::import::Args::file_and_remove(path).keeping(stored),
+            &crate::import::Options::file_and_remove(path).keeping(stored),
         )?;
     }
     Ok(())
