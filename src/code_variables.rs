@@ -1,11 +1,11 @@
 //! The one list of environment variables whose value makes some program run
 //! code of the setter's choosing. A store other people can write (the team
-//! store in a repository, issue 7; a vault-backed profile) exports only the
+//! store in a repository; a vault-backed profile) exports only the
 //! names the user accepted, and this list is the floor under that: a name on
 //! it is refused even when the project file declares it, unless the user's
 //! own config lets it through by name (`allow_variables` in config.toml).
-//! The user's own profiles are never filtered. DESIGN "Project files are not
-//! trusted blindly".
+//! The user's own profiles are never filtered. See docs/SECURITY.md, "A
+//! team store others can write", where every name is listed.
 //!
 //! The test for a name is whether setting it, with nothing else, makes a
 //! program the developer runs anyway (their shell, node, yarn, git, python,

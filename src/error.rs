@@ -1,5 +1,5 @@
 //! One error type for the library, the hint that goes with each error, and the
-//! exit-code table from DESIGN ("Exit codes").
+//! exit-code table from the README ("Exit codes").
 //!
 //! Errors name the thing that is wrong (a variable name, a file path) and never
 //! a value: nothing in this file has access to one.
@@ -284,7 +284,7 @@ impl Error {
         }
     }
 
-    /// The exit code this error maps to (DESIGN's table).
+    /// The exit code this error maps to (the README's table).
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage { .. } | Error::BadValue { .. } => Exit::Usage,

@@ -106,7 +106,7 @@ impl std::fmt::Display for Reminder {
 }
 
 /// The reminder for `name` expiring at `expires`, when that is within
-/// `window` calendar days (in `tz`) of `now` or past (DESIGN "Reminders").
+/// `window` calendar days (in `tz`) of `now` or past (README, "Token expiry").
 /// `cli` is how to call bscred for this profile (`bscred`, or `bscred -p
 /// work`).
 pub fn reminder(

@@ -1,6 +1,6 @@
 //! git's credential configuration: reading which helpers git would run for
-//! a host, and the helper entry bscred installs (DESIGN "git credential
-//! helper"); and the one way bscred runs git inside a directory someone
+//! a host, and the helper entry bscred installs (docs/SECURITY.md, "GitHub
+//! and git"); and the one way bscred runs git inside a directory someone
 //! else may have written.
 
 use std::collections::HashSet;

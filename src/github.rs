@@ -1,6 +1,6 @@
 //! The GitHub API client for `verify` and `rotate`: one `GET /user` with the
-//! token, read for who it belongs to and when it expires (DESIGN "Token
-//! lifecycle"). The token goes only into the Authorization header; no
+//! token, read for who it belongs to and when it expires (README, "Token
+//! expiry"). The token goes only into the Authorization header; no
 //! message here ever holds it.
 
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! `GITHUB_USERNAME`, …) in an age-encrypted file instead of a plaintext
 //! `.env`, and hands them to a shell or a command.
 //!
-//! The binary is a thin wrapper over [`cmd::run`]; DESIGN.md in the project's
+//! The binary is a thin wrapper over [`cmd::run`]; docs/architecture.md in the
 //! shared docs is the contract for commands, exit codes and storage.
 
 #![forbid(unsafe_code)]

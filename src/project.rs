@@ -4,8 +4,8 @@
 //!
 //! A project file arrives with a clone, and it chooses what lands in a
 //! shell's environment, so it takes effect only once the user has allowed
-//! that exact content (`bscred allow`, see `allow.rs`); DESIGN "Project files
-//! are not trusted blindly".
+//! that exact content (`bscred allow`, see `allow.rs`; docs/SECURITY.md,
+//! "Project files that came with a clone").
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

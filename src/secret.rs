@@ -25,7 +25,7 @@ impl VarName {
     }
 
     /// Whether the name says its value is secret: one of its `_`-separated
-    /// words is TOKEN, SECRET, PASSWORD, … (DESIGN, `set`). Whole words only,
+    /// words is TOKEN, SECRET, PASSWORD, … (README, "Quick start"). Whole words only,
     /// so `API_KEY` is secret while `MONKEY` and `PATH` are not.
     ///
     /// ```

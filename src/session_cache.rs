@@ -2,7 +2,7 @@
 //! while in the Linux kernel keyring, so scrypt (about a second by design)
 //! runs once per session instead of on every `exec`.
 //!
-//! Which keyring, and why (DESIGN "File backend"): the **user keyring**
+//! Which keyring, and why (docs/file-format.md, "Identities"): the **user keyring**
 //! (`@u`), named explicitly. The session keyring (`@s`) looks like the
 //! natural home, but many processes have none of their own — containers,
 //! CI runners, some terminals and `sudo` shells — and then each process may

@@ -1,6 +1,6 @@
 //! Quoting per shell: the code `bscred env` prints, which must give every
 //! value back byte for byte and run nothing, however it is evaluated
-//! (DESIGN "Shell output").
+//! (docs/SECURITY.md, "`env` and `exec`").
 
 use std::fmt::{self, Write as _};
 use std::io;

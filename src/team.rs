@@ -1,4 +1,4 @@
-//! The team store (issue 7): an age file inside the project, named by
+//! The team store: an age file inside the project, named by
 //! `store = ".bscred/team.age"` in an allowed `.bscred.toml`, holding the
 //! variables a whole team shares, and beside it the recipients file
 //! (`.bscred/team.recipients`) listing every member's public key, so that
@@ -13,7 +13,7 @@
 //! own: both must stay inside the project (a symlink leading out is
 //! refused), and the variables that run code (`code_variables.rs`) never
 //! leave the store for an environment unless the user's config allows them
-//! by name (DESIGN "Project files are not trusted blindly").
+//! by name (docs/SECURITY.md, "A team store others can write").
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Offline checks for values that look like GitHub tokens: the known
 //! prefixes, whitespace or quotes picked up when pasting, and the checksum
-//! classic tokens carry (DESIGN "Token lifecycle").
+//! classic tokens carry (README, "Token expiry").
 
 use crate::error::{Error, Result};
 use crate::secret::{Secret, VarName};
@@ -105,8 +105,8 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The offline checks for a value that looks like a GitHub token (DESIGN
-/// "Token lifecycle"): whitespace or quotes a paste brought along are
+/// The offline checks for a value that looks like a GitHub token (README,
+/// "Token expiry"): whitespace or quotes a paste brought along are
 /// stripped — after asking, when the value was typed at the terminal — and
 /// a classic token's checksum is checked, with a warning (never a refusal)
 /// that names the likely typo. Any other value is returned exactly as given.

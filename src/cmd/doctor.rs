@@ -1,5 +1,5 @@
 //! `bscred doctor`: find plaintext copies of secrets and risky setup, each
-//! with the command that fixes it (DESIGN "doctor"). It never prints a
+//! with the command that fixes it (README, "Using bscred with Backstage"). It never prints a
 //! found secret: at most a token's prefix and last four characters.
 
 use std::collections::HashSet;

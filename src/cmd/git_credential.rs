@@ -1,6 +1,6 @@
 //! `bscred git-credential`: a git credential helper that answers for the
 //! profile's GitHub host, and `install`/`uninstall` to wire it into git
-//! (DESIGN "git credential helper").
+//! (README, "Using bscred with Backstage").
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};

@@ -1,6 +1,6 @@
 //! `bscred recipients`: the public keys a file-backend profile, or with
 //! `--team` the project's team store, is encrypted to — yours, and your
-//! teammates' (DESIGN "Team sharing").
+//! teammates' (README, "Sharing with a team").
 
 use std::path::PathBuf;
 

@@ -156,7 +156,7 @@ impl FileStore {
     /// encrypted to the same recipients, holding a document of the
     /// variables set; every read merges them in order, and the next write
     /// that decrypts the store folds them in and deletes them. So `set`
-    /// never needs a passphrase (DESIGN "File backend").
+    /// never needs a passphrase (docs/file-format.md, "Identities").
     fn pending_dir(&self) -> PathBuf {
         pending_dir(&self.path)
     }

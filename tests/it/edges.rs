@@ -1,4 +1,4 @@
-//! The edges where bscred misbehaved without an attacker (issue 12): a full
+//! The edges where bscred misbehaved without an attacker: a full
 //! or closed stderr, arguments that hold a token, a metadata cache that
 //! cannot be written, and the other corners each test names.
 #![cfg(unix)]

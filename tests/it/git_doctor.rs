@@ -1,4 +1,4 @@
-//! The git credential helper and `doctor` against real git (issue 6):
+//! The git credential helper and `doctor` against real git:
 //! `git credential fill` through the installed helper, `install` and
 //! `uninstall`, warnings about helpers that keep credentials, an
 //! authenticated clone over HTTPS, and `doctor` on a Backstage-like project

@@ -1,4 +1,4 @@
-//! The token lifecycle (DESIGN "Token lifecycle", issue 5): `verify` against a
+//! The token lifecycle (README, "Token expiry"): `verify` against a
 //! stand-in GitHub API on 127.0.0.1, expiry reminders, `check`, `status`,
 //! `rotate`, the offline token checks and the `remind --ics` calendar.
 

@@ -1,4 +1,4 @@
-//! The team store in the repository (issue 7): `store = ".bscred/team.age"`
+//! The team store in the repository: `store = ".bscred/team.age"`
 //! in an allowed `.bscred.toml`, shared by two users with their own
 //! identities and homes, written by the Go `age` CLI as an attacker with a
 //! public key could, and refused when it points out of the project (DESIGN

@@ -1,4 +1,4 @@
-//! Text others chose never reaches the terminal raw (issue 11, STYLE
+//! Text others chose never reaches the terminal raw (docs/SECURITY.md, "What reaches your terminal"; STYLE
 //! "Terminal output is untrusted text"): escape sequences (ESC, OSC, CSI
 //! as ESC [ and as U+009B), BEL, CR and the bidi controls in values, masked
 //! tails, project-file keys, directory and store names and file names
