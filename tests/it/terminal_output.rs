@@ -1,5 +1,5 @@
-//! Text others chose never reaches the terminal raw (docs/SECURITY.md, "What reaches your terminal"; STYLE
-//! "Terminal output is untrusted text"): escape sequences (ESC, OSC, CSI
+//! Text others chose never reaches the terminal raw (docs/SECURITY.md,
+//! "What reaches your terminal"): escape sequences (ESC, OSC, CSI
 //! as ESC [ and as U+009B), BEL, CR and the bidi controls in values, masked
 //! tails, project-file keys, directory and store names and file names
 //! `doctor` finds are shown as visible escapes in `list`, `status`,
