@@ -335,7 +335,13 @@ impl TeamStore {
         let file = self.project_file.display();
         match &self.declared {
             None => {
-                let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+                // Names that run code would stay refused even if declared:
+                // the suggested line leaves them out.
+                let quoted: Vec<String> = names
+                    .iter()
+                    .filter(|n| !code_variables::runs_code(n.as_str()))
+                    .map(|n| format!("\"{n}\""))
+                    .collect();
                 format!(
                     "left out {} from {}: {file} does not declare which variables the team store may set; add `variables = [{}]` (the names you expect from it) to {file}, then run `bscred allow`",
                     joined(names),

@@ -714,7 +714,11 @@ fn the_team_store_exports_only_what_the_project_file_declares() {
         "{}",
         stderr(&out)
     );
-    for (name, value) in [("AUTH_GITHUB_CLIENT_ID", CLIENT_ID), ("TEAM_NOTE", "hello")] {
+    for (name, value) in [
+        ("AUTH_GITHUB_CLIENT_ID", CLIENT_ID),
+        ("TEAM_NOTE", "hello"),
+        ("PATH", "/tmp/evil"),
+    ] {
         assert_success(&run_stdin_in(
             &user,
             &project,
@@ -729,9 +733,10 @@ fn the_team_store_exports_only_what_the_project_file_declares() {
     assert_eq!(vars, json!({}), "{notice}");
     assert_eq!(notice.lines().count(), 1, "{notice}");
     assert!(
-        notice.contains("left out AUTH_GITHUB_CLIENT_ID, TEAM_NOTE"),
+        notice.contains("left out AUTH_GITHUB_CLIENT_ID, PATH, TEAM_NOTE"),
         "{notice}"
     );
+    // The line to add leaves out what would stay refused anyway.
     assert!(
         notice.contains("`variables = [\"AUTH_GITHUB_CLIENT_ID\", \"TEAM_NOTE\"]`"),
         "{notice}"
@@ -774,7 +779,7 @@ fn the_team_store_exports_only_what_the_project_file_declares() {
         json!({"AUTH_GITHUB_CLIENT_ID": CLIENT_ID}),
         "{notice}"
     );
-    assert!(notice.contains("left out TEAM_NOTE"), "{notice}");
+    assert!(notice.contains("left out PATH, TEAM_NOTE"), "{notice}");
     assert!(notice.contains("does not declare"), "{notice}");
     assert_eq!(
         exec_value(&user, &project, "AUTH_GITHUB_CLIENT_ID").as_deref(),
@@ -801,5 +806,8 @@ fn the_team_store_exports_only_what_the_project_file_declares() {
         json!({"AUTH_GITHUB_CLIENT_ID": CLIENT_ID, "TEAM_NOTE": "hello"}),
         "{notice}"
     );
-    assert!(notice.is_empty(), "{notice}");
+    // Declared, PATH is refused, on one line that names it (never its value).
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    assert!(notice.contains("refused PATH"), "{notice}");
+    assert!(!notice.contains("/tmp/evil"), "{notice}");
 }
