@@ -189,6 +189,14 @@ pub enum Error {
         reason: String,
         code: Exit,
     },
+    /// A store is already where a new one would go: bscred never replaces
+    /// one (init, migrate's copy, a rename).
+    #[error("a store already exists at {location}")]
+    StoreExists { location: String },
+    /// A key (an identity file or keychain item, a backup) is already where
+    /// a new one would go: it may be the only copy.
+    #[error("{what} already exists")]
+    KeyExists { what: String },
     /// A refusal that protects data (overwriting, conflicting state).
     #[error("{message}")]
     Refused { message: String, hint: String },
@@ -308,6 +316,8 @@ impl Error {
             | Error::SettingsUnreadable { .. }
             | Error::Import { .. }
             | Error::Refused { .. }
+            | Error::StoreExists { .. }
+            | Error::KeyExists { .. }
             | Error::Io { .. } => Exit::Failure,
             // Ctrl-C at `exec`'s passphrase prompt is an interrupt, not a
             // failure: 130, as when the command itself is interrupted.
@@ -413,6 +423,14 @@ impl Error {
                     .to_string(),
             ),
             Error::Refused { hint, .. } | Error::Locked { hint, .. } => Some(hint.clone()),
+            Error::StoreExists { .. } => Some(
+                "bscred never replaces a store: move it away (or delete it) first if you mean to start over"
+                    .to_string(),
+            ),
+            Error::KeyExists { .. } => Some(
+                "bscred never replaces a key, which may be the only copy: name another place, or move the existing one away yourself"
+                    .to_string(),
+            ),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the ownership and permissions of bscred's directories".to_string())
             }

@@ -111,9 +111,8 @@ impl Identity {
                 let keychain =
                     Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
                 if keychain.get(account)?.is_some() {
-                    return Err(Error::Refused {
-                        message: format!("{} already exists", source.describe()),
-                        hint: "bscred never replaces an identity".to_string(),
+                    return Err(Error::KeyExists {
+                        what: source.describe(),
                     });
                 }
                 let label = format!("bscred: age identity ({account})");

@@ -276,9 +276,8 @@ fn rotate(ctx: &Context) -> Result<Exit> {
 /// copy of a key.
 fn refuse_existing(path: &Path) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok() {
-        return Err(Error::Refused {
-            message: format!("{} already exists", path.display()),
-            hint: "bscred never replaces a key file; name another path".to_string(),
+        return Err(Error::KeyExists {
+            what: path.display().to_string(),
         });
     }
     Ok(())

@@ -232,9 +232,8 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     match (present(&from), present(&to)) {
         (true, true) if theirs.is_some() => return Err(taken()),
         (true, true) => {
-            return Err(Error::Refused {
-                message: format!("a store already exists at {}", to.display()),
-                hint: "move it away first; bscred never overwrites a store".to_string(),
+            return Err(Error::StoreExists {
+                location: to.display().to_string(),
             });
         }
         (true, false) => {

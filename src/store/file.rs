@@ -355,10 +355,8 @@ impl Store for FileStore {
     fn create(&self, doc: &Document) -> Result<()> {
         private_fs::remove_stale_temps(&self.path);
         if self.exists()? {
-            return Err(Error::Refused {
-                message: format!("a store already exists at {}", self.path.display()),
-                hint: "bscred never replaces a store; move it away first if you mean to start over"
-                    .to_string(),
+            return Err(Error::StoreExists {
+                location: self.path.display().to_string(),
             });
         }
         // Changes left from a store that is gone would be merged into

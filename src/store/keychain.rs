@@ -71,11 +71,8 @@ impl Store for KeychainStore {
 
     fn create(&self, doc: &Document) -> Result<()> {
         if self.exists()? {
-            return Err(Error::Refused {
-                message: format!("{} already exists", self.location()),
-                hint:
-                    "bscred never replaces a store; delete the item first if you mean to start over"
-                        .to_string(),
+            return Err(Error::StoreExists {
+                location: self.location(),
             });
         }
         self.write(doc).map(drop)

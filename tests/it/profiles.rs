@@ -271,7 +271,7 @@ fn profiles_rename_moves_a_file_profile_and_finishes_an_interrupted_one() {
     assert_fails(&env.run(&["profiles", "rename", "nope", "other"]), 3);
     fs::write(store("stray"), b"not ours").expect("write");
     let text = assert_fails(&env.run(&["profiles", "rename", "team", "stray"]), 1);
-    assert!(text.contains("never overwrites"), "{text}");
+    assert!(text.contains("never replaces a store"), "{text}");
     fs::remove_file(store("stray")).expect("remove");
     crate::harness::assert_unchanged(&env, &before);
 
