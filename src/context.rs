@@ -43,6 +43,12 @@ pub struct Context {
     /// `BSCRED_GITHUB_API_URL`: where GitHub's API is asked instead of the
     /// profile host's (tests point it at a stand-in on 127.0.0.1).
     pub github_api_url: Option<String>,
+    /// The user's home (`HOME`), where `doctor` looks for history files
+    /// and `~/.git-credentials`.
+    pub home: Option<PathBuf>,
+    /// The user's shell history files: bash's, zsh's, fish's (under
+    /// `XDG_DATA_HOME`) and the running shell's `HISTFILE`.
+    pub history_files: Vec<PathBuf>,
 }
 
 /// Where the profile name came from.
@@ -64,6 +70,9 @@ impl Context {
         let dirs = Dirs::resolve(|name| std::env::var_os(name))?;
         crate::unlock::configure(&dirs, global.passphrase_file.clone(), global.quiet);
         let project = allowed_project(&dirs, announce && !global.quiet)?;
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute());
         let chosen: Vec<ProfileName> = match global.profile.as_slice() {
             [] => from_env("BSCRED_PROFILE", |v| v.parse::<ProfileName>())?
                 .into_iter()
@@ -105,6 +114,8 @@ impl Context {
             tz: time_zone(),
             project,
             github_api_url: std::env::var(crate::github::API_URL_VAR).ok(),
+            history_files: home.as_deref().map(history_files).unwrap_or_default(),
+            home,
         })
     }
 
@@ -281,6 +292,26 @@ fn allowed_project(dirs: &Dirs, announce: bool) -> Result<Option<Project>> {
         ));
     }
     Ok(None)
+}
+
+/// The shell history files under `home`, and the running shell's own
+/// (`HISTFILE`), wherever it puts it.
+fn history_files(home: &std::path::Path) -> Vec<PathBuf> {
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home.join(".local/share"));
+    let mut files = vec![
+        home.join(".bash_history"),
+        home.join(".zsh_history"),
+        data_home.join("fish/fish_history"),
+    ];
+    if let Some(file) = std::env::var_os("HISTFILE").map(PathBuf::from)
+        && !files.contains(&file)
+    {
+        files.push(file);
+    }
+    files
 }
 
 /// A setting from the environment; empty counts as unset, as users of such

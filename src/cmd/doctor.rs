@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
     let mut findings = Vec::new();
     project_files(&root, &mut findings);
-    home_files(&mut findings);
+    home_files(ctx, &mut findings);
     git_helpers(ctx, &root, &mut findings);
     bscred_files(ctx, &mut findings);
     expiries(ctx, &mut findings)?;
@@ -638,27 +638,12 @@ fn app_config(path: &Path, findings: &mut Vec<Finding>) {
     }
 }
 
-fn home_files(findings: &mut Vec<Finding>) {
-    let Some(home) = std::env::var_os("HOME").map(PathBuf::from) else {
+fn home_files(ctx: &Context, findings: &mut Vec<Finding>) {
+    let Some(home) = &ctx.home else {
         return;
     };
-    let data_home = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| home.join(".local/share"));
-    let mut histories = vec![
-        home.join(".bash_history"),
-        home.join(".zsh_history"),
-        data_home.join("fish/fish_history"),
-    ];
-    // The running shell's own history file, wherever HISTFILE puts it.
-    if let Some(file) = std::env::var_os("HISTFILE").map(PathBuf::from)
-        && !histories.contains(&file)
-    {
-        histories.push(file);
-    }
-    for path in histories {
-        let Some(text) = read_small(&path) else {
+    for path in &ctx.history_files {
+        let Some(text) = read_small(path) else {
             continue;
         };
         for (line, masked) in tokens_in(&text) {
