@@ -75,6 +75,14 @@ impl Target {
         }
     }
 
+    /// The team store, when this is it.
+    pub fn team(&self) -> Option<&TeamStore> {
+        match self {
+            Target::Team(team) => Some(team),
+            Target::Profile(_) => None,
+        }
+    }
+
     /// Whether this is the team store.
     pub fn is_team(&self) -> bool {
         matches!(self, Target::Team(_))

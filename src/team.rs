@@ -287,13 +287,7 @@ impl TeamStore {
     /// out and what is refused go on one line of stderr each, names only.
     pub fn for_environment(&self, ctx: &Context) -> Result<Document> {
         let mut doc = self.load()?;
-        let declared = self.declared.as_deref().unwrap_or_default();
-        let undeclared: Vec<VarName> = doc
-            .variables
-            .keys()
-            .filter(|name| !declared.contains(name))
-            .cloned()
-            .collect();
+        let undeclared = self.undeclared(&doc);
         if !undeclared.is_empty() {
             for name in &undeclared {
                 doc.variables.remove(name);
@@ -327,6 +321,18 @@ impl TeamStore {
             ));
         }
         Ok(doc)
+    }
+
+    /// The names in `doc` that the project file does not declare in
+    /// `variables` (all of them when it has no such line): never handed to
+    /// `env` or `exec`.
+    pub fn undeclared(&self, doc: &Document) -> Vec<VarName> {
+        let declared = self.declared.as_deref().unwrap_or_default();
+        doc.variables
+            .keys()
+            .filter(|name| !declared.contains(name))
+            .cloned()
+            .collect()
     }
 
     /// The notice for variables the store holds and the project file does

@@ -97,6 +97,17 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         })
         .collect();
     super::print_text(&super::table(["NAME", "TYPE", "VALUE", "EXPIRES"], &table))?;
+    if let Some(team) = target.team() {
+        let undeclared = team.undeclared(&doc);
+        if !undeclared.is_empty() {
+            let names: Vec<&str> = undeclared.iter().map(|n| n.as_str()).collect();
+            ctx.note(format!(
+                "not handed to env or exec, since {} does not declare them in `variables`: {}",
+                team.project_file().display(),
+                names.join(", ")
+            ));
+        }
+    }
     Ok(Exit::Ok)
 }
 

@@ -781,6 +781,21 @@ fn the_team_store_exports_only_what_the_project_file_declares() {
     );
     assert!(notice.contains("left out PATH, TEAM_NOTE"), "{notice}");
     assert!(notice.contains("does not declare"), "{notice}");
+    // `list --team` shows everything the store holds, and says which names
+    // never reach env or exec.
+    let out = user.run_in(&project, &["list", "--team"]);
+    assert_success(&out);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        listed.contains("TEAM_NOTE") && listed.contains("PATH"),
+        "{listed}"
+    );
+    assert!(
+        stderr(&out).contains("not handed to env or exec")
+            && stderr(&out).contains("PATH, TEAM_NOTE"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         exec_value(&user, &project, "AUTH_GITHUB_CLIENT_ID").as_deref(),
         Some(CLIENT_ID)
