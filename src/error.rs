@@ -173,6 +173,10 @@ pub enum Error {
         reason: String,
         code: Exit,
     },
+    /// git's credential request (or whatever fed `git-credential`) is not
+    /// one bscred can answer safely: too large, or ambiguous.
+    #[error(transparent)]
+    CredentialRequest(#[from] crate::credential_request::RequestError),
     /// A refusal that protects data (overwriting, conflicting state).
     #[error("{message}")]
     Refused { message: String, hint: String },
@@ -265,6 +269,7 @@ impl Error {
             | Error::Identity { .. } => Exit::Unavailable,
             Error::Config { .. }
             | Error::Import { .. }
+            | Error::CredentialRequest(_)
             | Error::Refused { .. }
             | Error::Io { .. } => Exit::Failure,
             Error::BeforeExec(_) => Exit::ExecFailed,
@@ -352,6 +357,10 @@ impl Error {
                 "an identity file holds AGE-SECRET-KEY-1… lines, as `age-keygen` writes them".to_string(),
             ),
             Error::Config { .. } => Some("fix or remove the file, then try again".to_string()),
+            Error::CredentialRequest(_) => Some(format!(
+                "git sends a few short key=value lines, each key once, up to {} KiB; check the program that runs `bscred git-credential`",
+                crate::credential_request::MAX_BYTES / 1024
+            )),
             Error::Refused { hint, .. } | Error::Locked { hint, .. } => Some(hint.clone()),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
                 Some("check the ownership and permissions of bscred's directories".to_string())
@@ -484,6 +493,10 @@ mod tests {
                 4,
             ),
             (Error::IdentityExposed { path, mode: 0o644 }, 4),
+            (
+                Error::CredentialRequest(crate::credential_request::RequestError::TooLarge),
+                1,
+            ),
             (
                 Error::Locked {
                     message: "m".into(),
