@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run bscred's whole test suite on a Debian machine with Rust installed.
 #
-#   bash scripts/test.sh              # fmt, clippy, tests, doctests
+#   bash scripts/test.sh              # fmt, clippy, tests, doctests, fuzzing
 #   bash scripts/test.sh -- CMD ARGS  # run CMD instead of the cargo steps,
 #                                     # in the same environment
 #
@@ -18,7 +18,11 @@
 #      in a throwaway HOME: the user's real keyring is never touched.
 #      Exports DBUS_SESSION_BUS_ADDRESS and BSCRED_TEST_SECRET_SERVICE=1.
 #   3. Runs the cargo steps (or CMD) in the repository root.
-#   4. Stops both daemons and removes the temporary files on exit,
+#   4. Runs every fuzz target in fuzz/ for a short fixed time on the
+#      committed corpus (docs/fuzzing.md), installing cargo-fuzz when it is
+#      missing. cargo-fuzz and the fuzz build are kept in a cache outside
+#      the clone, so only the first run on a machine builds them.
+#   5. Stops both daemons and removes the temporary files on exit,
 #      whatever the outcome.
 #
 # Environment:
@@ -26,6 +30,10 @@
 #                                of skipping when something is unavailable.
 #   BSCRED_TEST_SERVICES_ONLY=1  start and verify the services, then stop
 #                                (or run CMD if one is given) - no cargo.
+#   BSCRED_CI_CACHE=DIR          where cargo-fuzz and the fuzz build are kept
+#                                (default ~/.cache/bscred-ci).
+#   BSCRED_FUZZ_SECONDS=N        how long each fuzz target runs (default 20);
+#                                0 skips them by hand, and is refused under CI.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -38,7 +46,7 @@ die() {
 
 usage() {
     cat <<'EOF'
-usage: bash scripts/test.sh            run fmt, clippy, tests and doctests
+usage: bash scripts/test.sh            run fmt, clippy, tests, doctests and fuzzing
        bash scripts/test.sh -- CMD...  run CMD with the test services up
 EOF
 }
@@ -121,7 +129,7 @@ now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 install_missing() {
     local cmds=(zsh fish dash age age-keygen git gnome-keyring-daemon
         secret-tool dbus-daemon dbus-send dbus-test-tool node script
-        python3 openssl ssh-keygen keyctl /usr/bin/time)
+        python3 openssl ssh-keygen keyctl /usr/bin/time c++)
     local missing=() c
     for c in "${cmds[@]}"; do
         command -v "$c" >/dev/null 2>&1 || missing+=("$c")
@@ -132,7 +140,7 @@ install_missing() {
         die "missing commands (${missing[*]}) and no apt-get to install them"
 
     local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11
-        dbus-tests bsdutils python3 openssl openssh-client keyutils time)
+        dbus-tests bsdutils python3 openssl openssh-client keyutils time g++)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 
     local sudo=()
@@ -315,6 +323,82 @@ install_node_packages() {
     touch "$stamp"
 }
 
+# ------------------------------------------------------------------ fuzzing
+# The fuzz targets (fuzz/, docs/fuzzing.md) run BSCRED_FUZZ_SECONDS each on
+# the committed corpus, so a change that breaks a parser's properties fails
+# here. They need unstable compiler flags (-Zsanitizer=address, passed by
+# cargo-fuzz); RUSTC_BOOTSTRAP=1 lets the stable toolchain take them, so no
+# nightly is needed. It is set for the fuzz commands only.
+cargo_fuzz_version=0.13.2
+ci_cache="${BSCRED_CI_CACHE:-$HOME/.cache/bscred-ci}"
+fuzz_seconds="${BSCRED_FUZZ_SECONDS:-20}"
+
+cargo_fuzz() {
+    env PATH="$ci_cache/bin:$PATH" RUSTC_BOOTSTRAP=1 cargo fuzz "$@"
+}
+
+# Installs the pinned cargo-fuzz into the cache unless it is there already.
+install_cargo_fuzz() {
+    local bin="$ci_cache/bin/cargo-fuzz"
+    if [[ -x "$bin" && "$("$bin" --version 2>/dev/null)" == "cargo-fuzz $cargo_fuzz_version" ]]; then
+        return 0
+    fi
+    say "installing cargo-fuzz $cargo_fuzz_version into $ci_cache"
+    mkdir -p "$ci_cache"
+    if ! cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked \
+        --root "$ci_cache" >"$tmp/cargo-fuzz-install.log" 2>&1; then
+        show_log "$tmp/cargo-fuzz-install.log" "cargo install output"
+        return 1
+    fi
+}
+
+run_fuzz_targets() {
+    if [[ "$fuzz_seconds" == 0 ]]; then
+        [[ "${CI:-}" != true ]] || die "BSCRED_FUZZ_SECONDS=0 under CI: CI must run the fuzz targets"
+        say "skipping the fuzz targets (BSCRED_FUZZ_SECONDS=0)"
+        return 0
+    fi
+    [[ "$fuzz_seconds" =~ ^[0-9]+$ ]] || die "BSCRED_FUZZ_SECONDS must be a number of seconds"
+    local start
+    start=$(now_us)
+    if ! install_cargo_fuzz; then
+        [[ "${CI:-}" != true ]] || die "cannot install cargo-fuzz, and CI must run the fuzz targets"
+        say "skipping the fuzz targets: cargo-fuzz could not be installed (see above)"
+        return 0
+    fi
+    # fuzz/Cargo.lock must already say what gets built (cargo fuzz has no --locked).
+    cargo fetch --locked --quiet --manifest-path fuzz/Cargo.toml ||
+        die "fuzz/Cargo.lock is out of date: run \`cargo update --workspace --manifest-path fuzz/Cargo.toml\`"
+    local target_dir="$ci_cache/fuzz-target" log="$tmp/fuzz-build.log"
+    say "cargo fuzz build (into $target_dir)"
+    if ! cargo_fuzz build --target-dir "$target_dir" >"$log" 2>&1; then
+        show_log "$log" "cargo fuzz build output"
+        die "building the fuzz targets failed"
+    fi
+    local built target targets line
+    built=$(now_us)
+    mapfile -t targets < <(cargo_fuzz list)
+    ((${#targets[@]} > 0)) || die "cargo fuzz list found no fuzz targets"
+    for target in "${targets[@]}"; do
+        # New inputs go to a scratch directory; the committed corpus is
+        # only read.
+        log="$tmp/fuzz-$target.log"
+        mkdir -p "$tmp/fuzz/$target"
+        if ! cargo_fuzz run --target-dir "$target_dir" "$target" \
+            "$tmp/fuzz/$target" "fuzz/corpus/$target" -- \
+            -max_total_time="$fuzz_seconds" -timeout=30 >"$log" 2>&1; then
+            # The end of libFuzzer's output holds the failure and its input.
+            tail -n 80 "$log" >"$log.tail"
+            show_log "$log.tail" "fuzz target $target (last 80 lines)"
+            die "fuzz target $target failed; the input is in fuzz/artifacts/$target/ (docs/fuzzing.md says how to turn it into a regression test)"
+        fi
+        # libFuzzer's last status line: `#RUNS DONE cov: N ft: N corp: …`.
+        line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
+        say "fuzz $target: ${line:-no status line} (${fuzz_seconds} s)"
+    done
+    say "fuzzing took $((($(now_us) - start) / 1000000)) s (install and build $(((built - start) / 1000000)) s)"
+}
+
 # --------------------------------------------------------------------- main
 install_missing
 install_node_packages
@@ -351,6 +435,7 @@ cargo clippy --all-targets --locked -- -D warnings
 say "cargo test --locked (unit, integration and doc tests)"
 log="$tmp/cargo-test.log"
 cargo test --locked 2>&1 | tee "$log"
+run_fuzz_targets
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) {
         if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i;

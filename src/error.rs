@@ -197,6 +197,10 @@ pub enum Error {
     /// a new one would go: it may be the only copy.
     #[error("{what} already exists")]
     KeyExists { what: String },
+    /// git's credential request (or whatever fed `git-credential`) is not
+    /// one bscred can answer safely: too large, or ambiguous.
+    #[error(transparent)]
+    CredentialRequest(#[from] crate::credential_request::RequestError),
     /// A refusal that protects data (overwriting, conflicting state).
     #[error("{message}")]
     Refused { message: String, hint: String },
@@ -315,6 +319,7 @@ impl Error {
             Error::Config { .. }
             | Error::SettingsUnreadable { .. }
             | Error::Import { .. }
+            | Error::CredentialRequest(_)
             | Error::Refused { .. }
             | Error::StoreExists { .. }
             | Error::KeyExists { .. }
@@ -422,6 +427,10 @@ impl Error {
                 "a newer bscred probably wrote it: upgrade bscred; keep the file, since the profile's store cannot be opened without it"
                     .to_string(),
             ),
+            Error::CredentialRequest(_) => Some(format!(
+                "git sends a few short key=value lines, each key once, up to {} KiB; check the program that runs `bscred git-credential`",
+                crate::credential_request::MAX_BYTES / 1024
+            )),
             Error::Refused { hint, .. } | Error::Locked { hint, .. } => Some(hint.clone()),
             Error::StoreExists { .. } => Some(
                 "bscred never replaces a store: move it away (or delete it) first if you mean to start over"
@@ -569,6 +578,10 @@ mod tests {
             (Error::Interrupted, 130),
             (Error::BeforeExec(Box::new(Error::Interrupted)), 130),
             (Error::BeforeExec(Box::new(Error::usage("m", "h"))), 125),
+            (
+                Error::CredentialRequest(crate::credential_request::RequestError::TooLarge),
+                1,
+            ),
             (
                 Error::Locked {
                     message: "m".into(),

@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod code_variables;
 pub mod config;
 pub mod context;
+pub mod credential_request;
 pub mod dotenv;
 pub mod error;
 pub mod expiry;

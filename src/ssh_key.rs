@@ -41,9 +41,51 @@ struct Container {
     private: Vec<u8>,
 }
 
+/// How an OpenSSH private key file says it is protected. These fields sit
+/// unencrypted at the top of the file, so reading them needs no passphrase
+/// and reveals nothing secret; `rounds` tells what [`decrypt`] will cost
+/// before it is paid (each bcrypt round is a few milliseconds, and the file
+/// chooses up to 2^32 - 1 of them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protection {
+    /// `none` for a key without a passphrase, else `aes256-ctr` and the like.
+    pub cipher: String,
+    /// `none` or `bcrypt`.
+    pub kdf: String,
+    /// bcrypt's rounds (`ssh-keygen -a`, 16 by default), when the KDF is
+    /// bcrypt and its options are readable.
+    pub rounds: Option<u32>,
+}
+
+/// How the OpenSSH private key in `bytes` is protected; `Malformed` or
+/// `Unsupported` when `bytes` is not one key in that format.
+pub fn protection(bytes: &[u8]) -> Result<Protection, Failure> {
+    let key = container(bytes)?;
+    let rounds = if key.kdf == "bcrypt" {
+        bcrypt_options(&key.kdf_options)
+            .ok()
+            .map(|(_, rounds)| rounds)
+    } else {
+        None
+    };
+    Ok(Protection {
+        cipher: key.cipher,
+        kdf: key.kdf,
+        rounds,
+    })
+}
+
 /// Whether `bytes` is an OpenSSH private key encrypted with a passphrase.
 pub fn is_encrypted(bytes: &[u8]) -> bool {
-    container(bytes).is_ok_and(|key| key.cipher != "none")
+    protection(bytes).is_ok_and(|key| key.cipher != "none")
+}
+
+/// bcrypt's options: the salt and the number of rounds.
+fn bcrypt_options(options: &[u8]) -> Result<(&[u8], u32), Failure> {
+    let mut options = Reader(options);
+    let salt = options.string()?;
+    let rounds = options.u32()?;
+    Ok((salt, rounds))
 }
 
 /// The same key without its passphrase, as the text of an OpenSSH private
@@ -53,9 +95,7 @@ pub fn decrypt(bytes: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<
     if key.kdf != "bcrypt" {
         return Err(Failure::Unsupported(format!("key derivation {}", key.kdf)));
     }
-    let mut options = Reader(&key.kdf_options);
-    let salt = options.string()?;
-    let rounds = options.u32()?;
+    let (salt, rounds) = bcrypt_options(&key.kdf_options)?;
     let key_len = match key.cipher.as_str() {
         "aes128-ctr" => 16,
         "aes192-ctr" => 24,
@@ -169,6 +209,41 @@ fn put_string(out: &mut Vec<u8>, value: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A throwaway ed25519 key, `ssh-keygen -t ed25519 -a 1 -N fuzz`.
+    const KEY: &str = "\
+-----BEGIN OPENSSH PRIVATE KEY-----\n\
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABDFue2f0M\n\
+ZV73jX20SSOYT1AAAAAQAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIG/VaM+sPaT0p+U8\n\
++IbTPn4s6jYSLUZAYOII1NaZn+PzAAAAkE5499cgxKoJMXh4FlIbV487NWf2XesS92iaUo\n\
+CO7xjbXt6SpISWNL2x+lcqzy6is3vZfdyawWs8f/F5sUJxeW3lHlDawtoOFcEVI3QJaKLd\n\
+bbwSR3VHbQ4QjacHd6Lzl7gMqZLJ96DamR0hm+AfLmQDkqGHWNzn6E9d/txj2MfS3vwtpz\n\
+Dnm7J56cEk2Z7+Gg==\n\
+-----END OPENSSH PRIVATE KEY-----\n";
+
+    #[test]
+    fn protection_is_read_without_the_passphrase() {
+        let expected = Protection {
+            cipher: "aes256-ctr".into(),
+            kdf: "bcrypt".into(),
+            rounds: Some(1),
+        };
+        assert_eq!(protection(KEY.as_bytes()), Ok(expected));
+        assert!(is_encrypted(KEY.as_bytes()));
+        let plain = decrypt(KEY.as_bytes(), &SecretString::from("fuzz".to_string()))
+            .expect("the right passphrase");
+        let none = Protection {
+            cipher: "none".into(),
+            kdf: "none".into(),
+            rounds: None,
+        };
+        assert_eq!(protection(&plain), Ok(none));
+        assert!(!is_encrypted(&plain));
+        assert_eq!(
+            decrypt(KEY.as_bytes(), &SecretString::from("wrong".to_string())),
+            Err(Failure::WrongPassphrase)
+        );
+    }
 
     #[test]
     fn not_a_key_is_malformed_and_never_encrypted() {

@@ -160,9 +160,18 @@ pub fn checked(quiet: bool, name: &VarName, value: Secret, on_terminal: bool) ->
     Ok(value)
 }
 
-/// The token without the whitespace and quotes a paste can add around it.
+/// The token without the whitespace and quotes a paste can add around it,
+/// however they nest (` ' "ghp_…" ' `): `set` stores what this returns, so
+/// it must leave nothing that `check` would call padding.
 pub fn strip_padding(text: &str) -> &str {
-    text.trim().trim_matches(['"', '\'', '`']).trim()
+    let mut core = text.trim();
+    loop {
+        let inner = core.trim_matches(['"', '\'', '`']).trim();
+        if inner.len() == core.len() {
+            return core;
+        }
+        core = inner;
+    }
 }
 
 /// Checks a value recognised as a token; empty when all is well.
@@ -347,6 +356,18 @@ mod tests {
             assert_eq!(check(&padded), vec![Finding::Padded]);
             assert_eq!(strip_padding(&padded), token);
         }
+    }
+
+    #[test]
+    fn nested_padding_is_stripped_to_the_token() {
+        // Found by the fuzz target `token` (fuzz/corpus/token): one pass
+        // of trimming left the inner backticks, so `set` stored them.
+        let token = classic_for_tests("ghs_", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+        let padded = format!(" ' `{token}` ' ");
+        assert_eq!(check(&padded), vec![Finding::Padded]);
+        assert_eq!(strip_padding(&padded), token);
+        assert_eq!(check(strip_padding(&padded)), vec![]);
+        assert_eq!(strip_padding(" \" ' \n"), "");
     }
 
     #[test]

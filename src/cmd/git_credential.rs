@@ -2,12 +2,12 @@
 //! profile's GitHub host, and `install`/`uninstall` to wire it into git
 //! (README, "Using bscred with Backstage").
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use zeroize::Zeroizing;
 
 use crate::context::Context;
+use crate::credential_request::{self, Request};
 use crate::error::{Error, Exit, Result};
 use crate::git;
 use crate::secret::VarName;
@@ -44,8 +44,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     match args.action {
         Action::Get => get(ctx),
         Action::Store | Action::Erase => {
-            // Read the request to its end, as the protocol expects.
-            let _ = read_request();
+            // Read the request to its end, as the protocol expects; one
+            // that get would refuse is refused here too.
+            read_request()?;
             Ok(Exit::Ok)
         }
         Action::Install => install(ctx),
@@ -53,21 +54,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
 }
 
-/// The request git sends: `key=value` lines up to a blank line or EOF.
-/// Unknown keys (`capability[]`, `wwwauth[]`, …) are read and ignored.
-fn read_request() -> Result<BTreeMap<String, String>> {
-    let mut request = BTreeMap::new();
-    let stdin = std::io::stdin();
-    for line in stdin.lock().lines() {
-        let line = line.map_err(Error::io("cannot read git's request"))?;
-        if line.is_empty() {
-            break;
-        }
-        if let Some((key, value)) = line.split_once('=') {
-            request.insert(key.to_string(), value.to_string());
-        }
-    }
-    Ok(request)
+/// The request git sends on stdin (see `credential_request.rs`).
+fn read_request() -> Result<Request> {
+    credential_request::read(std::io::stdin().lock())
 }
 
 fn host(ctx: &Context) -> Result<String> {
@@ -81,11 +70,7 @@ fn get(ctx: &Context) -> Result<Exit> {
     let host = crate::github::host_of(&profile.settings.github_host);
     // Only https to the profile's GitHub host: the token must never go to
     // another server, or over plain http.
-    if request.get("protocol").map(String::as_str) != Some("https")
-        || !request
-            .get("host")
-            .is_some_and(|h| h.eq_ignore_ascii_case(&host))
-    {
+    if !request.is_https_to(&host) {
         return Ok(Exit::Ok);
     }
     let doc = profile.load(ctx.now)?;

@@ -322,6 +322,24 @@ mod tests {
     }
 
     #[test]
+    fn numbers_in_unknown_fields_survive_a_rewrite_exactly() {
+        // Found by the fuzz target `document` (this input): serde_json's
+        // default float parser read "-2.222e+100", as bscred had written it,
+        // back one step off, so each rewrite could change a field that a
+        // newer version recorded. float_roundtrip (Cargo.toml) fixes it.
+        let fuzzed = r#"{"format":"bscred-profile","version":1,"team":"x","ratio":0.1,"n":-22220000000000000000000000000000000000000000000000000000000000000000000000000000009237627654550818356,"nesteAd":{"a":[1,2.5e10,null,true]},"variables":{"A":{"value":"v","secret":true,"created_at":"9946-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00+02:00","login$":"octocaeeeeeeeeeeeeeeeee0eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeet","flag_g\\to{frm\\^\\bt\\^\\\tsion":1,"ven":true}}}"#;
+        let reduced = format!(
+            r#"{{"format":"bscred-profile","version":1,"variables":{{}},"n":-2222{}}}"#,
+            "0".repeat(97)
+        );
+        for input in [fuzzed, reduced.as_str()] {
+            let doc = Document::from_bytes(input.as_bytes()).expect("parses");
+            let again = Document::from_bytes(&doc.to_bytes()).expect("parses again");
+            assert_eq!(again, doc, "{input}");
+        }
+    }
+
+    #[test]
     fn bad_names_and_nul_values_inside_a_document_are_refused() {
         let bad_name = br#"{"format":"bscred-profile","version":1,"variables":{"A-B":{"value":"v","secret":true,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}}"#;
         assert!(Document::from_bytes(bad_name).is_err());

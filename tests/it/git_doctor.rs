@@ -232,6 +232,120 @@ fn the_request_ends_at_a_blank_line_or_eof() {
     assert_eq!(answer(&out)["password"], TOKEN);
 }
 
+/// The first line of a refusal, and its hint, which points at the caller.
+fn assert_refused_request(out: &Output, error: &str) -> String {
+    let err = crate::harness::assert_fails(out, 1);
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("bscred: error: {error}").as_str())
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|hint| hint.contains("bscred git-credential")),
+        "{err}"
+    );
+    err
+}
+
+#[test]
+fn an_oversized_request_is_refused_and_nothing_answered() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    // Short, well-formed lines, a MiB of them: only the whole is too large.
+    let mut request = String::from("protocol=https\nhost=github.com\n");
+    while request.len() < 1 << 20 {
+        request.push_str("wwwauth[]=Basic realm=\"a challenge\"\n");
+    }
+    request.push('\n');
+    for action in ["get", "store", "erase"] {
+        let out = bscred(
+            &env,
+            &env.work,
+            &["git-credential", action],
+            request.as_bytes(),
+        );
+        assert_refused_request(&out, "git's credential request is larger than 64 KiB");
+    }
+    // One line too long, holding what may be a token: named by number only.
+    let request = format!(
+        "protocol=https\nhost=github.com\npassword={}\n\n",
+        "s3cr3t".repeat(4096)
+    );
+    let out = bscred(
+        &env,
+        &env.work,
+        &["git-credential", "store"],
+        request.as_bytes(),
+    );
+    let err = assert_refused_request(
+        &out,
+        "line 3 of git's credential request is longer than 16 KiB",
+    );
+    assert!(!err.contains("s3cr3t"), "{err}");
+    assert_eq!(env.get("GITHUB_TOKEN"), TOKEN);
+}
+
+#[test]
+fn an_endless_request_is_refused_without_reading_it_all() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    let mut child = env
+        .sealed(bin())
+        .args(["git-credential", "get"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bscred starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Writes until bscred closes its end (the write then fails: Rust
+    // ignores SIGPIPE), so a helper that read everything would never end.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(b"protocol=https\nhost=github.com\n");
+        while stdin.write_all(b"wwwauth[]=Basic realm=\"x\"\n").is_ok() {}
+    });
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bscred was still reading an endless request after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().expect("output");
+    writer.join().expect("writer");
+    assert_refused_request(&out, "git's credential request is larger than 64 KiB");
+}
+
+#[test]
+fn a_request_with_two_host_lines_is_refused() {
+    let env = Env::initialised();
+    env.set("GITHUB_TOKEN", TOKEN);
+    // git never sends two: whichever a helper took, the other was meant.
+    for request in [
+        "protocol=https\nhost=evil.example\nhost=github.com\n\n",
+        "protocol=https\nhost=github.com\nhost=evil.example\n\n",
+    ] {
+        let out = bscred(
+            &env,
+            &env.work,
+            &["git-credential", "get"],
+            request.as_bytes(),
+        );
+        let err = assert_refused_request(
+            &out,
+            "git's credential request has two `host=` lines (lines 2 and 3)",
+        );
+        assert!(
+            !err.contains("evil") && !err.contains("github.com"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn nothing_for_another_host_or_plain_http() {
     if !have("git") {
