@@ -34,9 +34,8 @@ pub struct Context {
     pub backend: Option<BackendChoice>,
     pub quiet: bool,
     pub now: Timestamp,
-    /// The user's time zone: the dates people read and type are in it
-    /// (`expiry` says how); what is stored stays UTC.
-    pub tz: TimeZone,
+    /// The user's time zone (see `tz`), found on first use.
+    tz: std::sync::OnceLock<TimeZone>,
     /// The project file in effect: the nearest `.bscred.toml`, if the user
     /// has allowed its current content.
     pub project: Option<Project>,
@@ -111,7 +110,7 @@ impl Context {
             backend,
             quiet: global.quiet,
             now: clock()?,
-            tz: time_zone(),
+            tz: std::sync::OnceLock::new(),
             project,
             github_api_url: std::env::var(crate::github::API_URL_VAR).ok(),
             history_files: home.as_deref().map(history_files).unwrap_or_default(),
@@ -217,13 +216,26 @@ impl Context {
                     crate::expiry::DEFAULT_WARN_DAYS
                 })),
             };
+            // Finding the time zone reads the system's zone database, which
+            // costs more than the rest of `exec`: an expiry well outside the
+            // window needs no calendar to know it.
+            if expires.as_second() - self.now.as_second() > (days + 2) * 86_400 {
+                continue;
+            }
             if let Some(line) =
-                crate::expiry::reminder(name, expires, self.now, &self.tz, days, &cli_for(profile))
+                crate::expiry::reminder(name, expires, self.now, self.tz(), days, &cli_for(profile))
             {
                 crate::terminal::say(&line.to_string());
             }
         }
         Ok(())
+    }
+
+    /// The user's time zone (`TZ`, else the system's): the dates people
+    /// read and type are in it (`expiry` says how); what is stored stays
+    /// UTC. Found on first use, since it reads the system's zone database.
+    pub fn tz(&self) -> &TimeZone {
+        self.tz.get_or_init(time_zone)
     }
 
     /// An informational line on stderr, silenced by `-q`.

@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let (mut expired, mut expiring) = (false, false);
     for (name, var) in &meta.variables {
         let Some(at) = var.expires_at else { continue };
-        if let Some(reminder) = expiry::reminder(name, at, ctx.now, &ctx.tz, window, &ctx.cli()) {
+        if let Some(reminder) = expiry::reminder(name, at, ctx.now, ctx.tz(), window, &ctx.cli()) {
             if reminder.expired {
                 expired = true;
             } else {

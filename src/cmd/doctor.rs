@@ -737,7 +737,7 @@ fn expiries(ctx: &Context, findings: &mut Vec<Finding>) -> Result<()> {
         match var.expires_at {
             Some(at) => {
                 if let Some(reminder) =
-                    expiry::reminder(name, at, ctx.now, &ctx.tz, window, &ctx.cli())
+                    expiry::reminder(name, at, ctx.now, ctx.tz(), window, &ctx.cli())
                 {
                     findings.push(Finding::problem(
                         format!("profile '{}'", ctx.profile),

@@ -92,7 +92,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 row.name.clone(),
                 kind.to_string(),
                 row.preview.clone(),
-                expiry::describe(var.expires_at, ctx.now, &ctx.tz),
+                expiry::describe(var.expires_at, ctx.now, ctx.tz()),
             ]
         })
         .collect();

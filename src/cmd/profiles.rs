@@ -118,7 +118,7 @@ fn list(ctx: &Context, json: bool) -> Result<Exit> {
                 format!("{mark}{}", row.name),
                 row.backend.clone(),
                 row.variables.to_string(),
-                expiry::describe(row.next_expiry, ctx.now, &ctx.tz),
+                expiry::describe(row.next_expiry, ctx.now, ctx.tz()),
                 row.store.clone(),
             ]
         })

@@ -54,7 +54,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         &uid_suffix,
         &args.alarms,
         ctx.now,
-        &ctx.tz,
+        ctx.tz(),
     );
     if args.ics.as_os_str() == "-" {
         super::print(text.as_bytes())?;

@@ -120,7 +120,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let (expires_at, info) = if args.no_verify {
         let expires_at = match (&args.expires, &args.expires_in) {
             (Some(date), _) => Some(
-                expiry::parse_date(date, &ctx.tz)
+                expiry::parse_date(date, ctx.tz())
                     .map_err(|e| Error::usage(e, "e.g. --expires 2026-12-31"))?,
             ),
             (None, Some(span)) => Some(
@@ -156,7 +156,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     })?;
     match &info {
         Some(info) => {
-            ctx.note(info.describe(&args.name, ctx.now, &ctx.tz));
+            ctx.note(info.describe(&args.name, ctx.now, ctx.tz()));
             if let Some(warning) = info.login_mismatch(&profile.load(ctx.now)?, &args.name) {
                 ctx.warn(warning);
             }
@@ -166,7 +166,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             args.name,
             expires_at.map_or("has no expiry on record".to_string(), |at| format!(
                 "expires {}",
-                expiry::describe(Some(at), ctx.now, &ctx.tz)
+                expiry::describe(Some(at), ctx.now, ctx.tz())
             ))
         )),
     }

@@ -64,7 +64,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let expires_at = expiry_of(&args, ctx.now, &ctx.tz)?;
+    let expires_at = expiry_of(&args, ctx.now, ctx.tz())?;
     // Open before asking for the value: a typo'd profile should fail before
     // the user pastes a token.
     let target = Target::open(ctx, args.team)?;

@@ -92,8 +92,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 [
                     name.clone(),
                     (if meta.secret { "secret" } else { "plain" }).to_string(),
-                    expiry::local_date(meta.updated_at, &ctx.tz).to_string(),
-                    expiry::describe(meta.expires_at, ctx.now, &ctx.tz),
+                    expiry::local_date(meta.updated_at, ctx.tz()).to_string(),
+                    expiry::describe(meta.expires_at, ctx.now, ctx.tz()),
                 ]
             })
             .collect();

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         ctx.now,
     )?;
     record(ctx, &profile, &args.name, &var.value, &host, &info)?;
-    ctx.note(info.describe(&args.name, ctx.now, &ctx.tz));
+    ctx.note(info.describe(&args.name, ctx.now, ctx.tz()));
     if let Some(warning) = info.login_mismatch(&doc, &args.name) {
         ctx.warn(warning);
     }

@@ -205,9 +205,9 @@ fn token_steps(
     ));
     if token.is_some() {
         match &info {
-            Some(info) => ctx.note(info.describe(&name, ctx.now, &ctx.tz)),
+            Some(info) => ctx.note(info.describe(&name, ctx.now, ctx.tz())),
             None => ctx.note(match expires_at {
-                Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now, &ctx.tz)),
+                Some(at) => format!("GITHUB_TOKEN expires {}", expiry::describe(Some(at), ctx.now, ctx.tz())),
                 None => "no expiry on record for GITHUB_TOKEN; `bscred verify` records it once GitHub can be reached".to_string(),
             }),
         }
@@ -294,7 +294,7 @@ fn offline_expiry(
     terminal: bool,
 ) -> Result<Option<jiff::Timestamp>> {
     let parse = |text: &str| {
-        expiry::parse_date(text, &ctx.tz)
+        expiry::parse_date(text, ctx.tz())
             .or_else(|_| expiry::parse_in(text, ctx.now))
             .map_err(|e| Error::usage(e, "e.g. 2026-12-31 or 90d"))
     };
