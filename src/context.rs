@@ -16,6 +16,8 @@ use crate::profile::Profile;
 use crate::profile_name::ProfileName;
 use crate::project::{self, Project};
 use crate::store::Backend;
+use crate::team::TeamStore;
+use crate::terminal::Notices;
 
 /// Tests pin the clock through this variable (STYLE: time is a parameter).
 pub const NOW_VAR: &str = "BSCRED_TEST_NOW";
@@ -238,18 +240,48 @@ impl Context {
         self.tz.get_or_init(time_zone)
     }
 
+    /// Where this run's notices go (`-q` silences them).
+    pub fn notices(&self) -> Notices {
+        Notices { quiet: self.quiet }
+    }
+
     /// An informational line on stderr, silenced by `-q`.
     pub fn note(&self, message: impl AsRef<str>) {
-        if !self.quiet {
-            crate::terminal::say(message.as_ref());
-        }
+        self.notices().note(message);
     }
 
     /// A warning on stderr, silenced by `-q`.
     pub fn warn(&self, message: impl AsRef<str>) {
-        if !self.quiet {
-            crate::terminal::warn(message.as_ref());
+        self.notices().warn(message);
+    }
+
+    /// The team store the allowed project file names, if any, decrypted
+    /// with the identity of the profile in use.
+    pub fn team_store(&self) -> Result<Option<TeamStore>> {
+        match &self.project {
+            Some(project) if project.store.is_some() => TeamStore::in_project(
+                project,
+                &self.open_profile()?,
+                &self.dirs,
+                self.now,
+                self.notices(),
+            ),
+            _ => Ok(None),
         }
+    }
+
+    /// The team store, for the commands given `--team`: there must be one.
+    pub fn required_team_store(&self) -> Result<TeamStore> {
+        self.team_store()?.ok_or_else(|| Error::Refused {
+            message: format!(
+                "--team needs an allowed {} that names a team store",
+                project::FILE_NAME
+            ),
+            hint: format!(
+                "add `store = \".bscred/team.age\"` to the project's {}, then run `bscred allow`",
+                project::FILE_NAME
+            ),
+        })
     }
 }
 

@@ -7,14 +7,17 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
 use zeroize::Zeroizing;
 
-use crate::context::Context;
 use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::private_fs;
+use crate::profile::Profile;
+use crate::profile_name::ProfileName;
 use crate::secret::{Secret, VarName};
 use crate::store::Document;
+use crate::terminal::Notices;
 
 /// What to import and how (`bscred import`'s flags).
 #[derive(Debug, Clone, Default)]
@@ -84,8 +87,8 @@ impl Options {
     }
 }
 
-pub fn run(ctx: &Context, args: &Options) -> Result<()> {
-    let profile = ctx.open_profile()?;
+/// Imports into `profile` as `args` say, at `now`; notices go to `notices`.
+pub fn run(profile: &Profile, now: Timestamp, notices: Notices, args: &Options) -> Result<()> {
     let (items, source) = if args.from_env.is_empty() {
         let path = args.file.clone().unwrap_or_else(|| PathBuf::from(".env"));
         if args.remove && (path == Path::new("-") || path.exists() && !path.is_file()) {
@@ -113,18 +116,18 @@ pub fn run(ctx: &Context, args: &Options) -> Result<()> {
     let items = items
         .into_iter()
         .map(|(name, value)| {
-            let value = crate::token::checked(ctx.quiet, &name, value, false)?;
+            let value = crate::token::checked(notices.quiet, &name, value, false)?;
             Ok((name, value))
         })
         .collect::<Result<Vec<_>>>()?;
     if items.is_empty() {
-        ctx.note(format!("nothing to import from {origin}"));
+        notices.note(format!("nothing to import from {origin}"));
         return Ok(());
     }
 
     if let Some(source) = &source {
         for entry in source.entries.iter().filter(|e| !e.exact) {
-            ctx.warn(format!(
+            notices.warn(format!(
                 "line {} of {}: the unquoted value of {} was read as dotenv files are, without the ` #…` comment or the spaces around it; if they belong to the value, quote it in the file and import again with --overwrite",
                 entry.lines.start + 1,
                 source.describe(),
@@ -138,7 +141,7 @@ pub fn run(ctx: &Context, args: &Options) -> Result<()> {
             .map(|e| e.name.as_str())
             .collect();
         if !expanded.is_empty() {
-            ctx.warn(format!(
+            notices.warn(format!(
                 "stored {} from {} as written: a shell sourcing the file would have expanded the `$…` or backticks in their values, and bscred does not; if the expanded value was meant, set it with `bscred set NAME`",
                 expanded.join(", "),
                 source.describe()
@@ -147,7 +150,7 @@ pub fn run(ctx: &Context, args: &Options) -> Result<()> {
     }
     let mut counts = Counts::default();
     let mut kept: Vec<VarName> = Vec::new();
-    profile.update(ctx.now, &mut |doc| {
+    profile.update(now, &mut |doc| {
         // Names the caller just stored keep their stored value; a
         // different one in the file stays there for the user to look at.
         kept = items
@@ -166,11 +169,11 @@ pub fn run(ctx: &Context, args: &Options) -> Result<()> {
             .filter(|(name, _)| !kept.contains(name))
             .cloned()
             .collect();
-        counts = merge(doc, &wanted, args, ctx)?;
+        counts = merge(doc, &wanted, args, (&profile.name, now))?;
         Ok(())
     })?;
     for name in &kept {
-        ctx.warn(format!(
+        notices.warn(format!(
             "{name} in {origin} differs from the value just stored, which stays; its line was left in the file: delete it once you no longer need the old value"
         ));
     }
@@ -178,10 +181,10 @@ pub fn run(ctx: &Context, args: &Options) -> Result<()> {
         .into_iter()
         .filter(|(name, _)| !kept.contains(name))
         .collect();
-    ctx.note(format!(
+    notices.note(format!(
         "imported {} variable(s) from {origin} into profile '{}' ({} new, {} updated, {} unchanged)",
         items.len(),
-        ctx.profile,
+        profile.name,
         counts.new,
         counts.updated,
         counts.unchanged
@@ -213,7 +216,7 @@ pub fn run(ctx: &Context, args: &Options) -> Result<()> {
                         .to_string(),
             });
         }
-        remove_imported(ctx, &source, &kept)?;
+        remove_imported(notices, &source, &kept)?;
     }
     Ok(())
 }
@@ -366,7 +369,7 @@ fn merge(
     doc: &mut Document,
     items: &[(VarName, Secret)],
     args: &Options,
-    ctx: &Context,
+    (profile, now): (&ProfileName, Timestamp),
 ) -> Result<Counts> {
     let conflicts: Vec<&str> = items
         .iter()
@@ -382,7 +385,7 @@ fn merge(
             message: format!(
                 "{} already hold(s) a different value in profile '{}'; nothing was imported",
                 conflicts.join(", "),
-                ctx.profile
+                profile
             ),
             hint: "add --overwrite to replace the stored values with the imported ones".to_string(),
         });
@@ -405,14 +408,14 @@ fn merge(
             None => counts.new += 1,
         }
         let expires_at = existing.and_then(|v| v.expires_at);
-        doc.upsert(name.clone(), value.clone(), secret, expires_at, ctx.now);
+        doc.upsert(name.clone(), value.clone(), secret, expires_at, now);
     }
     Ok(counts)
 }
 
 /// Rewrites the source without the imported lines, or deletes it when
 /// nothing else was in it. Refuses if the file changed since it was read.
-fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<()> {
+fn remove_imported(notices: Notices, source: &Source, kept: &[VarName]) -> Result<()> {
     let target = &source.real;
     let now = Zeroizing::new(
         fs::read(target).map_err(Error::io(format!("cannot read {}", target.display())))?,
@@ -440,7 +443,7 @@ fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<(
         .filter(|e| !e.exact && !kept.iter().any(|k| k.as_str() == e.name))
         .count();
     if unclear > 0 {
-        ctx.warn(format!(
+        notices.warn(format!(
             "kept {unclear} line(s) in {} whose value may not have been read as meant (see above); delete them yourself once `bscred get` shows the right value",
             target.display()
         ));
@@ -458,13 +461,13 @@ fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<(
             // The link would point nowhere; it goes too.
             fs::remove_file(path)
                 .map_err(Error::io(format!("cannot delete {}", path.display())))?;
-            ctx.note(format!(
+            notices.note(format!(
                 "deleted {} and the link {} to it: it held nothing but the imported variables",
                 target.display(),
                 path.display()
             ));
         } else {
-            ctx.note(format!(
+            notices.note(format!(
                 "deleted {}: it held nothing but the imported variables",
                 target.display()
             ));
@@ -479,12 +482,12 @@ fn remove_imported(ctx: &Context, source: &Source, kept: &[VarName]) -> Result<(
             "cannot restore the permissions of {}",
             target.display()
         )))?;
-        ctx.note(format!(
+        notices.note(format!(
             "removed {} imported line(s) from {}; its other lines are untouched",
             entries.iter().map(|e| e.lines.len()).sum::<usize>(),
             target.display()
         ));
     }
-    ctx.note("if the file was ever committed or backed up, the old values are still there: consider rotating them");
+    notices.note("if the file was ever committed or backed up, the old values are still there: consider rotating them");
     Ok(())
 }

@@ -23,6 +23,7 @@ pub mod harden;
 pub mod identity;
 pub mod import;
 pub mod keychain;
+pub mod ledger;
 pub mod metadata;
 pub mod paths;
 pub mod private_fs;

@@ -74,12 +74,10 @@ impl Dirs {
 
     /// The non-secret metadata cache of a profile.
     pub fn metadata(&self, profile: &ProfileName) -> PathBuf {
-        self.state
-            .join("metadata")
+        self.metadata_dir()
             .join(format!("{}.json", profile.as_str()))
     }
 
-    /// The lock file serialising writes to a profile's store.
     /// The note `profiles rename` keeps while it moves `profile`'s files:
     /// it holds the new name, and is gone once the rename is complete.
     pub fn rename_journal(&self, profile: &ProfileName) -> PathBuf {
@@ -96,10 +94,30 @@ impl Dirs {
         self.state.join("locks").join(format!("identity-{id}.lock"))
     }
 
+    /// The lock file serialising writes to a profile's store.
     pub fn lock(&self, profile: &ProfileName) -> PathBuf {
         self.state
             .join("locks")
             .join(format!("{}.lock", profile.as_str()))
+    }
+
+    /// The lock serialising this user's writes to the team store at `store`
+    /// (its physical path).
+    pub fn team_lock(&self, store: &Path) -> PathBuf {
+        let id = short_id(store.as_os_str().as_encoded_bytes());
+        self.state.join("locks").join(format!("team-{id}.lock"))
+    }
+
+    /// The names-only cache of the team store at `store`, as last read or
+    /// written here; its `store` field says where to look again.
+    pub fn team_metadata(&self, store: &Path) -> PathBuf {
+        let id = short_id(store.as_os_str().as_encoded_bytes());
+        self.metadata_dir().join(format!("team-{id}.json"))
+    }
+
+    /// Where every metadata cache lives.
+    pub fn metadata_dir(&self) -> PathBuf {
+        self.state.join("metadata")
     }
 }
 

@@ -11,13 +11,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::identity::{Identity, IdentitySource};
 use crate::keychain::Keychain;
+use crate::ledger::{Held, Ledger};
 use crate::metadata::Metadata;
 use crate::paths::Dirs;
 use crate::private_fs::{self, Lock};
 use crate::profile_name::ProfileName;
 use crate::store::file::FileStore;
 use crate::store::keychain::KeychainStore;
-use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
+use crate::store::{Backend, Document, Store, StoreInfo};
 
 /// What `init` recorded about a profile. Holds no secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,38 +228,8 @@ pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<Users> {
 pub struct Users {
     pub profiles: Vec<Profile>,
     /// `locks[i]` is `profiles[i]`'s.
-    pub locks: Vec<ProfileLock>,
+    pub locks: Vec<Held>,
     _identity: Lock,
-}
-
-/// Proof that this process holds a profile's lock: the `_locked` writes
-/// take one instead of locking again. Locks are not re-entrant (a second
-/// `flock` from this process would wait for itself), so a command that
-/// holds one across several steps passes it down.
-#[derive(Debug)]
-pub struct ProfileLock {
-    name: ProfileName,
-    _lock: Lock,
-}
-
-impl ProfileLock {
-    /// Takes the lock of the profile `name`, which need not exist yet (a
-    /// rename's new name).
-    pub fn acquire(dirs: &Dirs, name: &ProfileName, quiet: bool) -> Result<ProfileLock> {
-        Ok(ProfileLock {
-            name: name.clone(),
-            _lock: Lock::acquire(&dirs.lock(name), quiet)?,
-        })
-    }
-
-    /// A lock passed for another profile is a bug in bscred, not a state
-    /// to handle.
-    fn check(&self, name: &ProfileName) {
-        assert_eq!(
-            &self.name, name,
-            "a profile's write was passed another profile's lock"
-        );
-    }
 }
 
 /// Takes the lock every writer of the identity file at `path` holds, and
@@ -290,7 +261,8 @@ pub struct Profile {
     pub settings: Settings,
     store: Box<dyn Store>,
     dirs: Dirs,
-    metadata_path: PathBuf,
+    /// Its lock and metadata cache.
+    ledger: Ledger,
     /// Whether warnings are silenced (`-q`).
     quiet: bool,
 }
@@ -347,7 +319,7 @@ impl Profile {
             settings,
             store,
             dirs: dirs.clone(),
-            metadata_path: dirs.metadata(name),
+            ledger: Ledger::of_profile(dirs, name),
             quiet: false,
         })
     }
@@ -355,6 +327,7 @@ impl Profile {
     /// The same profile, its warnings silenced or not (`-q`).
     pub fn quiet(mut self, quiet: bool) -> Profile {
         self.quiet = quiet;
+        self.ledger = self.ledger.quiet(quiet);
         self
     }
 
@@ -372,54 +345,16 @@ impl Profile {
     /// store changed since it was written (a `git pull`, a manual edit).
     pub fn load(&self, now: Timestamp) -> Result<Document> {
         let snapshot = self.store.read().map_err(|e| self.explain(e))?;
-        let cached = Metadata::read(&self.metadata_path);
-        if !self.metadata_is_current_for(&snapshot) {
-            // The cache is an optimisation: a read never waits for a writer
-            // or fails because of it.
-            let _ = self.refresh_metadata(&snapshot, cached.is_none(), now);
-        }
+        self.ledger.refresh(self.store(), &snapshot, now);
         Ok(snapshot.doc)
-    }
-
-    /// Whether the metadata cache describes `snapshot`. The keychain cannot
-    /// tell cheaply whether it changed; only bscred writes it, and every
-    /// write refreshes the cache.
-    fn metadata_is_current_for(&self, snapshot: &Snapshot) -> bool {
-        match Metadata::read(&self.metadata_path) {
-            None => false,
-            Some(_) if self.store.fingerprint().is_none() => true,
-            Some(meta) => meta.fingerprint == snapshot.fingerprint,
-        }
-    }
-
-    /// Writes the cache from what `load` read, but only under the profile's
-    /// lock and only if no writer got in between (else the writer's own,
-    /// newer cache stands).
-    fn refresh_metadata(
-        &self,
-        snapshot: &Snapshot,
-        was_missing: bool,
-        now: Timestamp,
-    ) -> Result<()> {
-        let Some(_lock) = Lock::try_acquire(&self.dirs.lock(&self.name))? else {
-            return Ok(());
-        };
-        let unchanged = match self.store.fingerprint() {
-            Some(current) => Some(current) == snapshot.fingerprint,
-            None => was_missing && Metadata::read(&self.metadata_path).is_none(),
-        };
-        if unchanged {
-            self.write_metadata(snapshot, now)?;
-        }
-        Ok(())
     }
 
     /// Takes the profile's lock, waiting for another writer (saying so,
     /// unless quiet). The writes below take it themselves; a command that
     /// must hold it across several steps takes it here and passes it to
     /// the `_locked` forms, so nothing ever takes the same lock twice.
-    pub fn lock(&self) -> Result<ProfileLock> {
-        ProfileLock::acquire(&self.dirs, &self.name, self.quiet)
+    pub fn lock(&self) -> Result<Held> {
+        self.ledger.lock()
     }
 
     /// Read-modify-write and the metadata cache, both under the profile's
@@ -438,11 +373,11 @@ impl Profile {
     /// `update`, under a lock the caller holds.
     pub fn update_locked(
         &self,
-        lock: &ProfileLock,
+        held: &Held,
         now: Timestamp,
         edit: &mut dyn FnMut(&mut Document) -> Result<()>,
     ) -> Result<Document> {
-        lock.check(&self.name);
+        self.ledger.check(held);
         let current = Settings::read(&self.dirs, &self.name)?;
         if current
             .as_ref()
@@ -457,7 +392,7 @@ impl Profile {
             });
         }
         let snapshot = self.store.update(edit).map_err(|e| self.explain(e))?;
-        self.record_written(&snapshot, now);
+        self.ledger.record(held, self.store(), &snapshot, now);
         Ok(snapshot.doc)
     }
 
@@ -475,16 +410,11 @@ impl Profile {
     /// Stores `change` without decrypting anything (`Store::append`), and
     /// records it in the metadata cache.
     pub fn append(&self, change: &Document, now: Timestamp) -> Result<bool> {
-        let _lock = self.lock()?;
+        let held = self.lock()?;
         if !self.store.append(change)? {
             return Ok(false);
         }
-        if let Some(mut meta) = Metadata::read(&self.metadata_path) {
-            meta.record_change(change, now);
-            if let Err(e) = meta.write(&self.metadata_path) {
-                self.cache_failed(&e);
-            }
-        }
+        self.ledger.record_change(&held, change, now);
         Ok(true)
     }
 
@@ -492,16 +422,16 @@ impl Profile {
     /// reads it back: a store the identity cannot open fails here, at
     /// `init`, not at the first `get`.
     pub fn create(&self, now: Timestamp) -> Result<()> {
-        let _lock = self.lock()?;
+        let held = self.lock()?;
         self.store.create(&Document::default())?;
         let snapshot = self.store.read()?;
-        self.record_written(&snapshot, now);
+        self.ledger.record(&held, self.store(), &snapshot, now);
         Ok(())
     }
 
     /// The cached metadata, without touching the store.
     pub fn cached_metadata(&self) -> Option<Metadata> {
-        Metadata::read(&self.metadata_path)
+        self.ledger.cached()
     }
 
     /// The cached metadata, for the commands that read nothing else.
@@ -589,11 +519,11 @@ impl Profile {
     /// `reencrypt`, under a lock the caller holds.
     pub fn reencrypt_locked(
         &self,
-        lock: &ProfileLock,
+        held: &Held,
         recipients: Vec<String>,
         now: Timestamp,
     ) -> Result<Document> {
-        lock.check(&self.name);
+        self.ledger.check(held);
         let settings = Settings {
             recipients,
             ..self.settings.clone()
@@ -601,19 +531,17 @@ impl Profile {
         let updated = Profile::with_settings(&self.dirs, &self.name, settings)?.quiet(self.quiet);
         let snapshot = updated.store().rewrite()?;
         updated.settings.write(&self.dirs, &self.name)?;
-        updated.record_written(&snapshot, now);
+        updated.ledger.record(held, updated.store(), &snapshot, now);
         Ok(snapshot.doc)
     }
 
     /// `load`, under a lock the caller holds: the metadata cache is brought
     /// up to date with what was read (a plain `load` does that only when
     /// no writer holds the lock).
-    pub fn load_locked(&self, lock: &ProfileLock, now: Timestamp) -> Result<Document> {
-        lock.check(&self.name);
+    pub fn load_locked(&self, held: &Held, now: Timestamp) -> Result<Document> {
         let snapshot = self.store.read().map_err(|e| self.explain(e))?;
-        if !self.metadata_is_current_for(&snapshot) {
-            self.record_written(&snapshot, now);
-        }
+        self.ledger
+            .refresh_locked(held, self.store(), &snapshot, now);
         Ok(snapshot.doc)
     }
 
@@ -635,40 +563,5 @@ impl Profile {
                 "identities belong to file-backend profiles",
             )),
         }
-    }
-
-    /// Records a write that has happened in the cache. The store is the
-    /// truth and already holds it: a cache that cannot be written (a full
-    /// disk, a state directory gone read-only) is a warning, never a failed
-    /// command that makes the user write again.
-    fn record_written(&self, snapshot: &Snapshot, now: Timestamp) {
-        if let Err(e) = self.write_metadata(snapshot, now) {
-            self.cache_failed(&e);
-        }
-    }
-
-    fn cache_failed(&self, error: &Error) {
-        if !self.quiet {
-            let cause =
-                std::error::Error::source(error).map_or(String::new(), |c| format!(": {c}"));
-            crate::terminal::warn(&format!(
-                "profile '{}' is written, but its metadata cache is not ({error}{cause}); `status`, `check` and reminders may be out of date until the next write",
-                self.name
-            ));
-        }
-    }
-
-    /// Writes the cache for `snapshot`; callers hold the profile's lock, so
-    /// the leftovers of a killed writer can be cleared safely.
-    fn write_metadata(&self, snapshot: &Snapshot, now: Timestamp) -> Result<()> {
-        let meta = Metadata::of(
-            self.name.as_str(),
-            &self.store.info(),
-            snapshot.fingerprint.clone(),
-            &snapshot.doc,
-            now,
-        );
-        private_fs::remove_stale_temps(&self.metadata_path);
-        meta.write(&self.metadata_path)
     }
 }

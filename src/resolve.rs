@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::profile_name::ProfileName;
 use crate::secret::VarName;
 use crate::store::{Document, Variable};
-use crate::team::TeamStore;
 
 /// The variables of the profiles `env` and `exec` read, and which profile
 /// each came from.
@@ -59,8 +58,8 @@ fn places(ctx: &Context) -> String {
 /// later wins, with a warning when the values differ, so a personal value
 /// overrides the team's.
 pub fn merged(ctx: &Context) -> Result<Merged> {
-    let team = match TeamStore::in_project(ctx)? {
-        Some(team) => team.for_environment(ctx)?,
+    let team = match ctx.team_store()? {
+        Some(team) => team.for_environment()?,
         None => Document::default(),
     };
     let mut doc = ctx.open_profile()?.load(ctx.now)?;

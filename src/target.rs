@@ -22,7 +22,7 @@ impl Target {
     /// The team store when `team`, else the profile in use.
     pub fn open(ctx: &Context, team: bool) -> Result<Target> {
         if team {
-            TeamStore::required(ctx).map(Target::Team)
+            ctx.required_team_store().map(Target::Team)
         } else {
             ctx.open_profile().map(Target::Profile)
         }

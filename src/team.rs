@@ -22,15 +22,18 @@ use jiff::Timestamp;
 
 use crate::code_variables;
 use crate::config::UserConfig;
-use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity, IdentitySource};
+use crate::ledger::Ledger;
 use crate::metadata::Metadata;
-use crate::private_fs::{self, Lock};
+use crate::paths::Dirs;
+use crate::private_fs;
+use crate::profile::Profile;
 use crate::project::{self, Project};
 use crate::secret::VarName;
 use crate::store::file::FileStore;
 use crate::store::{Backend, Document, Snapshot, Store, StoreInfo};
+use crate::terminal::Notices;
 
 /// The team stores `TeamStore::known` can use, and those it cannot, with
 /// why.
@@ -55,52 +58,56 @@ pub struct TeamStore {
     identity: Option<IdentitySource>,
     /// The profile in use, for that refusal.
     profile: String,
-    /// Serialises this user's writes to the store.
-    lock: PathBuf,
-    /// The names, flags and dates of the store's variables as last read
-    /// here, so `check` can see what the team provides without decrypting.
-    metadata: PathBuf,
+    /// Serialises this user's writes to the store, and keeps the names,
+    /// flags and dates of its variables as last read here, so `check` can
+    /// see what the team provides without decrypting.
+    ledger: Ledger,
+    /// The user's directories: their config says which variables that run
+    /// code may leave the store.
+    dirs: Dirs,
     now: Timestamp,
-    /// Whether notices are silenced (`-q`).
-    quiet: bool,
+    notices: Notices,
 }
 
 impl TeamStore {
-    /// The team store of the allowed project file in effect, if it names
-    /// one; decrypted with the identity of the profile in use.
-    pub fn in_project(ctx: &Context) -> Result<Option<TeamStore>> {
-        let Some(project) = &ctx.project else {
-            return Ok(None);
-        };
+    /// The team store `project` (an allowed project file) names, if any,
+    /// decrypted with the identity of `profile`, the profile in use.
+    pub fn in_project(
+        project: &Project,
+        profile: &Profile,
+        dirs: &Dirs,
+        now: Timestamp,
+        notices: Notices,
+    ) -> Result<Option<TeamStore>> {
         let Some(store) = &project.store else {
             return Ok(None);
         };
-        let settings = ctx.open_profile()?.settings;
-        let identity = match settings.backend {
-            Backend::File => settings.identity_source(),
+        let identity = match profile.settings.backend {
+            Backend::File => profile.settings.identity_source(),
             Backend::Keychain => None,
         };
-        let (path, recipients_path) = paths(project, store)?;
-        Ok(Some(TeamStore::at(
-            ctx,
-            store.clone(),
-            (path, recipients_path),
-            project,
-            identity,
-        )))
+        let paths = paths(project, store)?;
+        let opened = TeamStore::at(store.clone(), paths, project, identity, dirs, now, notices);
+        Ok(Some(TeamStore {
+            profile: profile.name.to_string(),
+            ..opened
+        }))
     }
 
     /// The store at `paths` (the store and its recipients file, checked to
     /// be inside `project`), shown as `shown`, opened with `identity`; its
     /// lock and cache in the state directory are named after its path.
     fn at(
-        ctx: &Context,
         shown: PathBuf,
         (path, recipients_path): (PathBuf, PathBuf),
         project: &Project,
         identity: Option<IdentitySource>,
+        dirs: &Dirs,
+        now: Timestamp,
+        notices: Notices,
     ) -> TeamStore {
-        let id = crate::paths::short_id(path.as_os_str().as_encoded_bytes());
+        let ledger = Ledger::of_team(dirs, &path, format!("the team store {}", shown.display()))
+            .quiet(notices.quiet);
         TeamStore {
             shown,
             path,
@@ -108,15 +115,11 @@ impl TeamStore {
             project_file: project.path.clone(),
             declared: project.variables.clone(),
             identity,
-            profile: ctx.profile.to_string(),
-            lock: ctx.dirs.state.join("locks").join(format!("team-{id}.lock")),
-            metadata: ctx
-                .dirs
-                .state
-                .join("metadata")
-                .join(format!("team-{id}.json")),
-            now: ctx.now,
-            quiet: ctx.quiet,
+            profile: String::new(),
+            ledger,
+            dirs: dirs.clone(),
+            now,
+            notices,
         }
     }
 
@@ -127,8 +130,13 @@ impl TeamStore {
     /// inside the project: the cache says where to look, never what to
     /// trust. `identity rotate` must move these to the new key before the
     /// old one is gone. The second list is those it cannot use, and why.
-    pub fn known(ctx: &Context, identity: &IdentitySource) -> Result<Known> {
-        let dir = ctx.dirs.state.join("metadata");
+    pub fn known(
+        dirs: &Dirs,
+        identity: &IdentitySource,
+        now: Timestamp,
+        notices: Notices,
+    ) -> Result<Known> {
+        let dir = dirs.metadata_dir();
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -136,7 +144,7 @@ impl TeamStore {
             }
             Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()))(e)),
         };
-        let allowed = crate::allow::AllowList::read(&ctx.dirs)?;
+        let allowed = crate::allow::AllowList::read(dirs)?;
         let (mut found, mut skipped) = (Vec::new(), Vec::new());
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -147,7 +155,7 @@ impl TeamStore {
                 continue;
             };
             let cached = PathBuf::from(&meta.store);
-            match TeamStore::reopen(ctx, &allowed, &cached, identity) {
+            match TeamStore::reopen(dirs, &allowed, &cached, identity, (now, notices)) {
                 Ok(Some(team)) => found.push(team),
                 // Gone (a deleted clone): nothing to move.
                 Ok(None) => {}
@@ -162,10 +170,11 @@ impl TeamStore {
     /// when the project or the store is gone, `Err` saying why it cannot
     /// be used.
     fn reopen(
-        ctx: &Context,
+        dirs: &Dirs,
         allowed: &crate::allow::AllowList,
         cached: &Path,
         identity: &IdentitySource,
+        (now, notices): (Timestamp, Notices),
     ) -> std::result::Result<Option<TeamStore>, String> {
         if fs::symlink_metadata(cached).is_err() {
             return Ok(None);
@@ -195,11 +204,13 @@ impl TeamStore {
             ));
         }
         Ok(Some(TeamStore::at(
-            ctx,
             path.clone(),
             (path, recipients_path),
             &project,
             Some(identity.clone()),
+            dirs,
+            now,
+            notices,
         )))
     }
 
@@ -208,20 +219,6 @@ impl TeamStore {
     pub fn lists_any(&self, keys: &[String]) -> Result<bool> {
         let lines = self.read_recipients()?.unwrap_or_default();
         Ok(recipient_keys(&lines).iter().any(|key| keys.contains(key)))
-    }
-
-    /// The team store, for the commands given `--team`: there must be one.
-    pub fn required(ctx: &Context) -> Result<TeamStore> {
-        TeamStore::in_project(ctx)?.ok_or_else(|| Error::Refused {
-            message: format!(
-                "--team needs an allowed {} that names a team store",
-                project::FILE_NAME
-            ),
-            hint: format!(
-                "add `store = \".bscred/team.age\"` to the project's {}, then run `bscred allow`",
-                project::FILE_NAME
-            ),
-        })
     }
 
     /// The project file that names it.
@@ -245,39 +242,16 @@ impl TeamStore {
     /// Decrypts the whole document.
     pub fn load(&self) -> Result<Document> {
         self.check_present()?;
-        let snapshot = self
-            .store(Vec::new())?
-            .read()
-            .map_err(|e| self.not_a_recipient(e))?;
-        self.record(&snapshot);
+        let store = self.store(Vec::new())?;
+        let snapshot = store.read().map_err(|e| self.not_a_recipient(e))?;
+        self.ledger.refresh(&store, &snapshot, self.now);
         Ok(snapshot.doc)
     }
 
     /// What the store held when this user last read or wrote it; `None`
     /// before the first time.
     pub fn cached_metadata(&self) -> Option<Metadata> {
-        Metadata::read(&self.metadata)
-    }
-
-    /// Records `snapshot`'s names and dates for `cached_metadata`, unless
-    /// the cache already describes that very file (so `exec` writes
-    /// nothing on the way). Only a cache: failing to write it fails nothing.
-    fn record(&self, snapshot: &Snapshot) {
-        if snapshot.fingerprint.is_some()
-            && self
-                .cached_metadata()
-                .is_some_and(|m| m.fingerprint == snapshot.fingerprint)
-        {
-            return;
-        }
-        let meta = Metadata::of(
-            "team",
-            &self.info(),
-            snapshot.fingerprint.clone(),
-            &snapshot.doc,
-            self.now,
-        );
-        let _ = meta.write(&self.metadata);
+        self.ledger.cached()
     }
 
     /// The variables `env` and `exec` may hand out: only those the project
@@ -285,20 +259,21 @@ impl TeamStore {
     /// choose which names reach a shell), and of those, none that runs
     /// code unless the user's own config allows it by name. What is left
     /// out and what is refused go on one line of stderr each, names only.
-    pub fn for_environment(&self, ctx: &Context) -> Result<Document> {
+    pub fn for_environment(&self) -> Result<Document> {
         let mut doc = self.load()?;
         let undeclared = self.undeclared(&doc);
         if !undeclared.is_empty() {
             for name in &undeclared {
                 doc.variables.remove(name);
             }
-            ctx.warn(self.left_out(&undeclared));
+            self.notices.warn(self.left_out(&undeclared));
         }
-        let allowed = match UserConfig::read(&ctx.dirs) {
+        let allowed = match UserConfig::read(&self.dirs) {
             Ok(config) => config.allow_variables,
             // A broken config allows nothing more: fail closed, and say so.
             Err(e) => {
-                ctx.warn(format!("{e}; no variable that runs code is allowed"));
+                self.notices
+                    .warn(format!("{e}; no variable that runs code is allowed"));
                 Vec::new()
             }
         };
@@ -313,11 +288,11 @@ impl TeamStore {
                 doc.variables.remove(name);
             }
             let names = joined(&refused);
-            ctx.warn(format!(
+            self.notices.warn(format!(
                 "refused {names} from {}: variables that run code are not taken from a store others can write, declared or not; to let one through, add allow_variables = [\"{}\"] to {}",
                 self.describe(),
                 refused[0],
-                UserConfig::path(&ctx.dirs).display()
+                UserConfig::path(&self.dirs).display()
             ));
         }
         Ok(doc)
@@ -368,7 +343,7 @@ impl TeamStore {
     /// write is encrypted to the recipients file as it is now, and refused
     /// when it would lock the writer out.
     pub fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Document> {
-        let _lock = Lock::acquire(&self.lock, self.quiet)?;
+        let held = self.ledger.lock()?;
         let mine = self.own_keys()?;
         let exists = self.exists()?;
         let (recipients, new_file) = match self.read_recipients()? {
@@ -393,7 +368,7 @@ impl TeamStore {
         if exists {
             self.check_present()?;
             let snapshot = store.update(edit).map_err(|e| self.not_a_recipient(e))?;
-            self.record(&snapshot);
+            self.ledger.record(&held, &store, &snapshot, self.now);
             return Ok(snapshot.doc);
         }
         // A new store: nothing is written until the edit has succeeded.
@@ -406,9 +381,11 @@ impl TeamStore {
             )?;
         }
         store.create(&doc)?;
-        let fingerprint = store.fingerprint();
-        let snapshot = Snapshot { doc, fingerprint };
-        self.record(&snapshot);
+        let snapshot = Snapshot {
+            doc,
+            fingerprint: store.fingerprint(),
+        };
+        self.ledger.record(&held, &store, &snapshot, self.now);
         Ok(snapshot.doc)
     }
 
@@ -437,7 +414,7 @@ impl TeamStore {
         &self,
         change: impl FnOnce(&mut Vec<String>) -> Result<()>,
     ) -> Result<Option<Document>> {
-        let _lock = Lock::acquire(&self.lock, self.quiet)?;
+        let held = self.ledger.lock()?;
         let mine = self.own_keys()?;
         let exists = self.exists()?;
         let mut lines = match self.read_recipients()? {
@@ -462,8 +439,9 @@ impl TeamStore {
         text.push('\n');
         private_fs::write_atomic(&self.recipients_path, text.as_bytes())?;
         if exists {
-            let snapshot = self.store(keys)?.rewrite()?;
-            self.record(&snapshot);
+            let store = self.store(keys)?;
+            let snapshot = store.rewrite()?;
+            self.ledger.record(&held, &store, &snapshot, self.now);
         }
         Ok(doc)
     }

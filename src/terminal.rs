@@ -78,6 +78,30 @@ pub fn warn(message: &str) {
     line("warning: ", message);
 }
 
+/// Where notices and warnings go: stderr, one escaped line each, unless
+/// silenced (`-q`). Modules below the commands take one of these instead
+/// of the whole run's context.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Notices {
+    pub quiet: bool,
+}
+
+impl Notices {
+    /// An informational line, silenced by `-q`.
+    pub fn note(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            say(message.as_ref());
+        }
+    }
+
+    /// A warning, silenced by `-q`.
+    pub fn warn(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            warn(message.as_ref());
+        }
+    }
+}
+
 /// Writes `text` on stderr as it is, for bscred's own multi-line text
 /// (rendered errors and instructions whose parts were escaped already).
 pub fn write_raw(text: &str) {

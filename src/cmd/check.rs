@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let mut lines = Vec::new();
     // The team store provides variables too: what it held when last read
     // here counts (check decrypts nothing).
-    let team = TeamStore::in_project(ctx)?;
+    let team = ctx.team_store()?;
     let team_meta = team.as_ref().and_then(TeamStore::cached_metadata);
     let in_team = |name: &str| {
         team_meta

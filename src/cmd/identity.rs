@@ -191,7 +191,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
     // Team stores list the key in a recipients file in their repository:
     // each must learn the new key while the old one still opens it, so each
     // is checked before anything changes.
-    let (known, skipped) = TeamStore::known(ctx, &source)?;
+    let (known, skipped) = TeamStore::known(&ctx.dirs, &source, ctx.now, ctx.notices())?;
     let mut teams = Vec::new();
     for team in known {
         let listed = team.lists_any(&old_keys).and_then(|listed| {

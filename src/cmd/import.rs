@@ -53,7 +53,9 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     import::run(
-        ctx,
+        &ctx.open_profile()?,
+        ctx.now,
+        ctx.notices(),
         &Options {
             file: args.file,
             from_env: args.from_env,

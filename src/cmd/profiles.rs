@@ -11,7 +11,8 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::identity::IdentitySource;
-use crate::profile::{Profile, ProfileLock, Settings};
+use crate::ledger::Ledger;
+use crate::profile::{Profile, Settings};
 use crate::profile_name::ProfileName;
 use crate::prompt;
 use crate::store::Backend;
@@ -190,8 +191,12 @@ fn rename(ctx: &Context, old: &ProfileName, new: &ProfileName) -> Result<Exit> {
     }
     // Both names locked, in a fixed order so two renames cannot deadlock.
     let (first, second) = if old < new { (old, new) } else { (new, old) };
-    let _first = ProfileLock::acquire(&ctx.dirs, first, ctx.quiet)?;
-    let _second = ProfileLock::acquire(&ctx.dirs, second, ctx.quiet)?;
+    let _first = Ledger::of_profile(&ctx.dirs, first)
+        .quiet(ctx.quiet)
+        .lock()?;
+    let _second = Ledger::of_profile(&ctx.dirs, second)
+        .quiet(ctx.quiet)
+        .lock()?;
     let taken = || Error::Refused {
         message: format!("a profile named '{new}' already exists"),
         hint: format!("pick another name, or remove it first with `bscred profiles rm {new}`"),

@@ -131,7 +131,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 /// `recipients --team`: the same actions on the team store's recipients
 /// file, re-encrypting the store to what the file then lists.
 fn run_team(ctx: &Context, action: Action) -> Result<Exit> {
-    let team = TeamStore::required(ctx)?;
+    let team = ctx.required_team_store()?;
     let (current, mine) = team.recipients()?;
     match action {
         Action::List => print_keys(&current, &mine)?,

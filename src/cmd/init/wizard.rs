@@ -336,7 +336,9 @@ fn env_file_step(
                 .map_err(Error::io("cannot read from the terminal"))?);
     if import {
         crate::import::run(
-            ctx,
+            &ctx.open_profile()?,
+            ctx.now,
+            ctx.notices(),
             &crate::import::Options::file_and_remove(path).keeping(stored),
         )?;
     }
