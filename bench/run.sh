@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks for the daily path (DESIGN "Performance targets"):
+# Benchmarks for the daily path (the targets in docs/benchmarks.md):
 #   - `bscred exec -- true` and `bscred env` with 4 variables, against the
 #     floor `env A=… B=… C=… D=… true`;
 #   - the same with 1,000 variables;

@@ -2,10 +2,11 @@
 //! settings that apply to every profile and project.
 
 use std::fs;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::paths::Dirs;
 use crate::secret::VarName;
 
@@ -28,20 +29,49 @@ pub struct UserConfig {
 
 impl UserConfig {
     /// Where the config lives, for hints.
-    pub fn path(dirs: &Dirs) -> std::path::PathBuf {
+    pub fn path(dirs: &Dirs) -> PathBuf {
         dirs.config.join("config.toml")
     }
 
-    /// Reads the config; none at all is the defaults.
-    pub fn read(dirs: &Dirs) -> Result<UserConfig> {
+    /// Reads the config; none at all is the defaults. The context reads it
+    /// once per run and keeps the outcome (`Context::user_config`).
+    pub fn read(dirs: &Dirs) -> Result<UserConfig, ConfigError> {
         let path = UserConfig::path(dirs);
         match fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError {
                 path,
                 reason: e.message().to_string(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserConfig::default()),
-            Err(e) => Err(Error::io(format!("cannot read {}", path.display()))(e)),
+            Err(e) => Err(ConfigError {
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Minutes the session cache keeps an unlock (0: off).
+    pub fn unlock_minutes(&self) -> u32 {
+        self.unlock_minutes
+            .unwrap_or(crate::session_cache::DEFAULT_MINUTES)
+    }
+}
+
+/// Why the user's config could not be read. Kept (it is cloned into the
+/// unlocker) and said by whatever needs a setting from the file: a broken
+/// config fails only the commands that depend on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot read {}: {reason}", path.display())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Error {
+        Error::Config {
+            path: e.path,
+            reason: e.reason,
         }
     }
 }

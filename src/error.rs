@@ -197,6 +197,18 @@ pub enum Error {
     /// a new one would go: it may be the only copy.
     #[error("{what} already exists")]
     KeyExists { what: String },
+    /// Something this command read changed under it before it could finish
+    /// (another writer, a `migrate`); `outcome` says what was left as it was.
+    #[error("{what} changed while this command ran; {outcome}")]
+    ChangedMeanwhile {
+        what: String,
+        outcome: String,
+        hint: Option<String>,
+    },
+    /// A change to a recipients list would leave out the user's own key,
+    /// so they could no longer read `store`.
+    #[error("that would remove your own key: you could no longer read {store}")]
+    OwnKeyRemoved { store: String },
     /// git's credential request (or whatever fed `git-credential`) is not
     /// one bscred can answer safely: too large, or ambiguous.
     #[error(transparent)]
@@ -323,6 +335,8 @@ impl Error {
             | Error::Refused { .. }
             | Error::StoreExists { .. }
             | Error::KeyExists { .. }
+            | Error::ChangedMeanwhile { .. }
+            | Error::OwnKeyRemoved { .. }
             | Error::Io { .. } => Exit::Failure,
             // Ctrl-C at `exec`'s passphrase prompt is an interrupt, not a
             // failure: 130, as when the command itself is interrupted.
@@ -400,6 +414,12 @@ impl Error {
                 "ask a teammate who can read it to run `bscred recipients --team add {}` and commit the result, then pull",
                 key.as_deref().unwrap_or("YOUR_PUBLIC_KEY")
             )),
+            Error::ChangedMeanwhile { hint, .. } => {
+                Some(hint.clone().unwrap_or_else(|| "run the command again".to_string()))
+            }
+            Error::OwnKeyRemoved { .. } => {
+                Some("keep your key; remove only other people's".to_string())
+            }
             Error::NotAStoreFile { .. } => Some(
                 "bscred reads and writes its stores only as regular files and follows no link there: put the real file in its place"
                     .to_string(),

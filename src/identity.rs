@@ -15,11 +15,12 @@ use age::x25519;
 use jiff::Timestamp;
 use zeroize::Zeroizing;
 
+use crate::access::Access;
 use crate::error::{Error, Result};
-use crate::keychain::{Keychain, SERVICE};
+use crate::keychain::SERVICE;
 use crate::private_fs;
 use crate::ssh_key;
-use crate::unlock;
+use crate::unlock::{self, Unlocker};
 
 /// Where a profile's identity lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,7 @@ impl Identity {
         source: &IdentitySource,
         now: Timestamp,
         passphrase: Option<&SecretString>,
+        access: &Access,
     ) -> Result<Identity> {
         let key = x25519::Identity::generate();
         // The same text as an identity file, so `bscred` and `age -i` read
@@ -97,7 +99,7 @@ impl Identity {
                     private_fs::write_new(path, &sealed)?;
                     // Just typed: the commands that follow `init` (the
                     // wizard's first `set`) need not ask again.
-                    unlock::remember(&sealed, text.as_bytes())?;
+                    access.unlocker.remember(&sealed, text.as_bytes())?;
                 }
                 None => private_fs::write_new(path, text.as_bytes())?,
             },
@@ -108,8 +110,7 @@ impl Identity {
                 ));
             }
             IdentitySource::Keychain(account) => {
-                let keychain =
-                    Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
+                let keychain = access.keychain()?;
                 if keychain.get(account)?.is_some() {
                     return Err(Error::KeyExists {
                         what: source.describe(),
@@ -128,14 +129,14 @@ impl Identity {
     }
 
     /// Reads an identity file, refusing one that other users can read.
-    pub fn load(path: &Path) -> Result<Identity> {
-        Identity::load_from(&IdentitySource::File(path.to_path_buf()))
+    pub fn load(path: &Path, access: &Access) -> Result<Identity> {
+        Identity::load_from(&IdentitySource::File(path.to_path_buf()), access)
     }
 
     /// Reads an identity from where it lives.
-    pub fn load_from(source: &IdentitySource) -> Result<Identity> {
-        let bytes = read_raw(source)?;
-        Identity::parse(source, &bytes)
+    pub fn load_from(source: &IdentitySource, access: &Access) -> Result<Identity> {
+        let bytes = read_raw(source, access)?;
+        Identity::parse(source, &bytes, &access.unlocker)
     }
 
     /// Whether this is an SSH key (whose backup is the key file itself).
@@ -150,7 +151,7 @@ impl Identity {
 
     /// An identity from the text of an identity file (age secret keys or an
     /// SSH private key); `source` is where it lives or will live.
-    pub fn parse(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
+    pub fn parse(source: &IdentitySource, bytes: &[u8], unlocker: &Unlocker) -> Result<Identity> {
         let bad = |reason: String| Error::Identity {
             origin: source.describe(),
             reason,
@@ -158,20 +159,20 @@ impl Identity {
         // An identity file encrypted with `age -p` starts with an age header
         // (binary or armored); inside is an ordinary identity file.
         if unlock::is_encrypted(bytes) {
-            let plain = unlock::open(&source.describe(), bytes, unlock::Kind::Age)?;
+            let plain = unlocker.open(&source.describe(), bytes, unlock::Kind::Age)?;
             if unlock::is_encrypted(&plain) || is_ssh_key(&plain) {
                 return Err(bad(
                     "it decrypts to something other than age secret keys".into()
                 ));
             }
-            let mut identity = Identity::parse(source, &plain)?;
+            let mut identity = Identity::parse(source, &plain, unlocker)?;
             identity.protected = true;
             return Ok(identity);
         }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| bad("it is not a text file of age secret keys".into()))?;
         if is_ssh_key(bytes) {
-            return Identity::parse_ssh(source, bytes);
+            return Identity::parse_ssh(source, bytes, unlocker);
         }
         let mut keys: Vec<x25519::Identity> = Vec::new();
         for (index, line) in text.lines().enumerate() {
@@ -208,7 +209,7 @@ impl Identity {
     /// them: the data is encrypted to the matching `ssh-…` public key, read
     /// from the `.pub` file beside it; a key with a passphrase asks for it
     /// on the terminal when it is needed.
-    fn parse_ssh(source: &IdentitySource, bytes: &[u8]) -> Result<Identity> {
+    fn parse_ssh(source: &IdentitySource, bytes: &[u8], unlocker: &Unlocker) -> Result<Identity> {
         let bad = |reason: String| Error::Identity {
             origin: source.describe(),
             reason,
@@ -220,7 +221,7 @@ impl Identity {
         // session cache, a passphrase file or the terminal); age's own
         // prompt remains for the legacy PEM form.
         let unlocked = if ssh_key::is_encrypted(bytes) {
-            Some(unlock::open(&source.describe(), bytes, unlock::Kind::Ssh)?)
+            Some(unlocker.open(&source.describe(), bytes, unlock::Kind::Ssh)?)
         } else {
             None
         };
@@ -297,7 +298,7 @@ pub fn rotation(old: &[u8], now: Timestamp) -> (String, Zeroizing<Vec<u8>>, Zero
 
 /// The bytes of an identity where it lives, unparsed; a file must be
 /// private to its owner.
-pub fn read_raw(source: &IdentitySource) -> Result<Zeroizing<Vec<u8>>> {
+pub fn read_raw(source: &IdentitySource, access: &Access) -> Result<Zeroizing<Vec<u8>>> {
     let missing = || Error::IdentityMissing {
         origin: source.describe(),
     };
@@ -314,9 +315,7 @@ pub fn read_raw(source: &IdentitySource) -> Result<Zeroizing<Vec<u8>>> {
             bytes
         }
         IdentitySource::Keychain(account) => {
-            let keychain =
-                Keychain::from_env().map_err(|e| Error::usage(e, "unset it or fix it"))?;
-            keychain.get(account)?.ok_or_else(missing)?
+            access.keychain()?.get(account)?.ok_or_else(missing)?
         }
     };
     Ok(bytes)
@@ -387,6 +386,11 @@ pub fn normalise_recipient(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paths::Dirs;
+
+    fn access(dir: &tempfile::TempDir) -> Access {
+        Access::with_defaults(&Dirs::under(dir.path()))
+    }
 
     #[test]
     fn generated_identity_loads_back_with_the_same_recipient() {
@@ -396,9 +400,10 @@ mod tests {
             &IdentitySource::File(path.clone()),
             Timestamp::UNIX_EPOCH,
             None,
+            &access(&dir),
         )
         .expect("generate");
-        let loaded = Identity::load(&path).expect("load");
+        let loaded = Identity::load(&path, &access(&dir)).expect("load");
         assert_eq!(made.recipients(), loaded.recipients());
         let text = fs::read_to_string(&path).expect("read");
         assert!(text.contains(&format!("# public key: {}", made.recipients()[0])));
@@ -412,6 +417,7 @@ mod tests {
             &IdentitySource::File(path.clone()),
             Timestamp::UNIX_EPOCH,
             None,
+            &access(&dir),
         )
         .expect("generate");
         let before = fs::read(&path).expect("read");
@@ -419,7 +425,8 @@ mod tests {
             Identity::generate(
                 &IdentitySource::File(path.clone()),
                 Timestamp::UNIX_EPOCH,
-                None
+                None,
+                &access(&dir),
             )
             .is_err()
         );
@@ -431,7 +438,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id.txt");
         private_fs::write_atomic(&path, b"hunter2-not-a-key\n").expect("write");
-        let error = Identity::load(&path).expect_err("refused");
+        let error = Identity::load(&path, &access(&dir)).expect_err("refused");
         assert_eq!(error.exit().code(), 4);
         assert!(!error.render().contains("hunter2"));
     }
@@ -442,7 +449,7 @@ mod tests {
         let path = dir.path().join("id.age");
         private_fs::write_atomic(&path, b"age-encryption.org/v1\n-> scrypt x 18\n\xff\x00")
             .expect("write");
-        let error = Identity::load(&path).expect_err("refused");
+        let error = Identity::load(&path, &access(&dir)).expect_err("refused");
         assert_eq!(error.exit().code(), 4);
         assert!(
             error.to_string().contains("not a valid age file"),

@@ -421,13 +421,13 @@ fn remove_imported(notices: Notices, source: &Source, kept: &[VarName]) -> Resul
         fs::read(target).map_err(Error::io(format!("cannot read {}", target.display())))?,
     );
     if now.as_slice() != source.text.as_bytes() {
-        return Err(Error::Refused {
-            message: format!(
-                "{} changed while importing; it was left unchanged",
-                source.describe()
+        return Err(Error::ChangedMeanwhile {
+            what: source.describe(),
+            outcome: "it was left unchanged".to_string(),
+            hint: Some(
+                "the variables are stored; run `bscred import --remove` again to clean the file"
+                    .to_string(),
             ),
-            hint: "the variables are stored; run `bscred import --remove` again to clean the file"
-                .to_string(),
         });
     }
     // Lines whose value may have lost something in parsing stay: deleting

@@ -83,14 +83,18 @@ pub enum Presence {
 #[derive(Debug, Clone, Copy)]
 pub struct Keychain {
     timeout: Duration,
+    /// Whether there is a session bus to reach the keychain on: a D-Bus
+    /// session on Linux; always, elsewhere.
+    session_bus: bool,
 }
 
 impl Keychain {
-    /// The keychain with the timeout from `BSCRED_KEYCHAIN_TIMEOUT` (seconds,
-    /// fractions allowed), else 5 seconds.
-    pub fn from_env() -> Result<Keychain, String> {
-        let timeout = match std::env::var(TIMEOUT_VAR) {
-            Ok(text) if !text.is_empty() => text
+    /// The keychain with the timeout `timeout` gives (the value of
+    /// `BSCRED_KEYCHAIN_TIMEOUT`: seconds, fractions allowed), else 5
+    /// seconds; `session_bus` says whether the context found a bus.
+    pub fn new(timeout: Option<&str>, session_bus: bool) -> Result<Keychain, String> {
+        let timeout = match timeout {
+            Some(text) if !text.is_empty() => text
                 .parse::<f64>()
                 .ok()
                 .filter(|s| s.is_finite() && *s > 0.0 && *s <= 600.0)
@@ -100,7 +104,10 @@ impl Keychain {
                 })?,
             _ => DEFAULT_TIMEOUT,
         };
-        Ok(Keychain { timeout })
+        Ok(Keychain {
+            timeout,
+            session_bus,
+        })
     }
 
     /// The timeout in force.
@@ -187,6 +194,14 @@ impl Keychain {
         &self,
         call: impl FnOnce() -> Result<T, KeychainError> + Send + 'static,
     ) -> Result<T, KeychainError> {
+        // Fails fast, with a message that says so, when there is nothing
+        // to connect to.
+        if !self.session_bus {
+            return Err(KeychainError::new(
+                Failure::NoBus,
+                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
+            ));
+        }
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("keychain".into())
@@ -251,26 +266,8 @@ fn entry(account: &str, label: Option<&str>) -> Result<Entry, KeychainError> {
 
 #[cfg(target_os = "linux")]
 fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
-    platform_bus()?;
     let store = zbus_secret_service_keyring_store::Store::new().map_err(classify)?;
     Ok(store)
-}
-
-/// Fails fast, with a message that says so, when there is no session bus
-/// to connect to.
-#[cfg(target_os = "linux")]
-fn platform_bus() -> Result<(), KeychainError> {
-    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").filter(|v| !v.is_empty());
-    let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(|dir| std::path::Path::new(&dir).join("bus"))
-        .filter(|path| path.exists());
-    if bus.is_none() && runtime_bus.is_none() {
-        return Err(KeychainError::new(
-            Failure::NoBus,
-            "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(target_os = "linux")]
@@ -281,8 +278,6 @@ fn platform_presence() -> Result<Presence, KeychainError> {
         let failure = platform_failure(&error);
         KeychainError::new(failure, message(failure, &error.to_string()))
     };
-    // The same check as before connecting a store, for the same message.
-    platform_bus()?;
     // Plain: no secret crosses this session, so no key exchange is needed.
     let service = SecretService::connect(EncryptionType::Plain).map_err(sorted)?;
     match service.get_default_collection() {

@@ -195,3 +195,56 @@ impl Ledger {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Access;
+    use crate::identity::{Identity, IdentitySource};
+    use crate::store::file::FileStore;
+
+    #[test]
+    fn a_read_records_the_cache_only_when_no_writer_holds_the_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dirs = Dirs::under(dir.path());
+        let access = Access::with_defaults(&dirs);
+        let source = IdentitySource::File(dir.path().join("identity.txt"));
+        let identity =
+            Identity::generate(&source, Timestamp::UNIX_EPOCH, None, &access).expect("identity");
+        let store = FileStore::new(
+            dir.path().join("s.age"),
+            source,
+            identity.recipients(),
+            &access,
+        );
+        store.create(&Document::default()).expect("create");
+        let ledger = Ledger::of_profile(&dirs, &"work".parse().expect("name")).quiet(true);
+        let snapshot = store.read().expect("read");
+
+        let writer = ledger.lock().expect("lock");
+        ledger.refresh(&store, &snapshot, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            ledger.cached(),
+            None,
+            "a writer holds the lock: its cache stands"
+        );
+        drop(writer);
+
+        ledger.refresh(&store, &snapshot, Timestamp::UNIX_EPOCH);
+        let cached = ledger.cached().expect("recorded once the lock is free");
+        assert_eq!(cached.profile, "work");
+        assert_eq!(cached.fingerprint, snapshot.fingerprint);
+        assert!(ledger.describes(&store, &snapshot));
+    }
+
+    #[test]
+    #[should_panic(expected = "another store's lock")]
+    fn a_lock_passed_for_another_store_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dirs = Dirs::under(dir.path());
+        let one = Ledger::of_profile(&dirs, &"one".parse().expect("name"));
+        let other = Ledger::of_team(&dirs, &dir.path().join("team.age"), "team".into());
+        let held = one.lock().expect("lock");
+        other.check(&held);
+    }
+}

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod allow;
 pub mod cli;
 pub mod cmd;
@@ -31,13 +32,11 @@ pub mod profile;
 pub mod profile_name;
 pub mod project;
 pub mod prompt;
-pub mod resolve;
 pub mod secret;
 pub mod session_cache;
 pub mod shell;
 pub mod ssh_key;
 pub mod store;
-pub mod target;
 pub mod team;
 pub mod terminal;
 pub mod token;

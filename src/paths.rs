@@ -21,6 +21,15 @@ pub struct Dirs {
 }
 
 impl Dirs {
+    /// Everything under one directory, as `BSCRED_HOME` asks.
+    pub fn under(home: &Path) -> Dirs {
+        Dirs {
+            config: home.join("config"),
+            data: home.join("data"),
+            state: home.join("state"),
+        }
+    }
+
     /// Resolves the roots from the environment, read through `var` so tests
     /// can pass their own.
     pub fn resolve(var: impl Fn(&str) -> Option<OsString>) -> Result<Dirs> {
@@ -35,11 +44,7 @@ impl Dirs {
                     "set it to a full path such as $HOME/.bscred, or unset it",
                 ));
             }
-            return Ok(Dirs {
-                config: home.join("config"),
-                data: home.join("data"),
-                state: home.join("state"),
-            });
+            return Ok(Dirs::under(&home));
         }
         // Windows has USERPROFILE where Unix has HOME.
         let home = absolute("HOME")

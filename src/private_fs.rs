@@ -252,8 +252,8 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 /// `bscred set` can never leave a stale lock behind.
 ///
 /// Not re-entrant: a second acquire of a lock this process holds would
-/// wait for itself. One owner takes each lock (the profile hands out a
-/// `ProfileLock` for commands that hold it across several steps), so none
+/// wait for itself. One owner takes each lock (a store's ledger hands out a
+/// `ledger::Held` for commands that hold it across several steps), so none
 /// is ever taken twice.
 #[derive(Debug)]
 pub struct Lock {

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::access::Access;
 use crate::error::{Error, Result};
 use crate::identity::{Identity, IdentitySource};
-use crate::keychain::Keychain;
 use crate::ledger::{Held, Ledger};
 use crate::metadata::Metadata;
 use crate::paths::Dirs;
@@ -194,11 +194,12 @@ pub fn names(dirs: &Dirs) -> Result<Vec<ProfileName>> {
 /// while it changes. The identity's own lock comes first (see
 /// `lock_identity`). A profile that cannot be opened is skipped with a
 /// warning (unless `quiet`).
-pub fn users_of(dirs: &Dirs, path: &Path, quiet: bool) -> Result<Users> {
+pub fn users_of(access: &Access, path: &Path, quiet: bool) -> Result<Users> {
+    let dirs = &access.dirs;
     let identity_lock = lock_identity(dirs, path, quiet)?;
     let mut users = Vec::new();
     for name in names(dirs)? {
-        let user = match Profile::open(dirs, &name) {
+        let user = match Profile::open(access, &name) {
             Ok(user) => user.quiet(quiet),
             Err(e) => {
                 if !quiet {
@@ -260,7 +261,7 @@ pub struct Profile {
     pub name: ProfileName,
     pub settings: Settings,
     store: Box<dyn Store>,
-    dirs: Dirs,
+    access: Access,
     /// Its lock and metadata cache.
     ledger: Ledger,
     /// Whether warnings are silenced (`-q`).
@@ -269,7 +270,8 @@ pub struct Profile {
 
 impl Profile {
     /// Opens the profile `init` created, or says it does not exist.
-    pub fn open(dirs: &Dirs, name: &ProfileName) -> Result<Profile> {
+    pub fn open(access: &Access, name: &ProfileName) -> Result<Profile> {
+        let dirs = &access.dirs;
         let Some(settings) = Settings::read(dirs, name)? else {
             // The new name of a rename that stopped before its settings
             // were written is not a profile to `init`.
@@ -284,12 +286,17 @@ impl Profile {
                 chosen_by: None,
             });
         };
-        Profile::with_settings(dirs, name, settings)
+        Profile::with_settings(access, name, settings)
     }
 
     /// The profile these settings describe (for `init` and `migrate`, before
     /// they are saved).
-    pub fn with_settings(dirs: &Dirs, name: &ProfileName, settings: Settings) -> Result<Profile> {
+    pub fn with_settings(
+        access: &Access,
+        name: &ProfileName,
+        settings: Settings,
+    ) -> Result<Profile> {
+        let dirs = &access.dirs;
         let incomplete = |what: &str| Error::Config {
             path: dirs.profile_settings(name),
             reason: format!("it names no {what}"),
@@ -302,6 +309,7 @@ impl Profile {
                         .identity_source()
                         .ok_or_else(|| incomplete("identity"))?,
                     settings.recipients.clone(),
+                    access,
                 )
                 .with_pending_changes(),
             ),
@@ -311,14 +319,14 @@ impl Profile {
                     .item
                     .as_deref()
                     .ok_or_else(|| incomplete("keychain item"))?,
-                Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?,
+                access.keychain()?,
             )),
         };
         Ok(Profile {
             name: name.clone(),
             settings,
             store,
-            dirs: dirs.clone(),
+            access: access.clone(),
             ledger: Ledger::of_profile(dirs, name),
             quiet: false,
         })
@@ -334,6 +342,11 @@ impl Profile {
     /// The backend and location of the store.
     pub fn info(&self) -> StoreInfo {
         self.store.info()
+    }
+
+    /// What the profile is opened with.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// The store itself, for the few callers that need more than a document.
@@ -378,17 +391,15 @@ impl Profile {
         edit: &mut dyn FnMut(&mut Document) -> Result<()>,
     ) -> Result<Document> {
         self.ledger.check(held);
-        let current = Settings::read(&self.dirs, &self.name)?;
+        let current = Settings::read(&self.access.dirs, &self.name)?;
         if current
             .as_ref()
             .is_some_and(|c| !c.same_store(&self.settings))
         {
-            return Err(Error::Refused {
-                message: format!(
-                    "profile '{}' moved to another store while this command waited; nothing was written",
-                    self.name
-                ),
-                hint: "run the command again".to_string(),
+            return Err(Error::ChangedMeanwhile {
+                what: format!("the store of profile '{}'", self.name),
+                outcome: "the profile moved to another store, and nothing was written".to_string(),
+                hint: None,
             });
         }
         let snapshot = self.store.update(edit).map_err(|e| self.explain(e))?;
@@ -403,8 +414,8 @@ impl Profile {
         let Some(source) = self.settings.identity_source() else {
             return Ok(false);
         };
-        let raw = crate::identity::read_raw(&source)?;
-        crate::unlock::would_ask(&raw)
+        let raw = crate::identity::read_raw(&source, &self.access)?;
+        self.access.unlocker.would_ask(&raw)
     }
 
     /// Stores `change` without decrypting anything (`Store::append`), and
@@ -458,7 +469,7 @@ impl Profile {
         let Error::StoreMissing { .. } = error else {
             return error;
         };
-        match fs::read_to_string(self.dirs.rename_journal(&self.name)) {
+        match fs::read_to_string(self.access.dirs.rename_journal(&self.name)) {
             Ok(new) => Error::RenameInterrupted {
                 old: self.name.to_string(),
                 new: new.trim().to_string(),
@@ -473,9 +484,7 @@ impl Profile {
         match self.settings.backend {
             Backend::Keychain => {
                 let account = self.settings.item.as_deref().unwrap_or_default();
-                let keychain =
-                    Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
-                keychain.delete(account)?;
+                self.access.keychain()?.delete(account)?;
                 Ok(format!("removed {}", self.info().location))
             }
             Backend::File => {
@@ -528,9 +537,9 @@ impl Profile {
             recipients,
             ..self.settings.clone()
         };
-        let updated = Profile::with_settings(&self.dirs, &self.name, settings)?.quiet(self.quiet);
+        let updated = Profile::with_settings(&self.access, &self.name, settings)?.quiet(self.quiet);
         let snapshot = updated.store().rewrite()?;
-        updated.settings.write(&self.dirs, &self.name)?;
+        updated.settings.write(&self.access.dirs, &self.name)?;
         updated.ledger.record(held, updated.store(), &snapshot, now);
         Ok(snapshot.doc)
     }

@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+use crate::access::Access;
 use crate::code_variables;
 use crate::config::UserConfig;
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity, IdentitySource};
 use crate::ledger::Ledger;
 use crate::metadata::Metadata;
-use crate::paths::Dirs;
 use crate::private_fs;
 use crate::profile::Profile;
 use crate::project::{self, Project};
@@ -62,9 +62,9 @@ pub struct TeamStore {
     /// flags and dates of its variables as last read here, so `check` can
     /// see what the team provides without decrypting.
     ledger: Ledger,
-    /// The user's directories: their config says which variables that run
-    /// code may leave the store.
-    dirs: Dirs,
+    /// What opens the store, and the user's directories (their config
+    /// says which variables that run code may leave the store).
+    access: Access,
     now: Timestamp,
     notices: Notices,
 }
@@ -75,7 +75,7 @@ impl TeamStore {
     pub fn in_project(
         project: &Project,
         profile: &Profile,
-        dirs: &Dirs,
+        access: &Access,
         now: Timestamp,
         notices: Notices,
     ) -> Result<Option<TeamStore>> {
@@ -87,7 +87,15 @@ impl TeamStore {
             Backend::Keychain => None,
         };
         let paths = paths(project, store)?;
-        let opened = TeamStore::at(store.clone(), paths, project, identity, dirs, now, notices);
+        let opened = TeamStore::at(
+            store.clone(),
+            paths,
+            project,
+            identity,
+            access,
+            now,
+            notices,
+        );
         Ok(Some(TeamStore {
             profile: profile.name.to_string(),
             ..opened
@@ -102,12 +110,16 @@ impl TeamStore {
         (path, recipients_path): (PathBuf, PathBuf),
         project: &Project,
         identity: Option<IdentitySource>,
-        dirs: &Dirs,
+        access: &Access,
         now: Timestamp,
         notices: Notices,
     ) -> TeamStore {
-        let ledger = Ledger::of_team(dirs, &path, format!("the team store {}", shown.display()))
-            .quiet(notices.quiet);
+        let ledger = Ledger::of_team(
+            &access.dirs,
+            &path,
+            format!("the team store {}", shown.display()),
+        )
+        .quiet(notices.quiet);
         TeamStore {
             shown,
             path,
@@ -117,7 +129,7 @@ impl TeamStore {
             identity,
             profile: String::new(),
             ledger,
-            dirs: dirs.clone(),
+            access: access.clone(),
             now,
             notices,
         }
@@ -131,12 +143,12 @@ impl TeamStore {
     /// trust. `identity rotate` must move these to the new key before the
     /// old one is gone. The second list is those it cannot use, and why.
     pub fn known(
-        dirs: &Dirs,
+        access: &Access,
         identity: &IdentitySource,
         now: Timestamp,
         notices: Notices,
     ) -> Result<Known> {
-        let dir = dirs.metadata_dir();
+        let dir = access.dirs.metadata_dir();
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -144,7 +156,7 @@ impl TeamStore {
             }
             Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()))(e)),
         };
-        let allowed = crate::allow::AllowList::read(dirs)?;
+        let allowed = crate::allow::AllowList::read(&access.dirs)?;
         let (mut found, mut skipped) = (Vec::new(), Vec::new());
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -155,7 +167,7 @@ impl TeamStore {
                 continue;
             };
             let cached = PathBuf::from(&meta.store);
-            match TeamStore::reopen(dirs, &allowed, &cached, identity, (now, notices)) {
+            match TeamStore::reopen(access, &allowed, &cached, identity, (now, notices)) {
                 Ok(Some(team)) => found.push(team),
                 // Gone (a deleted clone): nothing to move.
                 Ok(None) => {}
@@ -170,7 +182,7 @@ impl TeamStore {
     /// when the project or the store is gone, `Err` saying why it cannot
     /// be used.
     fn reopen(
-        dirs: &Dirs,
+        access: &Access,
         allowed: &crate::allow::AllowList,
         cached: &Path,
         identity: &IdentitySource,
@@ -208,7 +220,7 @@ impl TeamStore {
             (path, recipients_path),
             &project,
             Some(identity.clone()),
-            dirs,
+            access,
             now,
             notices,
         )))
@@ -259,7 +271,7 @@ impl TeamStore {
     /// choose which names reach a shell), and of those, none that runs
     /// code unless the user's own config allows it by name. What is left
     /// out and what is refused go on one line of stderr each, names only.
-    pub fn for_environment(&self) -> Result<Document> {
+    pub fn for_environment(&self, config: Result<&UserConfig>) -> Result<Document> {
         let mut doc = self.load()?;
         let undeclared = self.undeclared(&doc);
         if !undeclared.is_empty() {
@@ -268,8 +280,8 @@ impl TeamStore {
             }
             self.notices.warn(self.left_out(&undeclared));
         }
-        let allowed = match UserConfig::read(&self.dirs) {
-            Ok(config) => config.allow_variables,
+        let allowed = match config {
+            Ok(config) => config.allow_variables.clone(),
             // A broken config allows nothing more: fail closed, and say so.
             Err(e) => {
                 self.notices
@@ -292,7 +304,7 @@ impl TeamStore {
                 "refused {names} from {}: variables that run code are not taken from a store others can write, declared or not; to let one through, add allow_variables = [\"{}\"] to {}",
                 self.describe(),
                 refused[0],
-                UserConfig::path(&self.dirs).display()
+                UserConfig::path(&self.access.dirs).display()
             ));
         }
         Ok(doc)
@@ -429,10 +441,8 @@ impl TeamStore {
         change(&mut lines)?;
         let keys = recipient_keys(&lines);
         if !keys.iter().any(|k| mine.contains(k)) {
-            return Err(Error::Refused {
-                message: "that would remove your own key: you could no longer read the team store"
-                    .to_string(),
-                hint: "keep your key; remove only other people's".to_string(),
+            return Err(Error::OwnKeyRemoved {
+                store: "the team store".to_string(),
             });
         }
         let mut text = lines.join("\n");
@@ -452,6 +462,7 @@ impl TeamStore {
             self.path.clone(),
             self.identity()?.clone(),
             recipients,
+            &self.access,
         ))
     }
 
@@ -532,7 +543,7 @@ impl TeamStore {
     }
 
     fn own_keys(&self) -> Result<Vec<String>> {
-        Ok(Identity::load_from(self.identity()?)?.recipients())
+        Ok(Identity::load_from(self.identity()?, &self.access)?.recipients())
     }
 
     /// A store the identity cannot decrypt was encrypted without the

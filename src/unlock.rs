@@ -8,18 +8,18 @@
 //! processes can read. The unlocked identity is kept in the session cache
 //! (`session_cache.rs`) so the next `exec` skips scrypt.
 //!
-//! How to unlock is a property of the process (its options, its terminal,
-//! the user's config), not of a profile, so it is set once by
-//! [`configure`] rather than threaded through every store constructor.
+//! How to unlock is a property of the run (its options, its terminal, the
+//! user's config), not of a profile: the context builds one [`Unlocker`]
+//! and hands it, inside `access::Access`, to whatever decrypts.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::config::UserConfig;
+use crate::config::ConfigError;
 use crate::error::{Error, Result};
 use crate::paths::Dirs;
 use crate::session_cache::{self, SessionCache};
@@ -36,29 +36,284 @@ const MAX_WORK_FACTOR: u8 = 22;
 /// Tries at a terminal prompt before giving up, as sudo and ssh do.
 const TERMINAL_TRIES: usize = 3;
 
-/// How this process unlocks identities.
-#[derive(Debug, Default)]
-struct Settings {
+/// How this run unlocks passphrase-protected identities: where the
+/// passphrase comes from, whether and how long the session cache keeps an
+/// unlock, and what this run has unlocked already. Clones share the last.
+#[derive(Debug, Clone)]
+pub struct Unlocker {
+    /// The user's directories, for the session cache; `None` keeps nothing
+    /// (library use and unit tests).
     dirs: Option<Dirs>,
+    /// `--passphrase-file`; without it the passphrase is asked on the
+    /// terminal.
     passphrase_file: Option<PathBuf>,
+    /// The user's `unlock_minutes` (0: no session cache), or why their
+    /// config could not be read (said when the cache is needed).
+    minutes: std::result::Result<u32, ConfigError>,
     quiet: bool,
+    /// Identities this run has unlocked, by a hash of their encrypted
+    /// file, for the rest of the command (a few hundred bytes each; wiped
+    /// when dropped, and the process is short-lived).
+    unlocked: Arc<Mutex<Vec<Unlocked>>>,
 }
 
-static SETTINGS: OnceLock<Settings> = OnceLock::new();
+/// A hash of an encrypted identity file, and its text.
+type Unlocked = ([u8; 32], Zeroizing<Vec<u8>>);
 
-/// Records how this process unlocks identities (from the global options).
-/// The first call wins; without one, the passphrase is asked on the
-/// terminal and nothing is cached.
-pub fn configure(dirs: &Dirs, passphrase_file: Option<PathBuf>, quiet: bool) {
-    let _ = SETTINGS.set(Settings {
-        dirs: Some(dirs.clone()),
-        passphrase_file,
-        quiet,
-    });
+impl Default for Unlocker {
+    /// Asks on the terminal and caches nothing beyond the run.
+    fn default() -> Unlocker {
+        Unlocker {
+            dirs: None,
+            passphrase_file: None,
+            minutes: Ok(0),
+            quiet: false,
+            unlocked: Arc::default(),
+        }
+    }
 }
 
-fn settings() -> &'static Settings {
-    SETTINGS.get_or_init(Settings::default)
+impl Unlocker {
+    /// The unlocker of a run for `dirs`: the passphrase from
+    /// `passphrase_file` or the terminal, the session cache kept for
+    /// `minutes` (the user's `unlock_minutes`, or why it is unknown).
+    pub fn new(
+        dirs: &Dirs,
+        passphrase_file: Option<PathBuf>,
+        minutes: std::result::Result<u32, ConfigError>,
+        quiet: bool,
+    ) -> Unlocker {
+        Unlocker {
+            dirs: Some(dirs.clone()),
+            passphrase_file,
+            minutes,
+            quiet,
+            unlocked: Arc::default(),
+        }
+    }
+
+    /// `--passphrase-file`, for commands that take a new passphrase from it
+    /// (`init --passphrase`, `identity backup`).
+    pub fn passphrase_file(&self) -> Option<&Path> {
+        self.passphrase_file.as_deref()
+    }
+
+    /// The text of the passphrase-protected identity `encrypted` (from
+    /// `origin`): from the session cache, or decrypted with a passphrase and
+    /// then cached.
+    pub fn open(&self, origin: &str, encrypted: &[u8], kind: Kind) -> Result<Zeroizing<Vec<u8>>> {
+        // One command may open the same identity more than once (a profile and
+        // the team store, each profile `identity rotate` re-encrypts): ask once.
+        if let Some(plain) = self.remembered(encrypted) {
+            return Ok(plain);
+        }
+        let cache = self.cache()?;
+        if let Some(cache) = &cache {
+            match cache.get(encrypted) {
+                Ok(Some(plain)) => {
+                    self.remember_here(encrypted, &plain);
+                    return Ok(plain);
+                }
+                Ok(None) => {}
+                Err(refused) => self.say_refused_once(&refused),
+            }
+        }
+        let plain = self.open_with_passphrase(origin, encrypted, kind)?.0;
+        if let Some(cache) = &cache {
+            self.keep(cache, encrypted, &plain);
+        }
+        self.remember_here(encrypted, &plain);
+        Ok(plain)
+    }
+
+    fn remembered(&self, encrypted: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let key = digest(encrypted);
+        let unlocked = self.unlocked.lock().ok()?;
+        unlocked
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, plain)| plain.clone())
+    }
+
+    fn remember_here(&self, encrypted: &[u8], plain: &Zeroizing<Vec<u8>>) {
+        if let Ok(mut unlocked) = self.unlocked.lock() {
+            let key = digest(encrypted);
+            unlocked.retain(|(k, _)| *k != key);
+            unlocked.push((key, plain.clone()));
+        }
+    }
+
+    /// Unlocks `encrypted` with a freshly given passphrase, bypassing the
+    /// cache (for changing the passphrase: knowing it is the point). Returns
+    /// the identity text and the passphrase.
+    pub fn open_with_passphrase(
+        &self,
+        origin: &str,
+        encrypted: &[u8],
+        kind: Kind,
+    ) -> Result<(Zeroizing<Vec<u8>>, SecretString)> {
+        // A damaged file or one encrypted to keys is said before asking.
+        if kind == Kind::Age
+            && let Err(Wrong::Other(error)) = decryptor(origin, encrypted)
+        {
+            return Err(error);
+        }
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (passphrase, from_terminal) = self.passphrase(origin, kind)?;
+            let opened = match kind {
+                Kind::Age => decrypt(origin, encrypted, &passphrase),
+                Kind::Ssh => decrypt_ssh(origin, encrypted, &passphrase),
+            };
+            match opened {
+                Ok(plain) => return Ok((plain, passphrase)),
+                Err(Wrong::Passphrase) if from_terminal && tries < TERMINAL_TRIES => {
+                    crate::terminal::say("wrong passphrase, try again");
+                }
+                Err(Wrong::Passphrase) => {
+                    return Err(Error::Locked {
+                        message: format!("the passphrase for {origin} is wrong"),
+                        hint: "type it again; a forgotten passphrase cannot be recovered, only a backup of the key restored".to_string(),
+                    });
+                }
+                Err(Wrong::Other(error)) => return Err(error),
+            }
+        }
+    }
+
+    /// Drops every unlocked identity of this home from the session cache;
+    /// returns how many there were, or `None` when no cache is in use.
+    pub fn lock(&self) -> Result<Option<usize>> {
+        let Some(dirs) = &self.dirs else {
+            return Ok(None);
+        };
+        let minutes = self.minutes()?;
+        // Clear even with the cache now switched off: entries from before
+        // the change may still be there.
+        match SessionCache::new(&dirs.data, minutes.max(1)).clear() {
+            Ok(count) => Ok(Some(count)),
+            Err(_) if minutes == 0 => Ok(None),
+            Err(refused) => Err(Error::Locked {
+                message: format!("cannot reach the kernel keyring: {}", refused.0),
+                hint: "where the kernel refuses it, nothing is cached; entries an unrestricted shell cached expire on their own, or run `bscred lock` there".to_string(),
+            }),
+        }
+    }
+
+    /// How many minutes the session cache keeps the unlock of `encrypted`, if
+    /// it holds it now (`None`: the cache is off, refused, or it is not there).
+    pub fn cached(&self, encrypted: &[u8]) -> Result<Option<u32>> {
+        Ok(self.cache()?.and_then(|cache| match cache.get(encrypted) {
+            Ok(Some(_)) => Some(cache.minutes()),
+            _ => None,
+        }))
+    }
+
+    /// Whether opening the identity file `raw` would have to ask for its
+    /// passphrase: it has one, no `--passphrase-file` was given, and the session
+    /// cache does not hold it.
+    pub fn would_ask(&self, raw: &[u8]) -> Result<bool> {
+        if !is_protected(raw) {
+            return Ok(false);
+        }
+        if self.passphrase_file.is_some() {
+            return Ok(false);
+        }
+        Ok(self.cached(raw)?.is_none())
+    }
+
+    /// Forgets the cached unlock of `encrypted` (its passphrase changed, or
+    /// the identity was replaced).
+    pub fn forget(&self, encrypted: &[u8]) {
+        if let Ok(Some(cache)) = self.cache() {
+            cache.forget(encrypted);
+        }
+    }
+
+    /// The cache configured for this home, or `None` when there is no home
+    /// (library use) or the user set `unlock_minutes = 0`.
+    fn minutes(&self) -> Result<u32> {
+        self.minutes.clone().map_err(Error::from)
+    }
+
+    fn cache(&self) -> Result<Option<SessionCache>> {
+        let Some(dirs) = &self.dirs else {
+            return Ok(None);
+        };
+        let minutes = self.minutes()?;
+        Ok((minutes > 0).then(|| SessionCache::new(&dirs.data, minutes)))
+    }
+
+    /// Caches `plain`, the identity just encrypted as `encrypted` (by `init`
+    /// or a passphrase change), when the cache is on.
+    pub fn remember(&self, encrypted: &[u8], plain: &[u8]) -> Result<()> {
+        self.remember_here(encrypted, &Zeroizing::new(plain.to_vec()));
+        if let Some(cache) = self.cache()? {
+            self.keep(&cache, encrypted, plain);
+        }
+        Ok(())
+    }
+
+    fn keep(&self, cache: &SessionCache, encrypted: &[u8], plain: &[u8]) {
+        match cache.put(encrypted, plain) {
+            Ok(()) => {
+                if let Some(marker) = self.refused_marker() {
+                    let _ = std::fs::remove_file(marker);
+                }
+            }
+            Err(refused) => self.say_refused_once(&refused),
+        }
+    }
+
+    /// Where bscred notes that the refusal was already reported, so it is
+    /// said once rather than on every command.
+    fn refused_marker(&self) -> Option<PathBuf> {
+        self.dirs
+            .as_ref()
+            .map(|dirs| dirs.state.join("session-cache-refused"))
+    }
+
+    fn say_refused_once(&self, refused: &session_cache::Refused) {
+        let Some(marker) = self.refused_marker() else {
+            return;
+        };
+        if marker.exists() {
+            return;
+        }
+        if !self.quiet {
+            crate::terminal::warn(&format!(
+                "the kernel keyring refused the session cache ({}); the passphrase will be asked every time (said once)",
+                refused.0
+            ));
+        }
+        let _ = crate::private_fs::write_atomic(&marker, b"");
+    }
+
+    /// The passphrase for `origin`: from `--passphrase-file`, else asked on
+    /// the terminal. The flag says whether it was asked (and may be again).
+    fn passphrase(&self, origin: &str, kind: Kind) -> Result<(SecretString, bool)> {
+        if let Some(path) = &self.passphrase_file {
+            return Ok((read_passphrase_file(path)?, false));
+        }
+        let question = match kind {
+            Kind::Age => format!("Passphrase for {origin} (input hidden): "),
+            Kind::Ssh => format!("Enter passphrase for SSH key {origin} (input hidden): "),
+        };
+        // An empty answer is a wrong passphrase, tried like any other.
+        let hint = if matches!(self.cache(), Ok(Some(_))) {
+            "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)"
+        } else {
+            "pass --passphrase-file PATH (a 0600 file), or run it in a terminal (the session cache is off, so `bscred unlock` keeps nothing)"
+        };
+        let typed = ask(&question, hint)?;
+        Ok((typed, true))
+    }
+}
+
+fn digest(encrypted: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(encrypted).into()
 }
 
 /// What a locked identity file is, which says how it opens.
@@ -81,208 +336,6 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
 /// an OpenSSH key encrypted with one.
 pub fn is_protected(raw: &[u8]) -> bool {
     is_encrypted(raw) || crate::ssh_key::is_encrypted(raw)
-}
-
-/// The text of the passphrase-protected identity `encrypted` (from
-/// `origin`): from the session cache, or decrypted with a passphrase and
-/// then cached.
-pub fn open(origin: &str, encrypted: &[u8], kind: Kind) -> Result<Zeroizing<Vec<u8>>> {
-    // One command may open the same identity more than once (a profile and
-    // the team store, each profile `identity rotate` re-encrypts): ask once.
-    if let Some(plain) = remembered(encrypted) {
-        return Ok(plain);
-    }
-    let cache = cache()?;
-    if let Some(cache) = &cache {
-        match cache.get(encrypted) {
-            Ok(Some(plain)) => {
-                remember_here(encrypted, &plain);
-                return Ok(plain);
-            }
-            Ok(None) => {}
-            Err(refused) => say_refused_once(&refused),
-        }
-    }
-    let plain = open_with_passphrase(origin, encrypted, kind)?.0;
-    if let Some(cache) = &cache {
-        keep(cache, encrypted, &plain);
-    }
-    remember_here(encrypted, &plain);
-    Ok(plain)
-}
-
-/// Identities this process has unlocked, by a hash of their encrypted
-/// file, for the rest of the command (a few hundred bytes each; wiped when
-/// replaced, and the process is short-lived).
-static UNLOCKED: Mutex<Vec<Unlocked>> = Mutex::new(Vec::new());
-
-/// A hash of an encrypted identity file, and its text.
-type Unlocked = ([u8; 32], Zeroizing<Vec<u8>>);
-
-fn digest(encrypted: &[u8]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(encrypted).into()
-}
-
-fn remembered(encrypted: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let key = digest(encrypted);
-    let unlocked = UNLOCKED.lock().ok()?;
-    unlocked
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, plain)| plain.clone())
-}
-
-fn remember_here(encrypted: &[u8], plain: &Zeroizing<Vec<u8>>) {
-    if let Ok(mut unlocked) = UNLOCKED.lock() {
-        let key = digest(encrypted);
-        unlocked.retain(|(k, _)| *k != key);
-        unlocked.push((key, plain.clone()));
-    }
-}
-
-/// Unlocks `encrypted` with a freshly given passphrase, bypassing the
-/// cache (for changing the passphrase: knowing it is the point). Returns
-/// the identity text and the passphrase.
-pub fn open_with_passphrase(
-    origin: &str,
-    encrypted: &[u8],
-    kind: Kind,
-) -> Result<(Zeroizing<Vec<u8>>, SecretString)> {
-    // A damaged file or one encrypted to keys is said before asking.
-    if kind == Kind::Age
-        && let Err(Wrong::Other(error)) = decryptor(origin, encrypted)
-    {
-        return Err(error);
-    }
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let (passphrase, from_terminal) = passphrase(origin, kind)?;
-        let opened = match kind {
-            Kind::Age => decrypt(origin, encrypted, &passphrase),
-            Kind::Ssh => decrypt_ssh(origin, encrypted, &passphrase),
-        };
-        match opened {
-            Ok(plain) => return Ok((plain, passphrase)),
-            Err(Wrong::Passphrase) if from_terminal && tries < TERMINAL_TRIES => {
-                crate::terminal::say("wrong passphrase, try again");
-            }
-            Err(Wrong::Passphrase) => {
-                return Err(Error::Locked {
-                    message: format!("the passphrase for {origin} is wrong"),
-                    hint: "type it again; a forgotten passphrase cannot be recovered, only a backup of the key restored".to_string(),
-                });
-            }
-            Err(Wrong::Other(error)) => return Err(error),
-        }
-    }
-}
-
-/// Drops every unlocked identity of this home from the session cache;
-/// returns how many there were, or `None` when no cache is in use.
-pub fn lock(dirs: &Dirs) -> Result<Option<usize>> {
-    let minutes = UserConfig::read(dirs)?
-        .unlock_minutes
-        .unwrap_or(session_cache::DEFAULT_MINUTES);
-    // Clear even with the cache now switched off: entries from before
-    // the change may still be there.
-    match SessionCache::new(&dirs.data, minutes.max(1)).clear() {
-        Ok(count) => Ok(Some(count)),
-        Err(_) if minutes == 0 => Ok(None),
-        Err(refused) => Err(Error::Locked {
-            message: format!("cannot reach the kernel keyring: {}", refused.0),
-            hint: "where the kernel refuses it, nothing is cached; entries an unrestricted shell cached expire on their own, or run `bscred lock` there".to_string(),
-        }),
-    }
-}
-
-/// How many minutes the session cache keeps the unlock of `encrypted`, if
-/// it holds it now (`None`: the cache is off, refused, or it is not there).
-pub fn cached(encrypted: &[u8]) -> Result<Option<u32>> {
-    Ok(cache()?.and_then(|cache| match cache.get(encrypted) {
-        Ok(Some(_)) => Some(cache.minutes()),
-        _ => None,
-    }))
-}
-
-/// Whether opening the identity file `raw` would have to ask for its
-/// passphrase: it has one, no `--passphrase-file` was given, and the session
-/// cache does not hold it.
-pub fn would_ask(raw: &[u8]) -> Result<bool> {
-    if !is_protected(raw) {
-        return Ok(false);
-    }
-    if settings().passphrase_file.is_some() {
-        return Ok(false);
-    }
-    Ok(cached(raw)?.is_none())
-}
-
-/// Forgets the cached unlock of `encrypted` (its passphrase changed, or
-/// the identity was replaced).
-pub fn forget(encrypted: &[u8]) {
-    if let Ok(Some(cache)) = cache() {
-        cache.forget(encrypted);
-    }
-}
-
-/// The cache configured for this home, or `None` when there is no home
-/// (library use) or the user set `unlock_minutes = 0`.
-fn cache() -> Result<Option<SessionCache>> {
-    let Some(dirs) = &settings().dirs else {
-        return Ok(None);
-    };
-    let minutes = UserConfig::read(dirs)?
-        .unlock_minutes
-        .unwrap_or(session_cache::DEFAULT_MINUTES);
-    Ok((minutes > 0).then(|| SessionCache::new(&dirs.data, minutes)))
-}
-
-/// Caches `plain`, the identity just encrypted as `encrypted` (by `init`
-/// or a passphrase change), when the cache is on.
-pub fn remember(encrypted: &[u8], plain: &[u8]) -> Result<()> {
-    remember_here(encrypted, &Zeroizing::new(plain.to_vec()));
-    if let Some(cache) = cache()? {
-        keep(&cache, encrypted, plain);
-    }
-    Ok(())
-}
-
-fn keep(cache: &SessionCache, encrypted: &[u8], plain: &[u8]) {
-    match cache.put(encrypted, plain) {
-        Ok(()) => {
-            if let Some(marker) = refused_marker() {
-                let _ = std::fs::remove_file(marker);
-            }
-        }
-        Err(refused) => say_refused_once(&refused),
-    }
-}
-
-/// Where bscred notes that the refusal was already reported, so it is
-/// said once rather than on every command.
-fn refused_marker() -> Option<PathBuf> {
-    settings()
-        .dirs
-        .as_ref()
-        .map(|dirs| dirs.state.join("session-cache-refused"))
-}
-
-fn say_refused_once(refused: &session_cache::Refused) {
-    let Some(marker) = refused_marker() else {
-        return;
-    };
-    if marker.exists() {
-        return;
-    }
-    if !settings().quiet {
-        crate::terminal::warn(&format!(
-            "the kernel keyring refused the session cache ({}); the passphrase will be asked every time (said once)",
-            refused.0
-        ));
-    }
-    let _ = crate::private_fs::write_atomic(&marker, b"");
 }
 
 /// Why a decryption failed.
@@ -381,26 +434,6 @@ pub fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Zeroizing<Vec<
     Ok(out)
 }
 
-/// The passphrase for `origin`: from `--passphrase-file`, else asked on
-/// the terminal. The flag says whether it was asked (and may be again).
-fn passphrase(origin: &str, kind: Kind) -> Result<(SecretString, bool)> {
-    if let Some(path) = &settings().passphrase_file {
-        return Ok((read_passphrase_file(path)?, false));
-    }
-    let question = match kind {
-        Kind::Age => format!("Passphrase for {origin} (input hidden): "),
-        Kind::Ssh => format!("Enter passphrase for SSH key {origin} (input hidden): "),
-    };
-    // An empty answer is a wrong passphrase, tried like any other.
-    let hint = if matches!(cache(), Ok(Some(_))) {
-        "run `bscred unlock` in a terminal first, or pass --passphrase-file PATH (a 0600 file)"
-    } else {
-        "pass --passphrase-file PATH (a 0600 file), or run it in a terminal (the session cache is off, so `bscred unlock` keeps nothing)"
-    };
-    let typed = ask(&question, hint)?;
-    Ok((typed, true))
-}
-
 /// A new passphrase: from `file`, else asked twice on the terminal.
 /// `what` names what it protects, for the prompt.
 pub fn new_passphrase(file: Option<&Path>, what: &str) -> Result<SecretString> {
@@ -422,12 +455,6 @@ pub fn new_passphrase(file: Option<&Path>, what: &str) -> Result<SecretString> {
         });
     }
     Ok(first)
-}
-
-/// The passphrase from `--passphrase-file`, for commands that take a new
-/// one from it (`init --passphrase`).
-pub fn configured_file() -> Option<&'static Path> {
-    settings().passphrase_file.as_deref()
 }
 
 /// Asks on the terminal; without one, fails with `hint`.
@@ -517,6 +544,43 @@ mod tests {
             decrypt("id", &sealed, &wrong),
             Err(Wrong::Passphrase)
         ));
+    }
+
+    #[test]
+    fn each_unlocker_uses_its_own_passphrase_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dirs = Dirs::under(dir.path());
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+            path
+        };
+        let sealed = |plain: &[u8], passphrase: &str| {
+            encrypt(plain, &SecretString::from(passphrase.to_string())).expect("encrypt")
+        };
+        let first = sealed(b"AGE-SECRET-KEY-1FIRST\n", "alpha");
+        let second = sealed(b"AGE-SECRET-KEY-1SECOND\n", "beta");
+        // Two runs' worth of options in one process: neither sees the
+        // other's passphrase file (no process-wide "first call wins").
+        let a = Unlocker::new(&dirs, Some(file("a", "alpha\n")), Ok(0), true);
+        let b = Unlocker::new(&dirs, Some(file("b", "beta\n")), Ok(0), true);
+        assert_eq!(
+            &a.open("first", &first, Kind::Age).expect("a opens")[..],
+            b"AGE-SECRET-KEY-1FIRST\n"
+        );
+        assert_eq!(
+            &b.open("second", &second, Kind::Age).expect("b opens")[..],
+            b"AGE-SECRET-KEY-1SECOND\n"
+        );
+        let error = b
+            .open("first", &first, Kind::Age)
+            .expect_err("wrong passphrase");
+        assert_eq!(error.exit().code(), 4);
+        // What `a` unlocked stays with `a` and its clones.
+        assert!(a.clone().remembered(&first).is_some());
+        assert!(b.remembered(&first).is_none());
     }
 
     #[test]

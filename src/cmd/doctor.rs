@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::git;
-use crate::keychain::{Keychain, Presence};
+use crate::keychain::Presence;
 use crate::profile::Profile;
 use crate::token;
 
@@ -722,7 +722,7 @@ fn bscred_files(ctx: &Context, findings: &mut Vec<Finding>) {
 }
 
 fn expiries(ctx: &Context, findings: &mut Vec<Finding>) -> Result<()> {
-    let Ok(profile) = Profile::open(&ctx.dirs, &ctx.profile) else {
+    let Ok(profile) = Profile::open(&ctx.access, &ctx.profile) else {
         findings.push(Finding::info(
             format!("profile '{}'", ctx.profile),
             "not initialised (`bscred init`)",
@@ -769,7 +769,9 @@ fn backends(ctx: &Context, findings: &mut Vec<Finding>) {
     // Never a read: reading an item from a locked keyring shows an unlock
     // prompt, and doctor must not pop up a password dialog (or hang on
     // one). `presence` asks only what the Secret Service tells anyone.
-    let keychain = Keychain::from_env()
+    let keychain = ctx
+        .access
+        .keychain()
         .map_err(|e| e.to_string())
         .and_then(|k| k.presence().map_err(|e| e.message));
     findings.push(Finding::info(

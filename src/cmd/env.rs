@@ -1,8 +1,8 @@
 //! `bscred env`: print shell code that exports the profile's variables.
 
 use crate::context::Context;
+use crate::context::resolve;
 use crate::error::{Error, Exit, Result};
-use crate::resolve;
 use crate::secret::{Secret, VarName};
 use crate::shell::{self, Shell};
 

@@ -38,8 +38,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
 /// Everything that can fail before the command starts.
 fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
-    let merged = crate::resolve::merged(ctx)?;
-    let vars = crate::resolve::selected(ctx, &merged.doc, &args.only)?;
+    let merged = crate::context::resolve::merged(ctx)?;
+    let vars = crate::context::resolve::selected(ctx, &merged.doc, &args.only)?;
     merged.remind(ctx, &vars)?;
     let mut command = Command::new(&args.command[0]);
     command.args(&args.command[1..]);

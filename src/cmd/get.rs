@@ -3,9 +3,9 @@
 use zeroize::Zeroizing;
 
 use crate::context::Context;
+use crate::context::target::Target;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
-use crate::target::Target;
 
 /// Print one variable's value
 ///

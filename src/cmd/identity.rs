@@ -74,9 +74,9 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
             "the keychain holds its values; back up the keychain itself",
         ));
     };
-    let raw = identity::read_raw(&source)?;
+    let raw = identity::read_raw(&source, &ctx.access)?;
     // Unlocking a protected one proves the copy is usable.
-    let identity = Identity::parse(&source, &raw)?;
+    let identity = Identity::parse(&source, &raw, &ctx.access.unlocker)?;
     if identity.is_ssh() {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),
@@ -90,7 +90,8 @@ fn export(ctx: &Context, file: &Path, passphrase: bool) -> Result<Exit> {
             "still encrypted with the identity's passphrase; `bscred identity import` or `age -d` reads it",
         )
     } else if passphrase {
-        let passphrase = unlock::new_passphrase(unlock::configured_file(), "the backup")?;
+        let passphrase =
+            unlock::new_passphrase(ctx.access.unlocker.passphrase_file(), "the backup")?;
         (
             unlock::encrypt(&raw, &passphrase)?,
             "encrypted with your passphrase; `bscred identity import` or `age -d` reads it",
@@ -125,22 +126,30 @@ fn import(ctx: &Context, file: &Path, to: Option<PathBuf>) -> Result<Exit> {
         })
         .map_err(Error::reading(file))?;
     if dest.exists() {
-        let present = identity::read_raw(&IdentitySource::File(dest.clone()))?;
+        let present = identity::read_raw(&IdentitySource::File(dest.clone()), &ctx.access)?;
         // Compared without unlocking anything: the same bytes, or the
         // same keys in two plain files.
         let same = *present == *raw
             || (!unlock::is_encrypted(&present)
                 && !unlock::is_encrypted(&raw)
-                && Identity::load(&dest)?.recipients()
-                    == Identity::parse(&IdentitySource::File(file.to_path_buf()), &raw)?
-                        .recipients());
+                && Identity::load(&dest, &ctx.access)?.recipients()
+                    == Identity::parse(
+                        &IdentitySource::File(file.to_path_buf()),
+                        &raw,
+                        &ctx.access.unlocker,
+                    )?
+                    .recipients());
         if same {
             ctx.note(format!("{} already holds this identity", dest.display()));
             return Ok(Exit::Ok);
         }
         refuse_existing(&dest)?;
     }
-    let identity = Identity::parse(&IdentitySource::File(file.to_path_buf()), &raw)?;
+    let identity = Identity::parse(
+        &IdentitySource::File(file.to_path_buf()),
+        &raw,
+        &ctx.access.unlocker,
+    )?;
     if identity.is_ssh() {
         return Err(Error::usage(
             "that is an SSH key, not an age identity",
@@ -171,15 +180,18 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         "rotating a keychain-held identity is not supported yet; `bscred identity export` backs it up",
     )?;
     let source = IdentitySource::File(path.clone());
-    let raw = identity::read_raw(&source)?;
+    let raw = identity::read_raw(&source, &ctx.access)?;
     let (text, passphrase) = if unlock::is_encrypted(&raw) {
-        let (text, passphrase) =
-            unlock::open_with_passphrase(&source.describe(), &raw, unlock::Kind::Age)?;
+        let (text, passphrase) = ctx.access.unlocker.open_with_passphrase(
+            &source.describe(),
+            &raw,
+            unlock::Kind::Age,
+        )?;
         (text, Some(passphrase))
     } else {
         (raw.clone(), None)
     };
-    let old = Identity::parse(&source, &text)?;
+    let old = Identity::parse(&source, &text, &ctx.access.unlocker)?;
     if old.is_ssh() {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),
@@ -187,11 +199,11 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         ));
     }
     let old_keys = old.recipients();
-    let users = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
+    let users = crate::profile::users_of(&ctx.access, &path, ctx.quiet)?;
     // Team stores list the key in a recipients file in their repository:
     // each must learn the new key while the old one still opens it, so each
     // is checked before anything changes.
-    let (known, skipped) = TeamStore::known(&ctx.dirs, &source, ctx.now, ctx.notices())?;
+    let (known, skipped) = TeamStore::known(&ctx.access, &source, ctx.now, ctx.notices())?;
     let mut teams = Vec::new();
     for team in known {
         let listed = team.lists_any(&old_keys).and_then(|listed| {
@@ -223,11 +235,11 @@ fn rotate(ctx: &Context) -> Result<Exit> {
             return Ok(plain.clone());
         };
         let sealed = unlock::encrypt(plain, passphrase)?;
-        unlock::remember(&sealed, plain)?;
+        ctx.access.unlocker.remember(&sealed, plain)?;
         Ok(sealed)
     };
     let (both, fresh) = (seal(&both_text)?, seal(&fresh_text)?);
-    unlock::forget(&raw);
+    ctx.access.unlocker.forget(&raw);
     private_fs::write_atomic(&path, &both)?;
     let mut names = Vec::new();
     for (user, lock) in users.profiles.iter().zip(&users.locks) {
@@ -257,7 +269,7 @@ fn rotate(ctx: &Context) -> Result<Exit> {
         ));
     }
     private_fs::write_atomic(&path, &fresh)?;
-    unlock::forget(&both);
+    ctx.access.unlocker.forget(&both);
     for (store, why) in &skipped {
         ctx.warn(format!(
             "the team store {} was not moved to the new key ({why}); if it lists your old key, a teammate can add the new one: `bscred recipients --team add {public}`",

@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::context::target::Target;
 use crate::error::{Exit, Result};
 use crate::expiry;
 use crate::store::Variable;
-use crate::target::Target;
 
 /// List the profile's variables, secret values masked
 ///

@@ -28,7 +28,7 @@ pub fn unlock(ctx: &Context, _args: UnlockArgs) -> Result<Exit> {
         .open_profile()?
         .identity_file("the keychain unlocks it; there is no passphrase to cache")?;
     let source = IdentitySource::File(path.clone());
-    let raw = identity::read_raw(&source)?;
+    let raw = identity::read_raw(&source, &ctx.access)?;
     if !unlock::is_protected(&raw) {
         ctx.note(format!(
             "the identity {} has no passphrase; there is nothing to unlock",
@@ -36,8 +36,8 @@ pub fn unlock(ctx: &Context, _args: UnlockArgs) -> Result<Exit> {
         ));
         return Ok(Exit::Ok);
     }
-    Identity::parse(&source, &raw)?;
-    match unlock::cached(&raw)? {
+    Identity::parse(&source, &raw, &ctx.access.unlocker)?;
+    match ctx.access.unlocker.cached(&raw)? {
         Some(minutes) => ctx.note(format!(
             "unlocked {} for {minutes} minutes; `bscred lock` forgets it sooner",
             path.display()
@@ -51,7 +51,7 @@ pub fn unlock(ctx: &Context, _args: UnlockArgs) -> Result<Exit> {
 }
 
 pub fn lock(ctx: &Context, _args: LockArgs) -> Result<Exit> {
-    match unlock::lock(&ctx.dirs)? {
+    match ctx.access.unlocker.lock()? {
         Some(0) => ctx.note("no unlocked identity was cached"),
         Some(count) => ctx.note(format!(
             "forgot {count} unlocked {}; the next use asks for the passphrase",

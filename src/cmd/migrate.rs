@@ -3,7 +3,6 @@
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
-use crate::keychain::Keychain;
 use crate::profile::{Profile, Settings, profile_account};
 use crate::store::Backend;
 
@@ -34,7 +33,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         Target::Keychain => Backend::Keychain,
         Target::File => Backend::File,
     };
-    let source = Profile::open(&ctx.dirs, &ctx.profile)?;
+    let source = Profile::open(&ctx.access, &ctx.profile)?;
     if source.settings.backend == to {
         // Running a move again finishes one that was interrupted after the
         // switch: the old copy, older than the current one, goes now.
@@ -66,13 +65,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
     let settings = match to {
         Backend::Keychain => {
-            let keychain = Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"))?;
+            let keychain = ctx.access.keychain()?;
             keychain.probe()?;
             Settings::keychain(profile_account(&ctx.dirs, &ctx.profile))
         }
         Backend::File => Settings::file(&default_identity(ctx)?),
     };
-    let target = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+    let target = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
 
     // 1. Copy. Something already there is used only if it is exactly this
     //    profile (an interrupted move got that far); anything else may be
@@ -146,7 +145,7 @@ fn other_copy(
             ..Settings::keychain(String::new())
         },
     };
-    let other = Profile::with_settings(&ctx.dirs, &ctx.profile, settings).ok()?;
+    let other = Profile::with_settings(&ctx.access, &ctx.profile, settings).ok()?;
     if !other.store().exists().unwrap_or(false) {
         return None;
     }
@@ -159,9 +158,14 @@ fn other_copy(
 fn default_identity(ctx: &Context) -> Result<Identity> {
     let path = ctx.dirs.default_identity();
     if path.exists() {
-        Identity::load(&path)
+        Identity::load(&path, &ctx.access)
     } else {
-        let identity = Identity::generate(&IdentitySource::File(path.clone()), ctx.now, None)?;
+        let identity = Identity::generate(
+            &IdentitySource::File(path.clone()),
+            ctx.now,
+            None,
+            &ctx.access,
+        )?;
         ctx.note(format!(
             "created identity {}; back it up: without it the store cannot be read",
             path.display()

@@ -48,9 +48,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .open_profile()?
         .identity_file("the keychain protects it; a passphrase is for identity files")?;
     // Nothing reads or rewrites the file meanwhile (`identity rotate`).
-    let _users = crate::profile::users_of(&ctx.dirs, &path, ctx.quiet)?;
+    let _users = crate::profile::users_of(&ctx.access, &path, ctx.quiet)?;
     let source = IdentitySource::File(path.clone());
-    let raw = identity::read_raw(&source)?;
+    let raw = identity::read_raw(&source, &ctx.access)?;
     if identity::is_ssh_key(&raw) {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),
@@ -63,11 +63,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let protected = unlock::is_encrypted(&raw);
     // Knowing the current passphrase is the point: the cache does not count.
     let text = if protected {
-        unlock::open_with_passphrase(&source.describe(), &raw, unlock::Kind::Age)?.0
+        ctx.access
+            .unlocker
+            .open_with_passphrase(&source.describe(), &raw, unlock::Kind::Age)?
+            .0
     } else {
         raw.clone()
     };
-    if Identity::parse(&source, &text)?.is_ssh() {
+    if Identity::parse(&source, &text, &ctx.access.unlocker)?.is_ssh() {
         return Err(Error::usage(
             format!("the identity of profile '{}' is an SSH key", ctx.profile),
             format!(
@@ -91,7 +94,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         unlock::encrypt(&text, &passphrase)?
     };
     private_fs::write_atomic(&path, &new)?;
-    unlock::forget(&raw);
+    ctx.access.unlocker.forget(&raw);
     if remove {
         ctx.warn(format!(
             "{} is now a plain 0600 file: anyone who can read it can read your stores",

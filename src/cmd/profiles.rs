@@ -81,7 +81,7 @@ fn list(ctx: &Context, json: bool) -> Result<Exit> {
     let mut rows = Vec::new();
     for name in crate::profile::names(&ctx.dirs)? {
         // One broken profile must not hide the others.
-        let profile = match Profile::open(&ctx.dirs, &name) {
+        let profile = match Profile::open(&ctx.access, &name) {
             Ok(profile) => profile,
             Err(e) => {
                 ctx.warn(format!("profile '{name}' skipped: {e}"));

@@ -110,10 +110,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
                 .cloned()
                 .collect();
             if !recipients.iter().any(|k| mine.contains(k)) {
-                return Err(Error::Refused {
-                    message: "that would remove your own key: you could no longer read the store"
-                        .to_string(),
-                    hint: "keep your key; remove only other people's".to_string(),
+                return Err(Error::OwnKeyRemoved {
+                    store: "the store".to_string(),
                 });
             }
             let doc = profile.reencrypt(recipients, ctx.now)?;
@@ -263,7 +261,7 @@ fn own_keys(profile: &Profile) -> Result<Vec<String>> {
             path: "profile settings".into(),
             reason: "it names no identity".to_string(),
         })?;
-    Ok(Identity::load_from(&source)?.recipients())
+    Ok(Identity::load_from(&source, profile.access())?.recipients())
 }
 
 /// Key lines from a file (or stdin): blank lines and `#` comments skipped.

@@ -1,9 +1,9 @@
 //! `bscred rm`: delete variables.
 
 use crate::context::Context;
+use crate::context::target::Target;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
-use crate::target::Target;
 
 /// Delete variables
 ///

@@ -3,12 +3,12 @@
 use jiff::Timestamp;
 
 use crate::context::Context;
+use crate::context::target::Target;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::prompt;
 use crate::secret::{BadValue, Secret, VarName};
 use crate::store::Document;
-use crate::target::Target;
 use crate::token;
 
 /// Store a variable (secret values from a hidden prompt or --stdin)

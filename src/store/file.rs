@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::document::DocumentError;
 use super::{Backend, Document, Snapshot, Store, StoreInfo};
+use crate::access::Access;
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity, IdentitySource};
 use crate::private_fs::{self, Regular};
@@ -24,6 +25,8 @@ pub struct FileStore {
     path: PathBuf,
     identity: IdentitySource,
     recipients: Vec<String>,
+    /// What opens the identity (its unlocker, the keychain holding it).
+    access: Access,
     /// Whether changes written without the identity are kept beside the
     /// store (`append`): only for the user's own profile stores, in
     /// bscred's private data directory. A store in a repository (the team
@@ -34,13 +37,20 @@ pub struct FileStore {
 
 impl FileStore {
     /// A store at `path`, decrypted with the identity at `identity` and
-    /// encrypted to `recipients`. Lock-free, like every backend: its owner
-    /// (the profile, the team store) serialises the writes.
-    pub fn new(path: PathBuf, identity: IdentitySource, recipients: Vec<String>) -> Self {
+    /// encrypted to `recipients`, opened with `access`. Lock-free, like
+    /// every backend: its owner (the profile, the team store) serialises
+    /// the writes.
+    pub fn new(
+        path: PathBuf,
+        identity: IdentitySource,
+        recipients: Vec<String>,
+        access: &Access,
+    ) -> Self {
         FileStore {
             path,
             identity,
             recipients,
+            access: access.clone(),
             pending: false,
         }
     }
@@ -209,7 +219,7 @@ impl FileStore {
     fn read_merged(&self) -> Result<(Snapshot, bool)> {
         // Unlocked first: with a passphrase that can take a while, and the
         // steps below should follow each other closely.
-        let identity = Identity::load_from(&self.identity)?;
+        let identity = Identity::load_from(&self.identity, &self.access)?;
         // Readers take no lock. Listing the changes before reading the
         // store means a change folded in meanwhile is either in the store
         // read (and skipped by name) or its file is gone: then read again.
@@ -237,9 +247,10 @@ impl FileStore {
             doc.pending_applied = holds;
             return Ok((Snapshot { doc, fingerprint }, absorbed));
         }
-        Err(Error::Refused {
-            message: format!("{} kept changing while it was read", self.path.display()),
-            hint: "run the command again".to_string(),
+        Err(Error::ChangedMeanwhile {
+            what: self.path.display().to_string(),
+            outcome: "nothing was written".to_string(),
+            hint: None,
         })
     }
 

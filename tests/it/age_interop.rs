@@ -48,7 +48,7 @@ fn path_str(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
-/// A profile document as DESIGN describes it, written by hand (not by
+/// A profile document as docs/file-format.md describes it, written by hand (not by
 /// bscred) so the test pins the format and not just bscred's round trip.
 fn foreign_document() -> Value {
     json!({
@@ -228,7 +228,7 @@ fn bscred_reads_a_store_age_encrypted_to_several_recipients() {
 #[test]
 fn bscred_reads_an_armored_store_age_wrote() {
     // `age -a` output is a file age wrote too, and the natural form for a
-    // store committed to a project repository (DESIGN: "No lock-in").
+    // store committed to a project repository (README "Reading your data without bscred").
     if !have("age") {
         return;
     }

@@ -1,6 +1,6 @@
 //! Bad input of every kind: each gets its documented exit code, a one-line
 //! error naming the thing that is wrong (never a value), a hint where one
-//! helps, and leaves every file exactly as it was (DESIGN "Security rules").
+//! helps, and leaves every file exactly as it was (docs/SECURITY.md "Files that are not what they seem").
 //! What each one prints is also pinned by a snapshot of its transcript
 //! (harness::transcript), read in review like the help texts.
 

@@ -394,7 +394,7 @@ fn a_fifo_named_env_cannot_hang_doctor() {
 
 // ---------------------------------------------------------------- keychain
 
-/// DESIGN "doctor": which backends answer is information. Finding it out
+/// docs/cli-reference.md `doctor`: which backends answer is information. Finding it out
 /// must never show an unlock prompt (doctor may run from a script, or
 /// while the user is away): no item is searched for or read, nothing is
 /// unlocked, and the line says so.

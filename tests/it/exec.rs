@@ -1,7 +1,7 @@
 //! `bscred exec` against real programs (node, sh, bash) and real signals, and
 //! the failure side of `env`: exact values, the command's own exit status and
 //! pid, arguments passed untouched, 125/126/127, and nothing on stdout when
-//! bscred fails (DESIGN "Shell output", exit codes).
+//! bscred fails (docs/SECURITY.md "`env` and `exec`", README "Exit codes").
 #![cfg(unix)]
 
 use std::ffi::OsString;

@@ -2,7 +2,7 @@
 //! `git credential fill` through the installed helper, `install` and
 //! `uninstall`, warnings about helpers that keep credentials, an
 //! authenticated clone over HTTPS, and `doctor` on a Backstage-like project
-//! holding every kind of finding (DESIGN "git credential helper", "doctor").
+//! holding every kind of finding (docs/SECURITY.md "GitHub and git", docs/cli-reference.md `doctor`).
 //!
 //! git only ever sees the test's HOME: every git (and every bscred that runs
 //! git) gets a cleared environment, `GIT_CONFIG_NOSYSTEM=1` (this machine's
@@ -706,8 +706,9 @@ fn an_earlier_store_line_is_cleared_by_the_empty_line() {
     assert!(!env.home.join(".git-credentials").exists());
 }
 
-/// DESIGN: "`install` and `doctor` read `git config --show-origin --get-all`
-/// for that host and warn" — the profile's host, not always github.com.
+/// `install` and `doctor` read `git config --show-origin --get-all` for the
+/// profile's host, not always github.com, and warn (docs/SECURITY.md
+/// "GitHub and git").
 #[test]
 fn doctor_warns_about_a_store_helper_for_the_profiles_own_host() {
     if !have("git") {
@@ -1257,7 +1258,7 @@ fn doctor_on_a_clean_project_exits_0_with_information_only() {
     assert_text_matches_json(&text, &findings);
 }
 
-/// DESIGN: doctor looks for "token-shaped strings in … `~/.git-credentials`",
+/// docs/cli-reference.md `doctor`: it looks for "token-shaped strings in … `~/.git-credentials`",
 /// whatever the host (a GitHub Enterprise Server profile's token too).
 #[test]
 fn doctor_reports_a_token_in_git_credentials_for_any_host() {

@@ -250,7 +250,7 @@ fn a_locked_keyring_fails_fast_with_exit_4_and_125() {
     assert_eq!(exec_error, error);
 
     // A write fails the same way and changes nothing; status needs no
-    // unlock (DESIGN: no keychain call).
+    // unlock (docs/SECURITY.md "The keychain backend": no keychain call).
     let files = env.files();
     let (out, elapsed) = cli.run_timed(&["set", "OTHER", "--stdin"], b"x");
     keychain_failure(&out, elapsed, bound);

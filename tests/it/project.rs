@@ -1,7 +1,7 @@
 //! The project file `.bscred.toml`: ignored with one notice until `bscred
 //! allow` pins its content, ignored again when it changes, its required
 //! variables enforced by `env` and `exec`, and the one `init` writes in a
-//! Backstage app (DESIGN "Project files are not trusted blindly").
+//! Backstage app (docs/SECURITY.md "Project files that came with a clone").
 #![cfg(unix)]
 
 use std::fs;

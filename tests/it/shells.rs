@@ -1,7 +1,7 @@
 //! `bscred env` output read back by the real consumers: bash, zsh, dash and
 //! fish evaluate it (quoted and unquoted `eval`), the dotenvy crate and Node's
 //! `dotenv` parse the dotenv form, serde_json the json/nu form. Every value
-//! must come back byte for byte and nothing may run (DESIGN "Shell output").
+//! must come back byte for byte and nothing may run (docs/SECURITY.md "`env` and `exec`").
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -4,9 +4,11 @@
 use std::fs;
 use std::path::Path;
 
+use bscred::access::Access;
 use bscred::error::Error;
 use bscred::identity::{Identity, IdentitySource};
 use bscred::keychain::Keychain;
+use bscred::paths::Dirs;
 use bscred::secret::{Secret, VarName};
 use bscred::store::file::FileStore;
 use bscred::store::keychain::KeychainStore;
@@ -163,14 +165,21 @@ fn corrupt(path: &Path) {
     fs::write(path, bytes).expect("write store");
 }
 
+/// What a store is opened with, for a home inside `dir`.
+fn access(dir: &tempfile::TempDir) -> Access {
+    Access::with_defaults(&Dirs::under(dir.path()))
+}
+
 #[test]
 fn file_store_keeps_the_laws() {
     let dir = tempfile::tempdir().expect("tempdir");
     let identity_path = dir.path().join("identity.txt");
     let source = IdentitySource::File(identity_path);
-    let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH, None).expect("identity");
+    let identity =
+        Identity::generate(&source, Timestamp::UNIX_EPOCH, None, &access(&dir)).expect("identity");
     let path = dir.path().join("data/default.age");
-    let store = FileStore::new(path.clone(), source, identity.recipients()).with_pending_changes();
+    let store = FileStore::new(path.clone(), source, identity.recipients(), &access(&dir))
+        .with_pending_changes();
     check_laws(&store, &|| corrupt(&path), &|| {
         fs::read(&path).expect("read store")
     });
@@ -180,9 +189,11 @@ fn file_store_keeps_the_laws() {
 fn a_folded_change_is_never_applied_twice() {
     let dir = tempfile::tempdir().expect("tempdir");
     let source = IdentitySource::File(dir.path().join("identity.txt"));
-    let identity = Identity::generate(&source, Timestamp::UNIX_EPOCH, None).expect("identity");
+    let identity =
+        Identity::generate(&source, Timestamp::UNIX_EPOCH, None, &access(&dir)).expect("identity");
     let path = dir.path().join("default.age");
-    let store = FileStore::new(path.clone(), source, identity.recipients()).with_pending_changes();
+    let store = FileStore::new(path.clone(), source, identity.recipients(), &access(&dir))
+        .with_pending_changes();
     store.create(&Document::default()).expect("create");
     let mut change = Document::default();
     let t = "2026-06-01T12:00:00Z".parse().expect("time");
@@ -232,15 +243,16 @@ fn file_store_refuses_a_store_for_another_identity() {
     let theirs = dir.path().join("theirs.txt");
     let mine = IdentitySource::File(mine);
     let theirs = IdentitySource::File(theirs);
-    Identity::generate(&mine, Timestamp::UNIX_EPOCH, None).expect("identity");
-    let their_key = Identity::generate(&theirs, Timestamp::UNIX_EPOCH, None).expect("identity");
+    Identity::generate(&mine, Timestamp::UNIX_EPOCH, None, &access(&dir)).expect("identity");
+    let their_key =
+        Identity::generate(&theirs, Timestamp::UNIX_EPOCH, None, &access(&dir)).expect("identity");
     let path = dir.path().join("s.age");
-    let writer = FileStore::new(path.clone(), theirs, their_key.recipients());
+    let writer = FileStore::new(path.clone(), theirs, their_key.recipients(), &access(&dir));
     writer.create(&Document::default()).expect("create");
     writer
         .set(&name("GITHUB_TOKEN"), variable(TOKEN, true))
         .expect("set");
-    let reader = FileStore::new(path, mine, their_key.recipients());
+    let reader = FileStore::new(path, mine, their_key.recipients(), &access(&dir));
     let error = reader.load().expect_err("wrong identity");
     assert_eq!(error.exit().code(), 4);
     assert!(error.to_string().contains("mine.txt"), "{error}");
@@ -252,7 +264,7 @@ fn keychain_store_keeps_the_laws() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let keychain = Keychain::from_env().expect("keychain");
+    let keychain = Keychain::new(None, true).expect("keychain");
     // A unique account per run: the Secret Service is shared by all tests.
     let account = format!("contract@{}", dir.path().display());
     let store = KeychainStore::new("contract", &account, keychain);
@@ -281,7 +293,7 @@ struct Cleanup<'a>(&'a str);
 
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
-        if let Ok(keychain) = Keychain::from_env() {
+        if let Ok(keychain) = Keychain::new(None, true) {
             let _ = keychain.delete(self.0);
         }
     }

@@ -1,8 +1,8 @@
 //! The team store in the repository: `store = ".bscred/team.age"`
 //! in an allowed `.bscred.toml`, shared by two users with their own
 //! identities and homes, written by the Go `age` CLI as an attacker with a
-//! public key could, and refused when it points out of the project (DESIGN
-//! "Project files are not trusted blindly").
+//! public key could, and refused when it points out of the project
+//! (docs/SECURITY.md "A team store others can write").
 #![cfg(unix)]
 
 use std::fs;
@@ -697,7 +697,7 @@ fn identity_rotate_moves_only_team_stores_it_can_vouch_for() {
 }
 
 /// A team store exports only the names the allowed project file declares
-/// in `variables` (DESIGN "Project files are not trusted blindly"): with no
+/// in `variables` (docs/SECURITY.md "A team store others can write"): with no
 /// such line, nothing, and a notice naming the line to add; `required`
 /// declares nothing; `allow` shows the declared names and which are new.
 #[test]

@@ -4,7 +4,7 @@
 //! paths, bash's history file, TMOUT and CDPATH, and RUSTFLAGS under cargo.
 //! A team store exports only the names the allowed project file declares in
 //! `variables = [...]`, and never a name that runs code even when declared
-//! (DESIGN "Project files are not trusted blindly"). Each vector runs with
+//! (docs/SECURITY.md "A team store others can write"). Each vector runs with
 //! its names undeclared and declared; either way nothing may run, nothing
 //! outside the project may change, and stderr names every name left out
 //! without printing a value.

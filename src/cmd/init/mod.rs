@@ -10,7 +10,6 @@ use crate::cli::BackendChoice;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
-use crate::keychain::Keychain;
 use crate::profile::{Profile, Settings, identity_account, profile_account};
 use crate::project;
 use crate::prompt;
@@ -75,7 +74,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         // never be dropped in silence); on a terminal without them, the
         // profile is simply there already.
         if args.wizard.any() {
-            let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+            let profile = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
             wizard::run(ctx, &profile, &args.wizard)?;
         }
         return Ok(Exit::Ok);
@@ -87,12 +86,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         }
         given => given,
     };
-    let (backend, why) = choose_backend(choice, &args)?;
+    let (backend, why) = choose_backend(ctx, choice, &args)?;
     let settings = match backend {
         Backend::Keychain => Settings::keychain(profile_account(&ctx.dirs, &ctx.profile)),
         Backend::File => Settings::file(&file_identity(ctx, &args, identity_arg.as_deref())?),
     };
-    let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+    let profile = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
     if profile.store().exists()? {
         // A store without settings: its settings were lost, or an earlier
         // `init` was interrupted. Adopt it only if it can be read.
@@ -123,8 +122,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 /// The backend for a new profile, and the words that say why it was chosen
 /// when `auto` chose it. `auto` asks the keychain (within the timeout) and
 /// falls back to the file backend, never to plaintext.
-fn choose_backend(choice: Option<BackendChoice>, args: &Args) -> Result<(Backend, String)> {
-    let keychain = || Keychain::from_env().map_err(|e| Error::usage(e, "fix or unset it"));
+fn choose_backend(
+    ctx: &Context,
+    choice: Option<BackendChoice>,
+    args: &Args,
+) -> Result<(Backend, String)> {
+    let keychain = || ctx.access.keychain();
     match choice {
         Some(BackendChoice::File) => Ok((Backend::File, String::new())),
         Some(BackendChoice::Keychain) => {
@@ -162,7 +165,7 @@ fn choose_backend(choice: Option<BackendChoice>, args: &Args) -> Result<(Backend
 /// in the keychain, or the user's default identity file (created if need be).
 fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) -> Result<Identity> {
     if let Some(path) = named {
-        return existing(path, args);
+        return existing(ctx, path, args);
     }
     if args.identity_in_keychain {
         if ctx.dirs.profile_store(&ctx.profile).exists() {
@@ -177,7 +180,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
             });
         }
         let source = IdentitySource::Keychain(identity_account(&ctx.profile));
-        let identity = Identity::generate(&source, ctx.now, None)?;
+        let identity = Identity::generate(&source, ctx.now, None, &ctx.access)?;
         ctx.note(format!(
             "created an age identity in the {} (public key {}); the store can live anywhere, even in a repository, while the key stays in the keychain; back it up with `bscred identity export --passphrase FILE`",
             source.describe(),
@@ -187,7 +190,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
     }
     let path = ctx.dirs.default_identity();
     if path.exists() {
-        let identity = existing(&path, args)?;
+        let identity = existing(ctx, &path, args)?;
         ctx.note(format!("using your existing identity {}", path.display()));
         return Ok(identity);
     }
@@ -204,7 +207,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
     }
     let passphrase = if args.passphrase {
         Some(unlock::new_passphrase(
-            unlock::configured_file(),
+            ctx.access.unlocker.passphrase_file(),
             "the new identity",
         )?)
     } else {
@@ -214,6 +217,7 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
         &IdentitySource::File(path.clone()),
         ctx.now,
         passphrase.as_ref(),
+        &ctx.access,
     )?;
     let (protection, backup) = if args.passphrase {
         (
@@ -236,8 +240,8 @@ fn file_identity(ctx: &Context, args: &Args, named: Option<&std::path::Path>) ->
 
 /// An identity file that exists already, used as it is: `--passphrase`
 /// must not quietly leave an unprotected key in place.
-fn existing(path: &std::path::Path, args: &Args) -> Result<Identity> {
-    let identity = Identity::load(path)?;
+fn existing(ctx: &Context, path: &std::path::Path, args: &Args) -> Result<Identity> {
+    let identity = Identity::load(path, &ctx.access)?;
     if args.passphrase && !identity.is_protected() {
         return Err(Error::Refused {
             message: format!(
@@ -322,9 +326,9 @@ fn already_initialised(ctx: &Context, settings: Settings, identity: Option<PathB
     // "Already initialised" must also mean "usable": a lost identity is
     // said here, not at the first `get`.
     if let Some(source) = settings.identity_source() {
-        Identity::load_from(&source)?;
+        Identity::load_from(&source, &ctx.access)?;
     }
-    let profile = Profile::with_settings(&ctx.dirs, &ctx.profile, settings)?;
+    let profile = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
     if !profile.store().exists()? {
         return Err(Error::StoreMissing {
             profile: ctx.profile.to_string(),

@@ -16,7 +16,7 @@ use super::{Env, assert_success, failure, have, private_dir, process};
 /// How long one bscred run may take before the test calls it hung.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
-/// The variable bounding every keychain call (DESIGN "Keychain backend").
+/// The variable bounding every keychain call (docs/SECURITY.md "The keychain backend").
 pub const TIMEOUT_VAR: &str = "BSCRED_KEYCHAIN_TIMEOUT";
 
 /// The Secret Service's well-known bus name.

@@ -59,7 +59,7 @@ fn places(ctx: &Context) -> String {
 /// overrides the team's.
 pub fn merged(ctx: &Context) -> Result<Merged> {
     let team = match ctx.team_store()? {
-        Some(team) => team.for_environment()?,
+        Some(team) => team.for_environment(ctx.user_config())?,
         None => Document::default(),
     };
     let mut doc = ctx.open_profile()?.load(ctx.now)?;

@@ -1,16 +1,26 @@
 //! The resolved global options every command runs with: directories, the
-//! profile and where its name came from, the backend asked for, quietness and
-//! the clock. Built after argv is parsed, so `--help` works even when nothing
-//! else would.
+//! profile and where its name came from, the backend asked for, quietness,
+//! the clock, and the access (keychain, unlocker) stores are opened with.
+//! Built after argv is parsed, so `--help` works even when nothing else
+//! would. Beside it, what the options select: `target` (the profile or the
+//! team store a command acts on) and `resolve` (what `env` and `exec` hand
+//! out). Only these and `src/cmd` see a `Context`; everything below takes
+//! the pieces it needs.
+
+pub mod resolve;
+pub mod target;
 
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use crate::access::Access;
 use crate::allow::{AllowList, Standing};
 use crate::cli::{BackendChoice, GlobalArgs};
+use crate::config::{ConfigError, UserConfig};
 use crate::error::{Error, Result};
+use crate::keychain::Keychain;
 use crate::paths::Dirs;
 use crate::profile::Profile;
 use crate::profile_name::ProfileName;
@@ -18,6 +28,7 @@ use crate::project::{self, Project};
 use crate::store::Backend;
 use crate::team::TeamStore;
 use crate::terminal::Notices;
+use crate::unlock::Unlocker;
 
 /// Tests pin the clock through this variable (STYLE: time is a parameter).
 pub const NOW_VAR: &str = "BSCRED_TEST_NOW";
@@ -26,6 +37,11 @@ pub const NOW_VAR: &str = "BSCRED_TEST_NOW";
 #[derive(Debug)]
 pub struct Context {
     pub dirs: Dirs,
+    /// The directories again, with the keychain and the unlocker: what
+    /// profiles, stores and identities are opened with.
+    pub access: Access,
+    /// The user's `config.toml`, read once, or why it could not be.
+    config: std::result::Result<UserConfig, ConfigError>,
     pub profile: ProfileName,
     /// Further profiles, for `env` and `exec` only, merged after `profile`
     /// in order (`-p a -p b`, or `profiles = [..]` in the project file).
@@ -69,7 +85,21 @@ impl Context {
     /// stderr (`allow` and `deny` pass false: they are the answer to it).
     pub fn new(global: &GlobalArgs, announce: bool) -> Result<Context> {
         let dirs = Dirs::resolve(|name| std::env::var_os(name))?;
-        crate::unlock::configure(&dirs, global.passphrase_file.clone(), global.quiet);
+        let config = UserConfig::read(&dirs);
+        let unlocker = Unlocker::new(
+            &dirs,
+            global.passphrase_file.clone(),
+            config
+                .as_ref()
+                .map(UserConfig::unlock_minutes)
+                .map_err(Clone::clone),
+            global.quiet,
+        );
+        let keychain = Keychain::new(
+            std::env::var(crate::keychain::TIMEOUT_VAR).ok().as_deref(),
+            session_bus(),
+        );
+        let access = Access::new(dirs.clone(), keychain, unlocker);
         let project = allowed_project(&dirs, announce && !global.quiet)?;
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
@@ -106,6 +136,8 @@ impl Context {
         };
         Ok(Context {
             dirs,
+            access,
+            config,
             profile,
             also,
             profile_source,
@@ -129,7 +161,7 @@ impl Context {
     /// Opens the profile `name` (one of `profile` and `also`), as
     /// `open_profile` does.
     pub fn open(&self, name: &ProfileName) -> Result<Profile> {
-        let profile = Profile::open(&self.dirs, name)
+        let profile = Profile::open(&self.access, name)
             .map(|p| p.quiet(self.quiet))
             .map_err(|e| match e {
                 Error::NotInitialised { profile, .. } => Error::NotInitialised {
@@ -177,7 +209,7 @@ impl Context {
         if let Some(days) = self.project.as_ref().and_then(|p| p.warn_days) {
             return Ok(i64::from(days));
         }
-        let user = crate::config::UserConfig::read(&self.dirs)?;
+        let user = self.user_config()?;
         Ok(user
             .warn_days
             .map_or(crate::expiry::DEFAULT_WARN_DAYS, i64::from))
@@ -240,6 +272,12 @@ impl Context {
         self.tz.get_or_init(time_zone)
     }
 
+    /// The user's `config.toml` (read once per run); a broken one fails only
+    /// the commands that need a setting from it.
+    pub fn user_config(&self) -> Result<&UserConfig> {
+        self.config.as_ref().map_err(|e| e.clone().into())
+    }
+
     /// Where this run's notices go (`-q` silences them).
     pub fn notices(&self) -> Notices {
         Notices { quiet: self.quiet }
@@ -262,7 +300,7 @@ impl Context {
             Some(project) if project.store.is_some() => TeamStore::in_project(
                 project,
                 &self.open_profile()?,
-                &self.dirs,
+                &self.access,
                 self.now,
                 self.notices(),
             ),
@@ -400,4 +438,18 @@ fn cli_for(profile: &ProfileName) -> String {
     } else {
         format!("bscred -p {profile}")
     }
+}
+
+/// Whether a session bus is there to reach the keychain on: on Linux a
+/// D-Bus session (`DBUS_SESSION_BUS_ADDRESS`, or the bus socket in
+/// `XDG_RUNTIME_DIR`); elsewhere the keychain needs none.
+fn session_bus() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let address = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").filter(|v| !v.is_empty());
+    let runtime_bus = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(|dir| PathBuf::from(dir).join("bus"))
+        .filter(|path| path.exists());
+    address.is_some() || runtime_bus.is_some()
 }
