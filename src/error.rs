@@ -521,10 +521,14 @@ fn github_hint(error: &crate::github::ApiError) -> String {
 /// way out.
 fn keychain_hint(failure: crate::keychain::Failure) -> String {
     use crate::keychain::Failure;
+    let macos = cfg!(target_os = "macos");
     match failure {
         Failure::NoBus => "start a session bus and an unlocked keyring (`dbus-run-session -- $SHELL`, then `gnome-keyring-daemon --unlock --components=secrets`, type the password and press Ctrl-D), or use `--backend file`".to_string(),
+        Failure::NoService if macos => "create or choose a default keychain in Keychain Access (or `security default-keychain -s login.keychain-db`), or use `--backend file`".to_string(),
         Failure::NoService => "start an unlocked keyring daemon (`gnome-keyring-daemon --unlock --components=secrets`, type the password and press Ctrl-D; or KeePassXC with Secret Service on), or use `--backend file`".to_string(),
+        Failure::Locked | Failure::Dismissed if macos => "unlock the login keychain when macOS asks (or `security unlock-keychain`), then try again; or use `--backend file`".to_string(),
         Failure::Locked | Failure::Dismissed => "unlock the keyring (accept its prompt on the desktop; without one, run `gnome-keyring-daemon --unlock`, type the password and press Ctrl-D), or use `--backend file`".to_string(),
+        Failure::NoInteraction => "unlock the keychain in this session first (`security unlock-keychain`), or use `--backend file` over SSH".to_string(),
         Failure::Ambiguous => format!("delete the extra item that is not labelled \"bscred: …\" (`secret-tool search --all service {}`), then try again", crate::keychain::SERVICE),
         Failure::TimedOut => format!(
             "the keyring daemon may be hung: restart it, set {}=SECONDS to wait longer, or use `--backend file`",

@@ -35,6 +35,9 @@ pub enum Failure {
     Locked,
     /// An unlock prompt was dismissed.
     Dismissed,
+    /// The keychain is locked and may not ask to be unlocked here (macOS
+    /// without a user interface: an SSH session, a daemon).
+    NoInteraction,
     /// No answer within the timeout.
     TimedOut,
     /// The item would be larger than the platform allows.
@@ -332,15 +335,42 @@ fn classify(error: keyring_core::Error) -> KeychainError {
 
 /// What a user reads for each failure; `text` is the platform's own words.
 fn message(failure: Failure, text: &str) -> String {
+    let macos = cfg!(target_os = "macos");
     match failure {
         Failure::NoBus => "cannot connect to the D-Bus session bus".to_string(),
+        Failure::NoService if macos => "there is no default keychain to use".to_string(),
         Failure::NoService => "no Secret Service answers on the session bus".to_string(),
+        Failure::Locked if macos => "the keychain is locked".to_string(),
+        Failure::Dismissed if macos => "the keychain's password prompt was cancelled".to_string(),
         Failure::Locked | Failure::Dismissed => {
             "the keyring is locked (its unlock prompt was dismissed or could not be shown)"
                 .to_string()
         }
+        Failure::NoInteraction => {
+            "the keychain is locked and cannot ask to be unlocked here (no user interface, as over SSH)"
+                .to_string()
+        }
         Failure::Ambiguous => "more than one keychain item matches bscred's item".to_string(),
         _ => format!("the keychain failed: {text}"),
+    }
+}
+
+/// How the macOS Security framework's result codes (`OSStatus`, from
+/// `SecBase.h`) sort into failures. "Item not found" (-25300) never gets
+/// here: the store reports it as no entry, which `get` returns as `None`.
+#[cfg(any(target_os = "macos", test))]
+fn macos_failure(status: i32) -> Failure {
+    match status {
+        // errSecUserCanceled: the user pressed Cancel at the password prompt.
+        -128 => Failure::Dismissed,
+        // errSecAuthFailed: the keychain's password was not given correctly.
+        -25293 => Failure::Locked,
+        // errSecInteractionNotAllowed, errSecInteractionRequired: locked,
+        // and no dialog may be shown from this session.
+        -25308 | -25315 => Failure::NoInteraction,
+        // errSecNotAvailable, errSecNoSuchKeychain, errSecNoDefaultKeychain.
+        -25291 | -25294 | -25307 => Failure::NoService,
+        _ => Failure::Other,
     }
 }
 
@@ -367,7 +397,18 @@ fn platform_failure(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> 
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+/// On macOS the store wraps the Security framework's error, whose code
+/// says cancelled, locked or not allowed to ask.
+#[cfg(target_os = "macos")]
+fn platform_failure(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> Failure {
+    inner
+        .downcast_ref::<security_framework::base::Error>()
+        .map_or(Failure::Other, |error| macos_failure(error.code()))
+}
+
+/// Windows' Credential Manager reports nothing a user could act on
+/// differently: its failures are shown in its own words.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn platform_failure(_inner: &(dyn std::error::Error + Send + Sync + 'static)) -> Failure {
     Failure::Other
 }
@@ -381,6 +422,26 @@ mod tests {
         let error = too_large(3000, 2560);
         assert_eq!(error.failure, Failure::TooLarge);
         assert!(error.message.contains("3000") && error.message.contains("2560"));
+    }
+
+    #[test]
+    fn macos_result_codes_are_sorted() {
+        assert_eq!(macos_failure(-128), Failure::Dismissed);
+        assert_eq!(macos_failure(-25293), Failure::Locked);
+        assert_eq!(macos_failure(-25308), Failure::NoInteraction);
+        assert_eq!(macos_failure(-25315), Failure::NoInteraction);
+        assert_eq!(macos_failure(-25307), Failure::NoService);
+        assert_eq!(macos_failure(-25294), Failure::NoService);
+        assert_eq!(macos_failure(-25291), Failure::NoService);
+        // errSecDuplicateItem, wrPermErr: reported in the platform's words.
+        assert_eq!(macos_failure(-25299), Failure::Other);
+        assert_eq!(macos_failure(-61), Failure::Other);
+    }
+
+    #[test]
+    fn no_interaction_says_why_nothing_was_asked() {
+        let text = message(Failure::NoInteraction, "ignored");
+        assert!(text.contains("cannot ask"), "{text}");
     }
 
     #[cfg(target_os = "linux")]
