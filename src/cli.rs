@@ -15,7 +15,7 @@ use crate::profile_name::ProfileName;
 #[derive(Debug, Parser)]
 #[command(
     name = "bscred",
-    version,
+    version = crate::version::LINE,
     propagate_version = true,
     max_term_width = 100
 )]

@@ -41,3 +41,4 @@ pub mod team;
 pub mod terminal;
 pub mod token;
 pub mod unlock;
+pub mod version;

@@ -24,6 +24,7 @@ mod rotate;
 mod set;
 mod status;
 mod verify;
+mod version;
 
 use std::io::{self, Write};
 
@@ -60,6 +61,7 @@ pub enum Command {
     Man(completions::ManArgs),
     Allow(allow::AllowArgs),
     Deny(allow::DenyArgs),
+    Version(version::Args),
 }
 
 /// Runs the parsed command line. Under `exec`, every failure of bscred's
@@ -75,6 +77,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Completions(args) => return completions::completions(args),
         Command::Man(args) => return completions::man(args),
+        Command::Version(args) => return version::run(args),
         _ => {}
     }
     let announce = !matches!(cli.command, Command::Allow(_) | Command::Deny(_));
@@ -108,7 +111,9 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
-        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
+        Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
+            unreachable!("handled above")
+        }
         Command::Allow(args) => allow::allow(&ctx, args),
         Command::Deny(args) => allow::deny(&ctx, args),
     }

@@ -113,11 +113,70 @@ fn help_works_without_any_home_or_store() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("--stdin"));
 }
 
+/// The commit this checkout is at, as `build.rs` records it.
+fn head_commit() -> String {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "the tests run in a git checkout");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
+}
+
+/// The triple rustc builds for by default here: the tests' own target.
+fn host_target() -> String {
+    let out = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("a host line")
+        .to_string()
+}
+
 #[test]
-fn version_prints_the_crate_version() {
+fn version_names_the_crate_version_the_commit_and_the_target() {
     let env = Env::new();
-    assert_eq!(
-        env.ok(&["--version"]),
-        format!("bscred {}\n", env!("CARGO_PKG_VERSION"))
+    let line = format!(
+        "bscred {} ({}, {})\n",
+        env!("CARGO_PKG_VERSION"),
+        head_commit(),
+        host_target()
     );
+    assert_eq!(env.ok(&["--version"]), line);
+    assert_eq!(env.ok(&["version"]), line);
+}
+
+#[test]
+fn version_json_is_for_bug_reports_and_holds_nothing_of_the_user() {
+    let env = Env::new();
+    let text = env.ok(&["version", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["name"], "bscred");
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["commit"], head_commit());
+    assert_eq!(json["target"], host_target());
+    let keys: Vec<&str> = json
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["commit", "debug", "name", "target", "version"]);
+    // Works with no home at all: nothing is read.
+    let out = env
+        .cmd()
+        .env_remove("HOME")
+        .env_remove("BSCRED_HOME")
+        .args(["version", "--json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
 }

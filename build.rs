@@ -1,0 +1,44 @@
+//! Records what `bscred --version` and `bscred version --json` report
+//! besides the package version: the commit the binary was built from and
+//! the target it was built for, so a bug report names the exact build.
+//!
+//! The commit comes from `BSCRED_BUILD_COMMIT` when set (a release built
+//! from a source archive), else from git when the source is a checkout,
+//! else it is "unknown" (a crates.io build).
+
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=BSCRED_BUILD_COMMIT");
+    let commit = std::env::var("BSCRED_BUILD_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(git_commit)
+        .unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=BSCRED_COMMIT={commit}");
+    let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".to_string());
+    println!("cargo:rustc-env=BSCRED_TARGET={target}");
+}
+
+/// The short hash of HEAD, watching the files that change when HEAD moves
+/// (in a worktree too: `--git-path` finds them).
+fn git_commit() -> Option<String> {
+    let git = |args: &[&str]| {
+        let out = Command::new("git").args(args).output().ok()?;
+        out.status.success().then_some(())?;
+        Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
+    for watched in ["HEAD", "packed-refs"] {
+        if let Some(path) = git(&["rev-parse", "--git-path", watched]) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
+        && let Some(path) = git(&["rev-parse", "--git-path", &branch])
+    {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    Some(commit)
+}
