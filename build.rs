@@ -30,15 +30,16 @@ fn git_commit() -> Option<String> {
         Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
     };
     let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
-    for watched in ["HEAD", "packed-refs"] {
-        if let Some(path) = git(&["rev-parse", "--git-path", watched]) {
+    // Only files that exist: cargo reruns the script on every build for a
+    // watched file that is missing (a branch whose ref is packed).
+    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for name in &watched {
+        if let Some(path) = git(&["rev-parse", "--git-path", name])
+            && std::path::Path::new(&path).exists()
+        {
             println!("cargo:rerun-if-changed={path}");
         }
-    }
-    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
-        && let Some(path) = git(&["rev-parse", "--git-path", &branch])
-    {
-        println!("cargo:rerun-if-changed={path}");
     }
     Some(commit)
 }

@@ -22,6 +22,8 @@
 #      committed corpus (docs/fuzzing.md), installing cargo-fuzz when it is
 #      missing. cargo-fuzz and the fuzz build are kept in a cache outside
 #      the clone, so only the first run on a machine builds them.
+#      Then the release checks (scripts/release-check.sh: the .deb and
+#      lintian, the crates.io dry run, ...).
 #   5. Stops both daemons and removes the temporary files on exit,
 #      whatever the outcome.
 #
@@ -436,6 +438,8 @@ say "cargo test --locked (unit, integration and doc tests)"
 log="$tmp/cargo-test.log"
 cargo test --locked 2>&1 | tee "$log"
 run_fuzz_targets
+say "release checks (scripts/release-check.sh)"
+bash scripts/release-check.sh
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) {
         if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i;
