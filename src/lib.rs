@@ -41,3 +41,5 @@ pub mod team;
 pub mod terminal;
 pub mod token;
 pub mod unlock;
+pub mod vault;
+pub mod vault_login;

@@ -62,7 +62,8 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         Some(team) => team.for_environment(ctx.user_config())?,
         None => Document::default(),
     };
-    let mut doc = ctx.open_profile()?.load(ctx.now)?;
+    // A vault-backed profile's offline copy may serve here, and only here.
+    let mut doc = ctx.open_profile()?.load_for_environment(ctx.now)?;
     let mut from_team = BTreeSet::new();
     for (var, value) in team.variables {
         match doc.variables.get(&var) {
@@ -79,7 +80,7 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     }
     let mut from_later = BTreeMap::new();
     for name in &ctx.also {
-        let later = ctx.open(name)?.load(ctx.now)?;
+        let later = ctx.open(name)?.load_for_environment(ctx.now)?;
         for (var, value) in later.variables {
             if doc
                 .variables
