@@ -372,6 +372,56 @@ impl Client {
         capability: &str,
         body: Option<&[u8]>,
     ) -> Result<(u16, Zeroizing<String>, String), VaultError> {
+        // A cluster electing a new leader answers 5xx from every standby
+        // for a few seconds: while some address answers at all, the round
+        // is repeated until the deadline. Addresses that refuse or time out
+        // are not waited for again (the offline copy is then the answer).
+        let start = std::time::Instant::now();
+        let mut round = 0u64;
+        loop {
+            let (result, answered) = self.round(method, api_path, shown_path, capability, body);
+            match result {
+                Err(VaultError::Unreachable { .. })
+                    if answered && start.elapsed() + Duration::from_millis(250) < self.timeout =>
+                {
+                    round += 1;
+                    std::thread::sleep(Duration::from_millis((50 * round).min(250)));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One pass over the addresses; also says whether any answered HTTP.
+    fn round(
+        &self,
+        method: &str,
+        api_path: &str,
+        shown_path: &str,
+        capability: &str,
+        body: Option<&[u8]>,
+    ) -> (Result<(u16, Zeroizing<String>, String), VaultError>, bool) {
+        let mut answered = false;
+        let result = self.round_inner(
+            method,
+            api_path,
+            shown_path,
+            capability,
+            body,
+            &mut answered,
+        );
+        (result, answered)
+    }
+
+    fn round_inner(
+        &self,
+        method: &str,
+        api_path: &str,
+        shown_path: &str,
+        capability: &str,
+        body: Option<&[u8]>,
+        answered: &mut bool,
+    ) -> Result<(u16, Zeroizing<String>, String), VaultError> {
         let mut tried = Vec::new();
         for addr in &self.addrs {
             let url = format!("{addr}/v1/{api_path}");
@@ -439,6 +489,7 @@ impl Client {
                 // 3xx: a standby pointing elsewhere; 429: a performance
                 // standby or rate limit; 5xx: no active node, or broken.
                 300..=399 | 429 | 500..=599 => {
+                    *answered = true;
                     let why = if detail.is_empty() {
                         format!("HTTP {status}")
                     } else {

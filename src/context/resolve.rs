@@ -20,6 +20,9 @@ pub struct Merged {
     from_later: BTreeMap<VarName, ProfileName>,
     /// Variables that came from the team store and no profile.
     from_team: BTreeSet<VarName>,
+    /// Whether a merged profile is vault-backed: the Vault token that
+    /// reached bscred is then bscred's credential, not the command's.
+    pub vault: bool,
 }
 
 impl Merged {
@@ -63,7 +66,9 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         None => Document::default(),
     };
     // A vault-backed profile's offline copy may serve here, and only here.
-    let mut doc = ctx.open_profile()?.load_for_environment(ctx.now)?;
+    let first = ctx.open_profile()?;
+    let mut vault = first.settings.backend == crate::store::Backend::Vault;
+    let mut doc = first.load_for_environment(ctx.now)?;
     let mut from_team = BTreeSet::new();
     for (var, value) in team.variables {
         match doc.variables.get(&var) {
@@ -80,7 +85,9 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     }
     let mut from_later = BTreeMap::new();
     for name in &ctx.also {
-        let later = ctx.open(name)?.load_for_environment(ctx.now)?;
+        let later = ctx.open(name)?;
+        vault |= later.settings.backend == crate::store::Backend::Vault;
+        let later = later.load_for_environment(ctx.now)?;
         for (var, value) in later.variables {
             if doc
                 .variables
@@ -100,6 +107,7 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         doc,
         from_later,
         from_team,
+        vault,
     })
 }
 

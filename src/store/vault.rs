@@ -648,6 +648,10 @@ impl Store for VaultStore {
         // What the first try read, and the names its edit changed: on a
         // later try, another writer's change to one of them is a conflict.
         let mut first: Option<(Document, BTreeSet<String>)> = None;
+        // What the last try meant to write: a write that went through although
+        // its answer was lost (a 5xx, a leader change) is found as already
+        // there, not taken for someone else's change.
+        let mut intended: Option<Document> = None;
         for attempt in 0..ATTEMPTS {
             let fetched = self.fetch()?;
             if !fetched.exists {
@@ -657,9 +661,12 @@ impl Store for VaultStore {
                 });
             }
             if let Some((base, touched)) = &first
-                && let Some(name) = touched
-                    .iter()
-                    .find(|name| changed_value(base, &fetched.doc, name))
+                && let Some(name) = touched.iter().find(|name| {
+                    changed_value(base, &fetched.doc, name)
+                        && intended
+                            .as_ref()
+                            .is_none_or(|mine| changed_value(mine, &fetched.doc, name))
+                })
             {
                 return Err(Error::Conflict {
                     name: name.clone(),
@@ -683,6 +690,7 @@ impl Store for VaultStore {
                     touched = before.clone();
                 }
             }
+            intended = Some(doc.clone());
             let fields = Self::data_fields(&doc, &fetched.foreign);
             let written =
                 self.with_client(|c| c.kv_write(&s.mount, &s.path, &fields, fetched.data_version))?;
