@@ -35,6 +35,9 @@ pub const META_VERSION: u32 = 1;
 pub const META_SUFFIX: &str = ".bscred";
 /// The field of an offline copy's document that says when it was read.
 const FETCHED_AT: &str = "bscred_offline_fetched_at";
+/// Variables per write request: two strings each, and OpenBao refuses a
+/// request of more than 1,000 strings by default.
+const FIELDS_PER_WRITE: usize = 400;
 /// How many times a writer that lost a check-and-set race tries again.
 const ATTEMPTS: u32 = 40;
 /// How long an offline copy serves by default (the issue: 24 hours).
@@ -146,9 +149,8 @@ struct Fetched {
     doc: Document,
     data_version: u64,
     meta_version: u64,
-    /// Fields of the data secret whose names are not variable names
-    /// (someone's `bao kv put`): kept as they are on every write.
-    foreign: BTreeMap<String, Secret>,
+    /// Whether the data secret's latest version holds data (not deleted).
+    data_exists: bool,
     meta_extra: BTreeMap<String, serde_json::Value>,
     exists: bool,
 }
@@ -298,38 +300,9 @@ impl VaultStore {
         let s = &self.settings;
         let data: KvSecret<BTreeMap<String, Secret>> =
             self.with_client(|c| c.kv_read(&s.mount, &s.path, None))?;
-        let meta: KvSecret<serde_json::Value> =
-            self.with_client(|c| c.kv_read(&s.mount, &s.meta_path(), None))?;
-        let exists = data.fields.is_some() || meta.fields.is_some();
-        let parsed: Option<Meta> = match meta.fields {
-            None => None,
-            Some(value) => {
-                #[derive(Deserialize)]
-                struct Header {
-                    format: String,
-                    version: u32,
-                }
-                let header: Header = serde_json::from_value(value.clone()).map_err(|_| {
-                    self.corrupt("it is not bscred's metadata (no format marker)".to_string())
-                })?;
-                if header.format != META_FORMAT {
-                    return Err(self.corrupt("the format marker is wrong".to_string()));
-                }
-                if header.version > META_VERSION {
-                    return Err(Error::TooNew {
-                        path: s.meta_path().into(),
-                        version: header.version,
-                    });
-                }
-                Some(serde_json::from_value(value).map_err(|e| {
-                    self.corrupt(format!(
-                        "a field is missing or has the wrong type (line {}, column {})",
-                        e.line(),
-                        e.column()
-                    ))
-                })?)
-            }
-        };
+        let (meta_version, parsed, meta_exists) = self.read_meta()?;
+        let exists = data.fields.is_some() || meta_exists;
+        let data_present = data.fields.is_some();
         // Values someone changed without bscred (`bao kv put`): found by
         // comparing with the version bscred last wrote metadata for.
         let older = match &parsed {
@@ -342,7 +315,6 @@ impl VaultStore {
         };
         let written_at = data.created_time.unwrap_or(self.env.now);
         let mut doc = Document::default();
-        let mut foreign = BTreeMap::new();
         let mut meta_extra = BTreeMap::new();
         let mut metas = BTreeMap::new();
         if let Some(m) = parsed {
@@ -352,8 +324,10 @@ impl VaultStore {
             metas = m.variables;
         }
         for (field, value) in data.fields.unwrap_or_default() {
+            // A field whose name is no variable name (someone's `bao kv
+            // put`) is not bscred's to export; writes patch only the
+            // fields they change, so it stays as it is.
             let Ok(name) = field.parse::<VarName>() else {
-                foreign.insert(field, value);
                 continue;
             };
             let changed_elsewhere = older
@@ -387,24 +361,95 @@ impl VaultStore {
         Ok(Fetched {
             doc,
             data_version: data.version,
-            meta_version: meta.version,
-            foreign,
+            meta_version,
+            data_exists: data_present,
             meta_extra,
             exists,
         })
     }
 
-    /// The data secret's fields for `doc`, as JSON in a wiped buffer.
-    fn data_fields(doc: &Document, foreign: &BTreeMap<String, Secret>) -> Zeroizing<Vec<u8>> {
-        let mut fields: BTreeMap<&str, &Secret> =
-            foreign.iter().map(|(k, v)| (k.as_str(), v)).collect();
-        for (name, var) in &doc.variables {
-            fields.insert(name.as_str(), &var.value);
+    /// The metadata secret: its version, its content if bscred's, and
+    /// whether it exists.
+    fn read_meta(&self) -> Result<(u64, Option<Meta>, bool)> {
+        let s = &self.settings;
+        let meta: KvSecret<BTreeMap<String, serde_json::Value>> =
+            self.with_client(|c| c.kv_read(&s.mount, &s.meta_path(), None))?;
+        let Some(fields) = meta.fields else {
+            return Ok((meta.version, None, false));
+        };
+        if fields.get("format").and_then(|f| f.as_str()) != Some(META_FORMAT) {
+            return Err(self.corrupt("its format marker is not bscred's".to_string()));
         }
-        let mut out = Zeroizing::new(Vec::with_capacity(64 * fields.len() + 2));
-        serde_json::to_writer(&mut *out, &fields)
-            .unwrap_or_else(|_| unreachable!("strings always serialise"));
-        out
+        let text = fields
+            .get("metadata")
+            .and_then(|m| m.as_str())
+            .ok_or_else(|| self.corrupt("it has no metadata field".to_string()))?;
+        #[derive(Deserialize)]
+        struct Header {
+            version: u32,
+        }
+        let header: Header = serde_json::from_str(text)
+            .map_err(|_| self.corrupt("its metadata field is not bscred's JSON".to_string()))?;
+        if header.version > META_VERSION {
+            return Err(Error::TooNew {
+                path: s.meta_path().into(),
+                version: header.version,
+            });
+        }
+        let parsed: Meta = serde_json::from_str(text).map_err(|e| {
+            self.corrupt(format!(
+                "a field is missing or has the wrong type (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Ok((meta.version, Some(parsed), true))
+    }
+
+    /// Writes the values of `changed` names in `doc` (a removed one as
+    /// `null`) over the data secret at `version`: a few hundred fields per
+    /// request, each a check-and-set on the version before it. `None`:
+    /// another writer got in first (the caller reads again; chunks already
+    /// written are then found in place).
+    fn write_data(
+        &self,
+        doc: &Document,
+        changed: &[String],
+        mut version: u64,
+        mut exists: bool,
+    ) -> Result<Option<u64>> {
+        let s = &self.settings;
+        for chunk in changed.chunks(FIELDS_PER_WRITE) {
+            let fields: BTreeMap<&str, Option<&Secret>> = chunk
+                .iter()
+                .map(|n| {
+                    let value = n
+                        .parse::<VarName>()
+                        .ok()
+                        .and_then(|name| doc.variables.get(&name))
+                        .map(|var| &var.value);
+                    (n.as_str(), value)
+                })
+                // A new secret is written whole: nothing to remove.
+                .filter(|(_, v)| exists || v.is_some())
+                .collect();
+            let mut body = Zeroizing::new(Vec::with_capacity(64 * fields.len() + 2));
+            serde_json::to_writer(&mut *body, &fields)
+                .unwrap_or_else(|_| unreachable!("strings always serialise"));
+            let written = if exists {
+                self.with_client(|c| c.kv_patch(&s.mount, &s.path, &body, version))?
+            } else {
+                self.with_client(|c| c.kv_write(&s.mount, &s.path, &body, version))?
+            };
+            match written {
+                Some(v) => {
+                    version = v;
+                    exists = true;
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(version))
     }
 
     /// Writes the metadata for `doc` after its data went in as
@@ -421,16 +466,23 @@ impl VaultStore {
         let s = &self.settings;
         let mut meta = Meta::of(doc, data_version, extra);
         for _ in 0..ATTEMPTS {
-            let body = serde_json::to_vec(&meta).unwrap_or_else(|_| unreachable!("serialises"));
+            // One string field: a server takes a bounded number of strings
+            // per request, and a 1,000-variable profile's metadata as JSON
+            // fields would pass it.
+            let text = serde_json::to_string(&meta).unwrap_or_else(|_| unreachable!("serialises"));
+            let body = serde_json::to_vec(&serde_json::json!({
+                "format": META_FORMAT,
+                "metadata": text,
+            }))
+            .unwrap_or_else(|_| unreachable!("serialises"));
             if let Some(v) =
                 self.with_client(|c| c.kv_write(&s.mount, &s.meta_path(), &body, meta_version))?
             {
                 return Ok(v);
             }
-            let theirs: KvSecret<Meta> =
-                self.with_client(|c| c.kv_read(&s.mount, &s.meta_path(), None))?;
-            meta_version = theirs.version;
-            if let Some(mut merged) = theirs.fields {
+            let (version, theirs, _) = self.read_meta()?;
+            meta_version = version;
+            if let Some(mut merged) = theirs {
                 for name in touched {
                     match meta.variables.get(name) {
                         Some(mine) => merged.variables.insert(name.clone(), mine.clone()),
@@ -608,10 +660,9 @@ impl Store for VaultStore {
                 location: self.location(),
             });
         }
-        let s = &self.settings;
-        let fields = Self::data_fields(doc, &BTreeMap::new());
+        let names: Vec<String> = doc.variables.keys().map(ToString::to_string).collect();
         let Some(version) =
-            self.with_client(|c| c.kv_write(&s.mount, &s.path, &fields, fetched.data_version))?
+            self.write_data(doc, &names, fetched.data_version, fetched.data_exists)?
         else {
             return Err(Error::StoreExists {
                 location: self.location(),
@@ -691,9 +742,18 @@ impl Store for VaultStore {
                 }
             }
             intended = Some(doc.clone());
-            let fields = Self::data_fields(&doc, &fetched.foreign);
-            let written =
-                self.with_client(|c| c.kv_write(&s.mount, &s.path, &fields, fetched.data_version))?;
+            // Only values that changed go to the data secret (a flag or an
+            // expiry is metadata): fields others added are never touched.
+            let changed: Vec<String> = touched
+                .iter()
+                .filter(|n| changed_value(&fetched.doc, &doc, n))
+                .cloned()
+                .collect();
+            let written = if changed.is_empty() {
+                Some(fetched.data_version)
+            } else {
+                self.write_data(&doc, &changed, fetched.data_version, fetched.data_exists)?
+            };
             let Some(data_version) = written else {
                 // Someone wrote first: read again, apply again. A short
                 // pause, longer each time and different per process, so
