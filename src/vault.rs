@@ -27,6 +27,9 @@ pub const TIMEOUT_VAR: &str = "BSCRED_VAULT_TIMEOUT";
 /// few KiB each fits many times over.
 const MAX_BODY: u64 = 64 * 1024 * 1024;
 
+/// An answer: its status, its body (wiped when dropped), the address that gave it.
+type Answered = (u16, Zeroizing<String>, String);
+
 /// Why a call to the server failed. Never holds a token or a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VaultError {
@@ -371,7 +374,7 @@ impl Client {
         shown_path: &str,
         capability: &str,
         body: Option<&[u8]>,
-    ) -> Result<(u16, Zeroizing<String>, String), VaultError> {
+    ) -> Result<Answered, VaultError> {
         // A cluster electing a new leader answers 5xx from every standby
         // for a few seconds: while some address answers at all, the round
         // is repeated until the deadline. Addresses that refuse or time out
@@ -379,8 +382,15 @@ impl Client {
         let start = std::time::Instant::now();
         let mut round = 0u64;
         loop {
-            let (result, answered) = self.round(method, api_path, shown_path, capability, body);
-            match result {
+            let mut answered = false;
+            match self.round_inner(
+                method,
+                api_path,
+                shown_path,
+                capability,
+                body,
+                &mut answered,
+            ) {
                 Err(VaultError::Unreachable { .. })
                     if answered && start.elapsed() + Duration::from_millis(250) < self.timeout =>
                 {
@@ -392,27 +402,8 @@ impl Client {
         }
     }
 
-    /// One pass over the addresses; also says whether any answered HTTP.
-    fn round(
-        &self,
-        method: &str,
-        api_path: &str,
-        shown_path: &str,
-        capability: &str,
-        body: Option<&[u8]>,
-    ) -> (Result<(u16, Zeroizing<String>, String), VaultError>, bool) {
-        let mut answered = false;
-        let result = self.round_inner(
-            method,
-            api_path,
-            shown_path,
-            capability,
-            body,
-            &mut answered,
-        );
-        (result, answered)
-    }
-
+    /// One pass over the addresses; `answered` says whether any answered
+    /// HTTP at all.
     fn round_inner(
         &self,
         method: &str,
@@ -421,7 +412,7 @@ impl Client {
         capability: &str,
         body: Option<&[u8]>,
         answered: &mut bool,
-    ) -> Result<(u16, Zeroizing<String>, String), VaultError> {
+    ) -> Result<Answered, VaultError> {
         let mut tried = Vec::new();
         for addr in &self.addrs {
             let url = format!("{addr}/v1/{api_path}");
