@@ -483,8 +483,21 @@ impl Client {
                     return Err(VaultError::Sealed { addr: addr.clone() });
                 }
                 // 3xx: a standby pointing elsewhere; 429: a performance
-                // standby or rate limit; 5xx: no active node, or broken.
+                // standby or rate limit; 5xx: no active node, or broken;
+                // a KV mount still upgrading its storage (a new mount, or
+                // one a freshly elected node has not caught up with) says
+                // so in a 400 and serves again a moment later.
                 300..=399 | 429 | 500..=599 => {
+                    *answered = true;
+                    let why = if detail.is_empty() {
+                        format!("HTTP {status}")
+                    } else {
+                        format!("HTTP {status}: {detail}")
+                    };
+                    tried.push((addr.clone(), why));
+                    continue;
+                }
+                400 if detail.contains("Waiting for the primary to upgrade") => {
                     *answered = true;
                     let why = if detail.is_empty() {
                         format!("HTTP {status}")

@@ -320,8 +320,14 @@ impl Cluster {
         for node in &cluster.nodes {
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
-                // `operator unseal -` reads the key from stdin.
-                let _ = raw_bao(&node.addr, "", &["operator", "unseal", "-"], key.as_bytes());
+                // `key=-`: the key comes from stdin, not argv. A joining
+                // node takes it once retry_join has reached the leader.
+                let _ = raw_bao(
+                    &node.addr,
+                    "",
+                    &["write", "sys/unseal", "key=-"],
+                    key.as_bytes(),
+                );
                 if raw_bao(&node.addr, "", &["status"], b"").status.success() {
                     break;
                 }
@@ -340,6 +346,16 @@ impl Cluster {
                 "cannot enable kv: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // A new KV v2 mount upgrades its storage for a moment first.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cluster
+            .on_leader(&["kv", "put", "secret/probe", "ready=yes"])
+            .status
+            .success()
+        {
+            assert!(Instant::now() < deadline, "the KV mount never became ready");
             std::thread::sleep(Duration::from_millis(200));
         }
         cluster
