@@ -69,6 +69,9 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     let first = ctx.open_profile()?;
     let mut vault = first.settings.backend == crate::store::Backend::Vault;
     let mut doc = first.load_for_environment(ctx.now)?;
+    if vault {
+        code_floor(ctx, &first.name, &mut doc);
+    }
     let mut from_team = BTreeSet::new();
     for (var, value) in team.variables {
         match doc.variables.get(&var) {
@@ -87,7 +90,11 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     for name in &ctx.also {
         let later = ctx.open(name)?;
         vault |= later.settings.backend == crate::store::Backend::Vault;
-        let later = later.load_for_environment(ctx.now)?;
+        let is_vault = later.settings.backend == crate::store::Backend::Vault;
+        let mut later = later.load_for_environment(ctx.now)?;
+        if is_vault {
+            code_floor(ctx, name, &mut later);
+        }
         for (var, value) in later.variables {
             if doc
                 .variables
@@ -109,6 +116,30 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         from_team,
         vault,
     })
+}
+
+/// A vault-backed profile is written by others: names that run code
+/// (`code_variables.rs`, `VAULT_*` and `BAO_*` among them) never reach a
+/// shell or a command from it, with one line naming those left out.
+/// (The accepted-names model, `bscred allow -p`, is still to come.)
+fn code_floor(ctx: &Context, profile: &ProfileName, doc: &mut Document) {
+    let refused: Vec<VarName> = doc
+        .variables
+        .keys()
+        .filter(|n| crate::code_variables::runs_code(n.as_str()))
+        .cloned()
+        .collect();
+    if refused.is_empty() {
+        return;
+    }
+    for name in &refused {
+        doc.variables.remove(name);
+    }
+    let names: Vec<&str> = refused.iter().map(VarName::as_str).collect();
+    ctx.warn(format!(
+        "left out of profile '{profile}' (a Vault secret others write): {}, which run code",
+        names.join(", ")
+    ));
 }
 
 /// The variables `env` and `exec` hand out: all of them, or those named by

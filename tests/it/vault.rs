@@ -616,3 +616,28 @@ pub mod contract {
         VaultStore::new("contract", settings, env, None, None)
     }
 }
+
+#[test]
+fn names_that_run_code_never_leave_a_vault_profile() {
+    if !bao::have_bao() {
+        return;
+    }
+    let server = Server::shared();
+    let t = &server.token;
+    let env = Env::new();
+    let path = bao::unique_path("floor");
+    assert_success(&init(&env, t, std::slice::from_ref(&server.addr), &path));
+    set(&env, t, "GITHUB_USERNAME", "octocat");
+    server.kv_patch(&path, "LD_PRELOAD", "/tmp/evil.so");
+    server.kv_patch(&path, "BASH_ENV", "/tmp/evil.sh");
+    let out = run(&env, t, &["env", "--shell", "dotenv"]);
+    assert_success(&out);
+    let exported = stdout(&out);
+    assert!(exported.contains("GITHUB_USERNAME='octocat'"), "{exported}");
+    assert!(
+        !exported.contains("LD_PRELOAD") && !exported.contains("BASH_ENV"),
+        "{exported}"
+    );
+    let notice = stderr(&out);
+    assert!(notice.contains("BASH_ENV, LD_PRELOAD"), "{notice}");
+}
