@@ -42,4 +42,3 @@ pub mod terminal;
 pub mod token;
 pub mod unlock;
 pub mod vault;
-pub mod vault_login;

@@ -175,12 +175,12 @@ fn vault_store(access: &Access, name: &ProfileName, settings: &Settings) -> Opti
             hours => Some(jiff::SignedDuration::from_hours(i64::from(hours))),
         },
     });
-    let login = crate::vault_login::stored(access, name, settings);
+    // `bscred vault login` is not there yet: no stored login token.
     Some(VaultStore::new(
         name.as_str(),
         vault,
         access.vault.clone(),
-        login,
+        None,
         offline,
     ))
 }
