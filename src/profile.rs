@@ -18,6 +18,7 @@ use crate::private_fs::{self, Lock};
 use crate::profile_name::ProfileName;
 use crate::store::file::FileStore;
 use crate::store::keychain::KeychainStore;
+use crate::store::vault::{OfflineCopy, VaultSettings, VaultStore};
 use crate::store::{Backend, Document, Store, StoreInfo};
 
 /// What `init` recorded about a profile. Holds no secret.
@@ -47,6 +48,11 @@ pub struct Settings {
     /// (`rotate` prefills it as the token's resource owner).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github_owner: Option<String>,
+    /// Vault backend: the servers and the KV secret. (`identity` and
+    /// `recipients` are then the user's own key, which the offline copy is
+    /// encrypted to.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultSettings>,
 }
 
 impl Settings {
@@ -64,6 +70,17 @@ impl Settings {
             item: None,
             github_host: None,
             github_owner: None,
+            vault: None,
+        }
+    }
+
+    /// A vault-backed profile in the KV secret `vault` describes, its
+    /// offline copy encrypted to the user's own `identity`.
+    pub fn vault(vault: VaultSettings, identity: &Identity) -> Settings {
+        Settings {
+            backend: Backend::Vault,
+            vault: Some(vault),
+            ..Settings::file(identity)
         }
     }
 
@@ -77,6 +94,7 @@ impl Settings {
             item: Some(account),
             github_host: None,
             github_owner: None,
+            vault: None,
         }
     }
 
@@ -89,12 +107,14 @@ impl Settings {
             &self.identity_item,
             &self.recipients,
             &self.item,
+            self.vault.as_ref().map(VaultSettings::shown_path),
         ) == (
             &other.backend,
             &other.identity,
             &other.identity_item,
             &other.recipients,
             &other.item,
+            other.vault.as_ref().map(VaultSettings::shown_path),
         )
     }
 
@@ -133,6 +153,36 @@ impl Settings {
         );
         private_fs::write_atomic(&dirs.profile_settings(name), text.as_bytes())
     }
+}
+
+/// The vault store of a profile's `settings` (`None` when they name no
+/// Vault secret). The offline copy is encrypted to the user's own key; the
+/// settings say how old it may be when it serves.
+fn vault_store(access: &Access, name: &ProfileName, settings: &Settings) -> Option<VaultStore> {
+    let vault = settings.vault.clone()?;
+    let offline = settings.identity_source().map(|source| OfflineCopy {
+        store: FileStore::new(
+            access.dirs.offline_copy(name),
+            source,
+            settings.recipients.clone(),
+            access,
+        ),
+        max_age: match vault
+            .offline_max_hours
+            .unwrap_or(crate::store::vault::DEFAULT_OFFLINE_HOURS)
+        {
+            0 => None,
+            hours => Some(jiff::SignedDuration::from_hours(i64::from(hours))),
+        },
+    });
+    // `bscred vault login` is not there yet: no stored login token.
+    Some(VaultStore::new(
+        name.as_str(),
+        vault,
+        access.vault.clone(),
+        None,
+        offline,
+    ))
 }
 
 /// The keychain account of profile `name`'s document: the profile name for
@@ -321,6 +371,10 @@ impl Profile {
                     .ok_or_else(|| incomplete("keychain item"))?,
                 access.keychain()?,
             )),
+            Backend::Vault => Box::new(
+                vault_store(access, name, &settings)
+                    .ok_or_else(|| incomplete("Vault address and path"))?,
+            ),
         };
         Ok(Profile {
             name: name.clone(),
@@ -359,6 +413,30 @@ impl Profile {
     pub fn load(&self, now: Timestamp) -> Result<Document> {
         let snapshot = self.store.read().map_err(|e| self.explain(e))?;
         self.ledger.refresh(self.store(), &snapshot, now);
+        Ok(snapshot.doc)
+    }
+
+    /// `load` for `env` and `exec`: when the store's server does not answer,
+    /// the offline copy serves (the vault backend), with one line saying
+    /// how old it is. The metadata cache is refreshed only from the server.
+    pub fn load_for_environment(&self, now: Timestamp) -> Result<Document> {
+        let (snapshot, offline) = self
+            .store
+            .read_for_environment()
+            .map_err(|e| self.explain(e))?;
+        match offline {
+            None => self.ledger.refresh(self.store(), &snapshot, now),
+            Some(at) => {
+                if !self.quiet {
+                    crate::terminal::warn(&format!(
+                        "no Vault server answered for profile '{}'; using its offline copy from {} ago ({})",
+                        self.name,
+                        crate::store::vault::human(now.duration_since(at)),
+                        at.strftime("%Y-%m-%d %H:%M UTC")
+                    ));
+                }
+            }
+        }
         Ok(snapshot.doc)
     }
 
@@ -440,6 +518,12 @@ impl Profile {
         Ok(())
     }
 
+    /// The vault store, for the commands that talk to the server about
+    /// more than the document (the token, `migrate`).
+    pub fn vault_store(&self) -> Option<VaultStore> {
+        vault_store(&self.access, &self.name, &self.settings)
+    }
+
     /// The cached metadata, without touching the store.
     pub fn cached_metadata(&self) -> Option<Metadata> {
         self.ledger.cached()
@@ -482,6 +566,16 @@ impl Profile {
     /// it did.
     pub fn remove_store(&self) -> Result<String> {
         match self.settings.backend {
+            Backend::Vault => {
+                let store = self
+                    .vault_store()
+                    .expect("a vault profile has a vault store");
+                store.destroy()?;
+                Ok(format!(
+                    "deleted {} (all versions) and its metadata secret",
+                    self.info().location
+                ))
+            }
             Backend::Keychain => {
                 let account = self.settings.item.as_deref().unwrap_or_default();
                 self.access.keychain()?.delete(account)?;

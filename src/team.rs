@@ -83,7 +83,9 @@ impl TeamStore {
             return Ok(None);
         };
         let identity = match profile.settings.backend {
-            Backend::File => profile.settings.identity_source(),
+            // A vault profile's identity is the user's own (its offline
+            // copy is encrypted to it): the key a team store names.
+            Backend::File | Backend::Vault => profile.settings.identity_source(),
             Backend::Keychain => None,
         };
         let paths = paths(project, store)?;

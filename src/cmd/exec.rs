@@ -43,6 +43,14 @@ fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
     merged.remind(ctx, &vars)?;
     let mut command = Command::new(&args.command[0]);
     command.args(&args.command[1..]);
+    if merged.vault {
+        // The token bscred read the profile with is its own credential
+        // (the issue: never in a child's environment), unless the profile
+        // hands one out on purpose (set below).
+        for name in ["VAULT_TOKEN", "BAO_TOKEN"] {
+            command.env_remove(name);
+        }
+    }
     for (name, var) in vars {
         let value = &var.value;
         if args.no_override && std::env::var_os(name.as_str()).is_some() {

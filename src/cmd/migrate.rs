@@ -1,5 +1,6 @@
 //! `bscred migrate`: move a profile between backends without loss.
 
+use crate::cli::VaultArgs;
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
@@ -17,6 +18,10 @@ pub struct Args {
     /// The backend to move the profile to
     #[arg(long, value_enum, value_name = "BACKEND")]
     to: Target,
+
+    /// Where the profile goes with `--to vault`
+    #[command(flatten)]
+    vault: VaultArgs,
 }
 
 /// The backends a profile can move to.
@@ -26,13 +31,22 @@ enum Target {
     Keychain,
     /// An age-encrypted file, with your default identity
     File,
+    /// A KV version 2 secret on a Vault/OpenBao server (--vault-addr, --vault-path)
+    Vault,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let to = match args.to {
         Target::Keychain => Backend::Keychain,
         Target::File => Backend::File,
+        Target::Vault => Backend::Vault,
     };
+    if args.vault.any() && to != Backend::Vault {
+        return Err(Error::usage(
+            "the --vault-* options are for `--to vault`",
+            "drop them",
+        ));
+    }
     let source = Profile::open(&ctx.access, &ctx.profile)?;
     if source.settings.backend == to {
         // Running a move again finishes one that was interrupted after the
@@ -70,6 +84,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             Settings::keychain(profile_account(&ctx.dirs, &ctx.profile))
         }
         Backend::File => Settings::file(&default_identity(ctx)?),
+        Backend::Vault => Settings::vault(
+            args.vault.settings(&ctx.access.vault)?,
+            &default_identity(ctx)?,
+        ),
     };
     let target = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
 
@@ -109,15 +127,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     target.load_locked(&lock, ctx.now)?;
     // 4. Remove the old copy. The move is done either way: a failure here
     //    leaves a stale copy, said plainly, not an error.
-    let removed = match source.remove_store() {
-        Ok(removed) => removed,
-        Err(e) => {
-            ctx.warn(format!(
+    let removed = if source.settings.backend == Backend::Vault {
+        // The Vault secret is the team's: teammates (and CI) read it, so
+        // moving one's own profile away must not delete it. Only this
+        // machine's offline copy goes.
+        let _ = std::fs::remove_file(ctx.dirs.offline_copy(&ctx.profile));
+        format!(
+            "the Vault secret {} is left in place for the others who use it (delete it with `bao kv metadata delete` if no one does)",
+            source.info().location
+        )
+    } else {
+        match source.remove_store() {
+            Ok(removed) => removed,
+            Err(e) => {
+                ctx.warn(format!(
                 "the old copy at {} could not be removed ({}); run `bscred migrate --to {to}` again to remove it",
                 source.info().location,
                 e
             ));
-            "the old copy remains".to_string()
+                "the old copy remains".to_string()
+            }
         }
     };
     ctx.note(format!(
@@ -138,6 +167,9 @@ fn other_copy(
     current: Backend,
 ) -> Option<(Profile, Option<crate::store::Document>)> {
     let settings = match current {
+        // A vault profile came from the file or the keychain backend: no
+        // single place to look, and nothing there is the server's to keep.
+        Backend::Vault => return None,
         Backend::File => Settings::keychain(profile_account(&ctx.dirs, &ctx.profile)),
         Backend::Keychain => Settings {
             backend: Backend::File,

@@ -99,11 +99,19 @@ impl Context {
             std::env::var(crate::keychain::TIMEOUT_VAR).ok().as_deref(),
             session_bus(),
         );
-        let access = Access::new(dirs.clone(), keychain, unlocker);
-        let project = allowed_project(&dirs, announce && !global.quiet)?;
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
             .filter(|p| p.is_absolute());
+        let now = clock()?;
+        // Vault's own conventions (VAULT_TOKEN, VAULT_ADDR, …), read here
+        // like every other variable.
+        let vault =
+            crate::vault::VaultEnv::from_vars(|n| std::env::var(n).ok(), home.as_deref(), now)
+                .map_err(|e| {
+                    Error::usage(e, format!("fix or unset {}", crate::vault::TIMEOUT_VAR))
+                })?;
+        let access = Access::new(dirs.clone(), keychain, unlocker).with_vault(vault);
+        let project = allowed_project(&dirs, announce && !global.quiet)?;
         let chosen: Vec<ProfileName> = match global.profile.as_slice() {
             [] => from_env("BSCRED_PROFILE", |v| v.parse::<ProfileName>())?
                 .into_iter()
@@ -114,7 +122,7 @@ impl Context {
             Some(backend) => Some(backend),
             None => from_env("BSCRED_BACKEND", |v| {
                 <BackendChoice as clap::ValueEnum>::from_str(v, true)
-                    .map_err(|_| format!("{v:?} is not one of auto, keychain, file"))
+                    .map_err(|_| format!("{v:?} is not one of auto, keychain, file, vault"))
             })?,
         };
         let (profile, also, profile_source) = match (chosen.split_first(), &project) {
@@ -143,7 +151,7 @@ impl Context {
             profile_source,
             backend,
             quiet: global.quiet,
-            now: clock()?,
+            now,
             tz: std::sync::OnceLock::new(),
             project,
             github_api_url: std::env::var(crate::github::API_URL_VAR).ok(),
@@ -330,6 +338,7 @@ impl BackendChoice {
             BackendChoice::Auto => None,
             BackendChoice::File => Some(Backend::File),
             BackendChoice::Keychain => Some(Backend::Keychain),
+            BackendChoice::Vault => Some(Backend::Vault),
         }
     }
 }

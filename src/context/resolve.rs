@@ -20,6 +20,9 @@ pub struct Merged {
     from_later: BTreeMap<VarName, ProfileName>,
     /// Variables that came from the team store and no profile.
     from_team: BTreeSet<VarName>,
+    /// Whether a merged profile is vault-backed: the Vault token that
+    /// reached bscred is then bscred's credential, not the command's.
+    pub vault: bool,
 }
 
 impl Merged {
@@ -62,7 +65,13 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         Some(team) => team.for_environment(ctx.user_config())?,
         None => Document::default(),
     };
-    let mut doc = ctx.open_profile()?.load(ctx.now)?;
+    // A vault-backed profile's offline copy may serve here, and only here.
+    let first = ctx.open_profile()?;
+    let mut vault = first.settings.backend == crate::store::Backend::Vault;
+    let mut doc = first.load_for_environment(ctx.now)?;
+    if vault {
+        code_floor(ctx, &first.name, &mut doc);
+    }
     let mut from_team = BTreeSet::new();
     for (var, value) in team.variables {
         match doc.variables.get(&var) {
@@ -79,7 +88,13 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     }
     let mut from_later = BTreeMap::new();
     for name in &ctx.also {
-        let later = ctx.open(name)?.load(ctx.now)?;
+        let later = ctx.open(name)?;
+        vault |= later.settings.backend == crate::store::Backend::Vault;
+        let is_vault = later.settings.backend == crate::store::Backend::Vault;
+        let mut later = later.load_for_environment(ctx.now)?;
+        if is_vault {
+            code_floor(ctx, name, &mut later);
+        }
         for (var, value) in later.variables {
             if doc
                 .variables
@@ -99,7 +114,32 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         doc,
         from_later,
         from_team,
+        vault,
     })
+}
+
+/// A vault-backed profile is written by others: names that run code
+/// (`code_variables.rs`, `VAULT_*` and `BAO_*` among them) never reach a
+/// shell or a command from it, with one line naming those left out.
+/// (The accepted-names model, `bscred allow -p`, is still to come.)
+fn code_floor(ctx: &Context, profile: &ProfileName, doc: &mut Document) {
+    let refused: Vec<VarName> = doc
+        .variables
+        .keys()
+        .filter(|n| crate::code_variables::runs_code(n.as_str()))
+        .cloned()
+        .collect();
+    if refused.is_empty() {
+        return;
+    }
+    for name in &refused {
+        doc.variables.remove(name);
+    }
+    let names: Vec<&str> = refused.iter().map(VarName::as_str).collect();
+    ctx.warn(format!(
+        "left out of profile '{profile}' (a Vault secret others write): {}, which run code",
+        names.join(", ")
+    ));
 }
 
 /// The variables `env` and `exec` hand out: all of them, or those named by

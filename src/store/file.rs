@@ -282,6 +282,14 @@ impl FileStore {
         }
     }
 
+    /// Writes `doc` as the whole store, created or replaced (the vault
+    /// backend's offline copy: a cache of the server, never the only copy).
+    pub fn replace(&self, doc: &Document) -> Result<()> {
+        let target = self.target()?;
+        private_fs::remove_stale_temps(&target);
+        self.write(&target, doc)
+    }
+
     fn missing(&self) -> Error {
         Error::StoreMissing {
             profile: profile_of(&self.path),

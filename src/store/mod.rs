@@ -6,8 +6,11 @@
 pub mod document;
 pub mod file;
 pub mod keychain;
+pub mod vault;
 
 use std::fmt;
+
+use jiff::Timestamp;
 
 use crate::error::Result;
 use crate::secret::VarName;
@@ -34,6 +37,10 @@ pub use document::{Document, Variable};
 ///    store that changed in between.
 /// 8. A change `append` accepted is in every later read, as `set` would
 ///    have made it, until an `update` folds it in; none is applied twice.
+/// 9. A store others write without the owner's lock (the vault backend)
+///    makes `update` a check-and-set: a change to a variable that another
+///    writer changed since the read is refused (`Error::Conflict`, exit 6),
+///    never written over it; changes to other variables both land.
 pub trait Store: fmt::Debug {
     /// Which backend this is and where its data lives.
     fn info(&self) -> StoreInfo;
@@ -69,6 +76,20 @@ pub trait Store: fmt::Debug {
     /// Writes the document again as it is, under the lock: the file backend
     /// re-encrypts it to its current recipients.
     fn rewrite(&self) -> Result<Snapshot>;
+
+    /// For `env` and `exec`: `read`, or, when the store lives on a server
+    /// that does not answer, the copy kept from an earlier read with the
+    /// time it was read (the vault backend's offline copy).
+    fn read_for_environment(&self) -> Result<(Snapshot, Option<Timestamp>)> {
+        Ok((self.read()?, None))
+    }
+
+    /// Whether others change this store without the owner's lock (a
+    /// server shared by a team): the metadata cache must then be refreshed
+    /// from every read, not trusted once written.
+    fn changes_elsewhere(&self) -> bool {
+        false
+    }
 
     /// A cheap token that changes whenever the stored data changes (size and
     /// modification time for a file), so the metadata cache can tell it is
@@ -121,6 +142,8 @@ pub enum Backend {
     File,
     /// The OS keychain: one item per profile.
     Keychain,
+    /// A KV version 2 secret on a HashiCorp Vault or OpenBao server.
+    Vault,
 }
 
 impl fmt::Display for Backend {
@@ -128,6 +151,7 @@ impl fmt::Display for Backend {
         f.write_str(match self {
             Backend::File => "file",
             Backend::Keychain => "keychain",
+            Backend::Vault => "vault",
         })
     }
 }

@@ -30,5 +30,6 @@ mod team_store;
 mod team_vectors;
 mod terminal_output;
 mod time_zone;
+mod vault;
 mod wizard;
 mod workflow;

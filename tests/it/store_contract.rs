@@ -298,3 +298,37 @@ impl Drop for Cleanup<'_> {
         }
     }
 }
+
+#[test]
+fn vault_store_keeps_the_laws() {
+    if !crate::harness::bao::have_bao() {
+        return;
+    }
+    let server = crate::harness::bao::Server::shared();
+    let path = crate::harness::bao::unique_path("contract");
+    let store = crate::vault::contract::store(&server, &path);
+    let meta = format!("{path}.bscred");
+    check_laws(
+        &store,
+        // Metadata that is not bscred's: the store cannot be read.
+        &|| {
+            let out = server.bao(&["kv", "put", &meta, "format=something-else"]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        },
+        &|| {
+            let data = server.bao(&["kv", "get", "-format=json", &path]);
+            let meta = server.bao(&["kv", "get", "-format=json", &meta]);
+            let strip = |out: std::process::Output| {
+                let mut json: serde_json::Value =
+                    serde_json::from_slice(&out.stdout).expect("json");
+                json.as_object_mut().map(|o| o.remove("request_id"));
+                json.to_string().into_bytes()
+            };
+            [strip(data), strip(meta)].concat()
+        },
+    );
+}

@@ -6,7 +6,7 @@ mod wizard;
 use std::path::PathBuf;
 
 use crate::allow::AllowList;
-use crate::cli::BackendChoice;
+use crate::cli::{BackendChoice, VaultArgs};
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::identity::{Identity, IdentitySource};
@@ -55,6 +55,9 @@ pub struct Args {
     no_project_file: bool,
 
     #[command(flatten)]
+    vault: VaultArgs,
+
+    #[command(flatten)]
     wizard: wizard::WizardArgs,
 }
 
@@ -81,15 +84,29 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
 
     let choice = match ctx.backend {
+        // The Vault flags name the backend by themselves.
+        None if args.vault.vault_path.is_some() => Some(BackendChoice::Vault),
         None if args.identity.is_none() && !args.identity_in_keychain && !args.passphrase => {
             wizard::ask_backend(&args.wizard)?
         }
         given => given,
     };
+    if args.vault.any() && choice != Some(BackendChoice::Vault) {
+        return Err(Error::usage(
+            "--vault-addr, --vault-path and the other --vault-* options are for the vault backend",
+            "add --backend vault, or drop them",
+        ));
+    }
     let (backend, why) = choose_backend(ctx, choice, &args)?;
     let settings = match backend {
         Backend::Keychain => Settings::keychain(profile_account(&ctx.dirs, &ctx.profile)),
         Backend::File => Settings::file(&file_identity(ctx, &args, identity_arg.as_deref())?),
+        // The user's own identity encrypts the offline copy (and a
+        // `vault login` token kept in a file).
+        Backend::Vault => {
+            let vault = args.vault.settings(&ctx.access.vault)?;
+            Settings::vault(vault, &file_identity(ctx, &args, identity_arg.as_deref())?)
+        }
     };
     let profile = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
     if profile.store().exists()? {
@@ -130,6 +147,7 @@ fn choose_backend(
     let keychain = || ctx.access.keychain();
     match choice {
         Some(BackendChoice::File) => Ok((Backend::File, String::new())),
+        Some(BackendChoice::Vault) => Ok((Backend::Vault, String::new())),
         Some(BackendChoice::Keychain) => {
             if args.identity.is_some() || args.identity_in_keychain || args.passphrase {
                 return Err(Error::usage(

@@ -12,6 +12,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 pub mod age;
+pub mod bao;
 #[cfg(target_os = "linux")]
 pub mod dbus;
 pub mod git;
