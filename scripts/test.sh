@@ -18,11 +18,16 @@
 #      in a throwaway HOME: the user's real keyring is never touched.
 #      Exports DBUS_SESSION_BUS_ADDRESS and BSCRED_TEST_SECRET_SERVICE=1.
 #   3. Runs the cargo steps (or CMD) in the repository root.
-#   4. Runs every fuzz target in fuzz/ for a short fixed time on the
+#   4. The other platforms (docs/platforms.md): scripts/macos-check.sh
+#      (clippy -D warnings for x86_64-apple-darwin) and scripts/windows.sh
+#      (builds bscred.exe, runs the unit tests and tests/windows/ under
+#      Wine). Both install Debian's cross toolchain and Wine when missing
+#      and keep their target dirs in the cache below.
+#   5. Runs every fuzz target in fuzz/ for a short fixed time on the
 #      committed corpus (docs/fuzzing.md), installing cargo-fuzz when it is
 #      missing. cargo-fuzz and the fuzz build are kept in a cache outside
 #      the clone, so only the first run on a machine builds them.
-#   5. Stops both daemons and removes the temporary files on exit,
+#   6. Stops both daemons and removes the temporary files on exit,
 #      whatever the outcome.
 #
 # Environment:
@@ -30,7 +35,8 @@
 #                                of skipping when something is unavailable.
 #   BSCRED_TEST_SERVICES_ONLY=1  start and verify the services, then stop
 #                                (or run CMD if one is given) - no cargo.
-#   BSCRED_CI_CACHE=DIR          where cargo-fuzz and the fuzz build are kept
+#   BSCRED_CI_CACHE=DIR          where cargo-fuzz, the fuzz build and the
+#                                macOS and Windows target dirs are kept
 #                                (default ~/.cache/bscred-ci).
 #   BSCRED_FUZZ_SECONDS=N        how long each fuzz target runs (default 20);
 #                                0 skips them by hand, and is refused under CI.
@@ -435,6 +441,12 @@ cargo clippy --all-targets --locked -- -D warnings
 say "cargo test --locked (unit, integration and doc tests)"
 log="$tmp/cargo-test.log"
 cargo test --locked 2>&1 | tee "$log"
+cross_start=$(now_us)
+say "bash scripts/macos-check.sh"
+bash scripts/macos-check.sh
+say "bash scripts/windows.sh"
+bash scripts/windows.sh | tee -a "$log"
+say "macOS check and Windows tests took $((($(now_us) - cross_start) / 1000000)) s"
 run_fuzz_targets
 # One closing line for the whole suite, summed over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) {
