@@ -217,6 +217,16 @@ const REPLACE_PATIENCE: std::time::Duration = if cfg!(windows) {
     std::time::Duration::ZERO
 };
 
+/// Whether a rename failed because the target is open: ERROR_ACCESS_DENIED
+/// (open, deletion shared) or ERROR_SHARING_VIOLATION (open, not shared),
+/// which std leaves uncategorised.
+fn in_use(e: &io::Error) -> bool {
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    cfg!(windows)
+        && (e.kind() == io::ErrorKind::PermissionDenied
+            || e.raw_os_error() == Some(ERROR_SHARING_VIOLATION))
+}
+
 /// Renames `temp` over `path`, retrying while the platform says the
 /// target is in use (see `REPLACE_PATIENCE`). The temporary file is
 /// removed if it never gets there.
@@ -226,10 +236,7 @@ fn replace_with(temp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
     loop {
         match temp.persist(path) {
             Ok(_) => return Ok(()),
-            Err(e)
-                if e.error.kind() == io::ErrorKind::PermissionDenied
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if in_use(&e.error) && std::time::Instant::now() < deadline => {
                 temp = e.file;
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
