@@ -92,6 +92,7 @@ fn launch(mut command: Command, program: &OsString) -> Result<Exit> {
 #[cfg(not(unix))]
 fn launch(command: Command, program: &OsString) -> Result<Exit> {
     // Best effort: without the handler, Ctrl-C ends bscred as before.
+    #[cfg(windows)]
     let _ = ctrlc::set_handler(|| {});
     let mut command = command;
     let status = command.status().map_err(|e| Error::spawn(program, &e))?;
