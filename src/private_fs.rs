@@ -69,6 +69,16 @@ fn read_checked(
         }
         std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flags.bits() as i32);
     }
+    // Windows follows a symlink (a reparse point) unless asked to open the
+    // link itself; the metadata below then says it is a link.
+    #[cfg(windows)]
+    if links == Links::Refuse {
+        const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+        std::os::windows::fs::OpenOptionsExt::custom_flags(
+            &mut options,
+            FILE_FLAG_OPEN_REPARSE_POINT,
+        );
+    }
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -78,15 +88,15 @@ fn read_checked(
             }
             return Ok((Regular::Missing, None));
         }
-        Err(e)
-            if links == Links::Refuse
-                && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) =>
-        {
+        Err(e) if links == Links::Refuse && is_symlink_refused(&e) => {
             return Ok((Regular::Symlink, None));
         }
         Err(e) => return Err(e),
     };
     let meta = file.metadata()?;
+    if links == Links::Refuse && meta.file_type().is_symlink() {
+        return Ok((Regular::Symlink, Some(meta)));
+    }
     if !meta.is_file() {
         return Ok((Regular::NotRegular, Some(meta)));
     }
@@ -107,6 +117,19 @@ fn read_checked(
         return Ok((Regular::TooLarge, Some(meta)));
     }
     Ok((Regular::Bytes(bytes), Some(meta)))
+}
+
+/// Whether opening failed because `O_NOFOLLOW` met a symlink (`ELOOP`).
+#[cfg(unix)]
+fn is_symlink_refused(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+}
+
+/// Windows opens the link itself (`FILE_FLAG_OPEN_REPARSE_POINT`) rather
+/// than failing; the caller checks the metadata instead.
+#[cfg(not(unix))]
+fn is_symlink_refused(_e: &io::Error) -> bool {
+    false
 }
 
 /// Reads all of `reader` (plaintext: a decrypted store, an identity) into
@@ -177,11 +200,49 @@ fn write_atomic_with(path: &Path, bytes: &[u8], replace: Replace) -> Result<()> 
     temp.write_all(bytes).map_err(wrap("write"))?;
     temp.as_file().sync_all().map_err(wrap("flush"))?;
     match replace {
-        Replace::Yes => temp.persist(path).map(drop),
-        Replace::No => temp.persist_noclobber(path).map(drop),
+        Replace::Yes => replace_with(temp, path),
+        Replace::No => temp.persist_noclobber(path).map(drop).map_err(|e| e.error),
     }
-    .map_err(|e| wrap("replace")(e.error))?;
+    .map_err(wrap("replace"))?;
     sync_dir(dir).map_err(wrap("flush the directory of"))
+}
+
+/// How long a replace waits for readers to close the target. Windows
+/// refuses to rename over a file that is open (ERROR_ACCESS_DENIED), and
+/// another bscred reading the store holds it for milliseconds; on Unix a
+/// rename never waits, and a refusal there is final.
+const REPLACE_PATIENCE: std::time::Duration = if cfg!(windows) {
+    std::time::Duration::from_secs(3)
+} else {
+    std::time::Duration::ZERO
+};
+
+/// Whether a rename failed because the target is open: ERROR_ACCESS_DENIED
+/// (open, deletion shared) or ERROR_SHARING_VIOLATION (open, not shared),
+/// which std leaves uncategorised.
+fn in_use(e: &io::Error) -> bool {
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    cfg!(windows)
+        && (e.kind() == io::ErrorKind::PermissionDenied
+            || e.raw_os_error() == Some(ERROR_SHARING_VIOLATION))
+}
+
+/// Renames `temp` over `path`, retrying while the platform says the
+/// target is in use (see `REPLACE_PATIENCE`). The temporary file is
+/// removed if it never gets there.
+fn replace_with(temp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+    let deadline = std::time::Instant::now() + REPLACE_PATIENCE;
+    let mut temp = temp;
+    loop {
+        match temp.persist(path) {
+            Ok(_) => return Ok(()),
+            Err(e) if in_use(&e.error) && std::time::Instant::now() < deadline => {
+                temp = e.file;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
 }
 
 const TEMP_SUFFIX: &str = ".tmp";

@@ -29,6 +29,7 @@ use zeroize::Zeroizing;
 pub const DEFAULT_MINUTES: u32 = 15;
 
 /// Largest payload read back: an identity file is a few hundred bytes.
+#[cfg(target_os = "linux")]
 const MAX_PAYLOAD: usize = 16 * 1024;
 
 /// The cache of one bscred home.

@@ -585,21 +585,32 @@ mod tests {
 
     #[test]
     fn passphrase_file_rules() {
-        use std::os::unix::fs::PermissionsExt;
+        // Modes exist on Unix only; Windows checks the rest.
+        let chmod = |_path: &Path, _mode: u32| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(_path, std::fs::Permissions::from_mode(_mode))
+                    .expect("chmod");
+            }
+        };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("pass");
         std::fs::write(&path, "s3cret phrase\nignored\n").expect("write");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        chmod(&path, 0o600);
         assert_eq!(
             read_passphrase_file(&path).expect("read").expose_secret(),
             "s3cret phrase"
         );
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let error = read_passphrase_file(&path).expect_err("readable by others");
-        assert_eq!(error.exit().code(), 4);
-        assert!(!error.render().contains("s3cret"), "{}", error.render());
+        #[cfg(unix)]
+        {
+            chmod(&path, 0o644);
+            let error = read_passphrase_file(&path).expect_err("readable by others");
+            assert_eq!(error.exit().code(), 4);
+            assert!(!error.render().contains("s3cret"), "{}", error.render());
+        }
         std::fs::write(&path, "\n").expect("write");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        chmod(&path, 0o600);
         assert!(read_passphrase_file(&path).is_err());
         assert!(read_passphrase_file(&dir.path().join("missing")).is_err());
     }

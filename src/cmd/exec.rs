@@ -41,7 +41,7 @@ fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
     let merged = crate::context::resolve::merged(ctx)?;
     let vars = crate::context::resolve::selected(ctx, &merged.doc, &args.only)?;
     merged.remind(ctx, &vars)?;
-    let mut command = Command::new(&args.command[0]);
+    let mut command = Command::new(program(&args.command[0], &vars, args.no_override));
     command.args(&args.command[1..]);
     if merged.vault {
         // The token bscred read the profile with is its own credential
@@ -61,6 +61,30 @@ fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
     Ok(command)
 }
 
+/// The program to start: on Windows the file cmd.exe would run, looked up
+/// on the `PATH` the child gets; elsewhere the name, which exec() looks up.
+#[cfg(windows)]
+fn program(
+    name: &OsString,
+    vars: &[(&VarName, &crate::store::Variable)],
+    no_override: bool,
+) -> OsString {
+    let from_profile = vars
+        .iter()
+        .find(|(n, _)| n.as_str().eq_ignore_ascii_case("PATH"))
+        .filter(|_| !(no_override && std::env::var_os("PATH").is_some()))
+        .map(|(_, var)| OsString::from(var.value.expose()));
+    let path = from_profile.or_else(|| std::env::var_os("PATH"));
+    let pathext = std::env::var_os("PATHEXT");
+    find_program(name, path.as_deref(), pathext.as_deref())
+        .map_or_else(|| name.clone(), std::path::PathBuf::into_os_string)
+}
+
+#[cfg(not(windows))]
+fn program<T>(name: &OsString, _vars: &[T], _no_override: bool) -> OsString {
+    name.clone()
+}
+
 /// Replaces this process with the command; returns only on failure.
 #[cfg(unix)]
 fn launch(mut command: Command, program: &OsString) -> Result<Exit> {
@@ -69,11 +93,98 @@ fn launch(mut command: Command, program: &OsString) -> Result<Exit> {
     Err(Error::spawn(program, &error))
 }
 
-/// Windows has no exec: run the command, wait, and pass its status on.
+/// Windows has no exec: start the command, wait, and pass its status on.
+/// Ctrl-C goes to every process on the console, the child included, which
+/// decides for itself; bscred only must not die of it first (its handler
+/// does nothing), so the child's own code still comes back.
 #[cfg(not(unix))]
-fn launch(mut command: Command, program: &OsString) -> Result<Exit> {
+fn launch(command: Command, program: &OsString) -> Result<Exit> {
+    // Best effort: without the handler, Ctrl-C ends bscred as before.
+    #[cfg(windows)]
+    let _ = ctrlc::set_handler(|| {});
+    let mut command = command;
     let status = command.status().map_err(|e| Error::spawn(program, &e))?;
-    Ok(Exit::Child(
-        u8::try_from(status.code().unwrap_or(1) & 0xff).unwrap_or(1),
-    ))
+    // Windows exit codes are 32 bits (an NTSTATUS such as 0xC000013A after
+    // Ctrl-C): passed on whole, since cutting 256 to its low byte is 0.
+    let code = status.code().unwrap_or(1);
+    Ok(Exit::Child(u32::from_ne_bytes(code.to_ne_bytes())))
+}
+
+/// Finds `program` as cmd.exe does, so `bscred exec -- yarn dev` runs
+/// `yarn.cmd`: std's own lookup only tries `.exe`. A name with a directory
+/// in it is tried as it is and with each `PATHEXT` extension; a bare name
+/// in each `PATH` directory, in order. The current directory is not
+/// searched (as PowerShell, and std, do not). `None`: leave it to std,
+/// which reports it as not found.
+#[cfg(windows)]
+fn find_program(
+    program: &std::ffi::OsStr,
+    path: Option<&std::ffi::OsStr>,
+    pathext: Option<&std::ffi::OsStr>,
+) -> Option<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    let default_ext = OsString::from(".COM;.EXE;.BAT;.CMD");
+    let exts: Vec<String> = pathext
+        .unwrap_or(&default_ext)
+        .to_string_lossy()
+        .split(';')
+        .filter(|e| e.starts_with('.') && e.len() > 1)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let name = Path::new(program);
+    let has_known_ext = name
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy().to_ascii_lowercase()))
+        .is_some_and(|e| exts.contains(&e));
+    let candidates = |base: PathBuf| {
+        let mut all = Vec::new();
+        if has_known_ext {
+            all.push(base.clone());
+        }
+        for ext in &exts {
+            let mut with = base.clone().into_os_string();
+            with.push(ext);
+            all.push(PathBuf::from(with));
+        }
+        all
+    };
+    if name.components().count() > 1 || name.is_absolute() {
+        return candidates(name.to_path_buf())
+            .into_iter()
+            .find(|p| p.is_file());
+    }
+    std::env::split_paths(path?)
+        .filter(|dir| dir.is_absolute())
+        .flat_map(|dir| candidates(dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+#[cfg(all(test, windows))]
+mod tests {
+    use super::find_program;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn a_cmd_script_is_found_by_its_bare_name_and_pathext_order_holds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let later = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("tool.cmd"), "").expect("write");
+        std::fs::write(dir.path().join("tool.bat"), "").expect("write");
+        std::fs::write(later.path().join("tool.exe"), "").expect("write");
+        std::fs::write(dir.path().join("noext"), "").expect("write");
+        let path = std::env::join_paths([dir.path(), later.path()]).expect("join");
+        let ext = OsStr::new(".EXE;.BAT;.CMD");
+        let found = |name: &str| find_program(OsStr::new(name), Some(&path), Some(ext));
+        // The first directory wins, and in it the first PATHEXT entry.
+        assert_eq!(found("tool"), Some(dir.path().join("tool.bat")));
+        assert_eq!(found("tool.cmd"), Some(dir.path().join("tool.cmd")));
+        // A file without a PATHEXT extension is not a command.
+        assert_eq!(found("noext"), None);
+        assert_eq!(found("missing"), None);
+        let full = dir.path().join("tool");
+        assert_eq!(
+            find_program(full.as_os_str(), None, Some(ext)),
+            Some(dir.path().join("tool.bat"))
+        );
+    }
 }

@@ -1,6 +1,11 @@
 //! Integration tests: the built `bscred` binary in a sealed environment
 //! (temporary HOME and BSCRED_HOME, cleared environment except PATH, fixed
 //! clock), against real external tools where the machine has them.
+//!
+//! Unix only: the cases evaluate bscred's output in bash, zsh, dash and
+//! fish, drive prompts through a pseudo-terminal and check file modes.
+//! Windows has its own suite in `tests/windows/` (docs/platforms.md).
+#![cfg(unix)]
 
 mod harness;
 

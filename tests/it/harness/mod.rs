@@ -268,7 +268,9 @@ pub fn assert_fails(out: &Output, code: i32) -> String {
 }
 
 /// The error line and the hint line (empty when there is none) of a
-/// failure, after checking it as `assert_fails` does.
+/// failure, after checking it as `assert_fails` does. (Only the keychain
+/// tests, which need a Secret Service, use it.)
+#[cfg(target_os = "linux")]
 pub fn failure(out: &Output, code: i32) -> (String, String) {
     let text = assert_fails(out, code);
     let mut lines = text.lines();
@@ -314,7 +316,9 @@ pub fn have_secret_service() -> bool {
 }
 
 /// Creates `dir` (and its parents) and makes it private (0700), as
-/// runtime and keyring directories must be.
+/// runtime and keyring directories must be (the D-Bus and keychain rigs,
+/// Linux only).
+#[cfg(target_os = "linux")]
 pub fn private_dir(dir: &Path) {
     fs::create_dir_all(dir).expect("mkdir");
     set_mode(dir, 0o700);
