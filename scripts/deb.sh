@@ -3,7 +3,8 @@
 #
 #   bash scripts/deb.sh        # writes target/debian/bscred_VERSION-1_ARCH.deb
 #
-# Builds the release binary, generates from it the man page and the bash,
+# Packages BSCRED_DEB_BINARY when set (the release workflow passes the one
+# it built), else builds the release binary with cargo. Generates from it the man page and the bash,
 # zsh and fish completions (into target/assets), a Debian changelog entry
 # for the version, then runs `cargo deb --no-build` with the metadata in
 # Cargo.toml. cargo-deb is installed into the CI cache when missing
@@ -22,13 +23,18 @@ if [[ ! -x "$cache/bin/cargo-deb" ]]; then
     cargo install cargo-deb --locked --version "$cargo_deb_version" --root "$cache" >&2
 fi
 
-say "building the release binary"
-cargo build --release --locked >&2
+binary="${BSCRED_DEB_BINARY:-}"
+if [[ -z "$binary" ]]; then
+    say "building the release binary"
+    cargo build --release --locked >&2
+    binary=target/release/bscred
+fi
 
 assets=target/assets
 rm -rf "$assets"
 mkdir -p "$assets"
-bin=target/release/bscred
+install -m 755 "$binary" "$assets/bscred"
+bin="$assets/bscred"
 "$bin" man | gzip -9n >"$assets/bscred.1.gz"
 "$bin" completions bash >"$assets/bscred.bash"
 "$bin" completions zsh >"$assets/_bscred"

@@ -139,9 +139,9 @@ wineserver_started=1
     sed 's/^/    /' "$tmp/wineboot.log" >&2
     die "wineboot failed"
 }
-# The binary starts: its version matches the crate's.
+# The binary starts: its version matches the crate's, built for Windows.
 version="$("$wine" "$out_dir/bscred.exe" --version | tr -d '\r')"
-[[ "$version" == "bscred $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)" ]] ||
+[[ "$version" == "bscred $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1) ("*", $target)" ]] ||
     die "bscred.exe --version said '$version'"
 
 # ------------------------------------------------------------ the tests

@@ -546,15 +546,24 @@ mod tests {
         ));
     }
 
+    /// Sets a file's mode; modes exist on Unix only, and Windows checks
+    /// the rest.
+    fn chmod(_path: &Path, _mode: u32) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(_path, std::fs::Permissions::from_mode(_mode)).expect("chmod");
+        }
+    }
+
     #[test]
     fn each_unlocker_uses_its_own_passphrase_file() {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let dirs = Dirs::under(dir.path());
         let file = |name: &str, text: &str| {
             let path = dir.path().join(name);
             std::fs::write(&path, text).expect("write");
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+            chmod(&path, 0o600);
             path
         };
         let sealed = |plain: &[u8], passphrase: &str| {
@@ -585,15 +594,6 @@ mod tests {
 
     #[test]
     fn passphrase_file_rules() {
-        // Modes exist on Unix only; Windows checks the rest.
-        let chmod = |_path: &Path, _mode: u32| {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(_path, std::fs::Permissions::from_mode(_mode))
-                    .expect("chmod");
-            }
-        };
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("pass");
         std::fs::write(&path, "s3cret phrase\nignored\n").expect("write");
