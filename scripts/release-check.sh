@@ -289,8 +289,22 @@ check_npm() {
             "$npm_out/bscred-$version.tgz" "$npm_out/bscred-cli-linux-x64-$version.tgz") ||
         die "npm cannot install the packed tarballs offline"
     [[ ! -e "$project/node_modules/@bscred/cli-win32-x64" ]] || die "npm installed the Windows package on Linux"
+    # Scripts off: the JavaScript launcher runs the binary.
+    [[ "$(head -c 19 "$project/node_modules/bscred/bin/bscred.js")" == "#!/usr/bin/env node" ]] ||
+        die "with --ignore-scripts, bin/bscred.js is not the launcher"
     (cd "$project" && check_launcher npm "$home" node_modules/.bin/bscred)
     (cd "$project" && check_launcher npx "$home" npx --offline --no-install bscred)
+
+    # Scripts on: postinstall puts the binary itself behind .bin/bscred.
+    local linked="$tmp/npm-project-scripts"
+    mkdir -p "$linked"
+    (cd "$linked" && printf '{"name":"npm-check","version":"1.0.0","private":true}\n' >package.json &&
+        npm install --offline --no-audit --no-fund --silent \
+            "$npm_out/bscred-$version.tgz" "$npm_out/bscred-cli-linux-x64-$version.tgz") ||
+        die "npm cannot install the packed tarballs offline with scripts on"
+    cmp -s "$(readlink -f "$linked/node_modules/.bin/bscred")" "$linked/node_modules/@bscred/cli-linux-x64/bscred" ||
+        die "with scripts on, .bin/bscred is not the platform binary"
+    (cd "$linked" && check_launcher npm-linked "$home" node_modules/.bin/bscred)
 
     # yarn 4, offline, both linkers. The platform packages for other
     # systems exist only as placeholders in this test's resolutions, so yarn
