@@ -245,6 +245,72 @@ pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiE
     })
 }
 
+/// The kinds of token GitHub's revocation endpoint takes: classic and
+/// fine-grained personal access tokens, OAuth and GitHub App user tokens,
+/// refresh tokens.
+const REVOCABLE: [&str; 5] = ["ghp_", "github_pat_", "gho_", "ghu_", "ghr_"];
+
+/// Whether `token` is of a kind `revoke` can ask GitHub to revoke.
+pub fn is_revocable(token: &str) -> bool {
+    REVOCABLE.iter().any(|prefix| token.starts_with(prefix))
+}
+
+/// Asks GitHub to revoke `token` (`POST /credentials/revoke`). The request
+/// carries no `Authorization` header: the endpoint takes none, and the
+/// token it revokes is the one in the body. GitHub answers 202 when it has
+/// accepted the request.
+pub fn revoke(base: &str, token: &str) -> Result<(), ApiError> {
+    let url = format!("{base}/credentials/revoke");
+    if !is_secure(&url) {
+        return Err(ApiError::Insecure(base.to_string()));
+    }
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        // The body holds the token: never resend it elsewhere.
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("bscred/", env!("CARGO_PKG_VERSION")))
+        .build();
+    let agent: ureq::Agent = config.into();
+    let body = zeroize::Zeroizing::new(serde_json::json!({ "credentials": [token] }).to_string());
+    let mut response = agent
+        .post(&url)
+        .header("Accept", "application/vnd.github+json")
+        .header("X-GitHub-Api-Version", "2022-11-28")
+        .header("Content-Type", "application/json")
+        .send(body.as_bytes())
+        .map_err(|e| ApiError::Unreachable {
+            url: url.clone(),
+            reason: match e {
+                ureq::Error::Timeout(_) => {
+                    format!("no answer within {} seconds", TIMEOUT.as_secs())
+                }
+                other => other.to_string(),
+            },
+        })?;
+    let status = response.status().as_u16();
+    match status {
+        200..=299 => Ok(()),
+        429 => Err(ApiError::RateLimited { reset: None }),
+        _ => {
+            let detail = response
+                .body_mut()
+                .read_to_string()
+                .ok()
+                .and_then(|body| serde_json::from_str::<Message>(&body).ok())
+                .map(|m| {
+                    m.message
+                        .replace(token, "[token]")
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(200)
+                        .collect()
+                });
+            Err(ApiError::Refused { status, detail })
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct User {
     login: String,

@@ -25,7 +25,9 @@ const PERMISSIONS: [&str; 5] = [
 /// permissions a Backstage app needs filled in (--open opens it), reads the
 /// new token (hidden prompt, or --stdin), asks GitHub about it, and only
 /// then replaces the old one and records the new expiry. If GitHub rejects
-/// it, the old token stays (exit 5).
+/// it, the old token stays (exit 5). Once the new token is stored, the old
+/// one is revoked on GitHub (unless --keep-old); a revocation that fails is
+/// a warning with the manual step, never a lost new token.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     bscred rotate --open\n  \
@@ -71,6 +73,11 @@ pub struct Args {
     /// token's resource owner, and remembered for the profile)
     #[arg(long, value_name = "ORG")]
     owner: Option<String>,
+
+    /// Leave the old token valid on GitHub (it is revoked by default once
+    /// the new one is stored)
+    #[arg(long)]
+    keep_old: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
@@ -96,11 +103,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let value = read_token(&args)?;
     let value = crate::token::checked(ctx.quiet, &args.name, value, !args.stdin)?;
     let current = profile.load(ctx.now)?;
-    if current
+    let old = current
         .variables
         .get(&args.name)
-        .is_some_and(|var| var.value.same_as(&value))
-    {
+        .map(|var| var.value.clone());
+    if old.as_ref().is_some_and(|old| old.same_as(&value)) {
         // "Delete the old token" would then revoke the one just stored.
         return Err(Error::usage(
             format!(
@@ -170,9 +177,29 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             ))
         )),
     }
-    crate::terminal::say(&format!(
-        "now delete the old token on GitHub: https://{host}/settings/personal-access-tokens (fine-grained) or https://{host}/settings/tokens (classic)"
-    ));
+    let by_hand = format!(
+        "delete the old token on GitHub: https://{host}/settings/personal-access-tokens (fine-grained) or https://{host}/settings/tokens (classic)"
+    );
+    match old.filter(|old| github::is_revocable(old.expose())) {
+        // Asked to keep it, or GitHub was not reachable a moment ago.
+        Some(_) if args.keep_old || args.no_verify => {
+            crate::terminal::say(&format!("the old token still works: {by_hand}"));
+        }
+        Some(old) => {
+            let base = github::api_base(&host, ctx.github_api_url.as_deref());
+            match github::revoke(&base, old.expose()) {
+                Ok(()) => ctx.note(format!(
+                    "revoked the old {} on GitHub: it no longer works anywhere",
+                    args.name
+                )),
+                Err(e) => ctx.warn(format!(
+                    "the new {} is stored, but revoking the old one failed ({e}); {by_hand}",
+                    args.name
+                )),
+            }
+        }
+        None => crate::terminal::say(&format!("now {by_hand}")),
+    }
     Ok(Exit::Ok)
 }
 

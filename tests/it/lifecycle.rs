@@ -63,6 +63,16 @@ const CLASSIC: Answer = Answer::User {
 struct Request {
     line: String,
     headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// How the stand-in answers `POST /credentials/revoke`, which GitHub takes
+/// without authentication: one that carries an `Authorization` header is
+/// refused (401), as a token sent where none belongs must be.
+#[derive(Debug, Clone, Copy)]
+enum Revoke {
+    Accepted,
+    Fails,
 }
 
 impl Request {
@@ -87,6 +97,10 @@ struct FakeGitHub {
 
 impl FakeGitHub {
     fn start(answer: Answer) -> FakeGitHub {
+        FakeGitHub::start_with(answer, Revoke::Accepted)
+    }
+
+    fn start_with(answer: Answer, revoke: Revoke) -> FakeGitHub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).expect("nonblocking");
         let url = format!(
@@ -103,7 +117,7 @@ impl FakeGitHub {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         served += 1;
-                        serve(stream, answer, &seen, &stopped);
+                        serve(stream, (answer, revoke), &seen, &stopped);
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         // Wait for the next connection, or for the test to end.
@@ -137,7 +151,7 @@ impl FakeGitHub {
 
 fn serve(
     mut stream: TcpStream,
-    answer: Answer,
+    (answer, revoke): (Answer, Revoke),
     seen: &Mutex<Vec<Request>>,
     stopped: &mpsc::Receiver<()>,
 ) {
@@ -151,18 +165,56 @@ fn serve(
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
-    let text = String::from_utf8_lossy(&head).into_owned();
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(head.len(), |at| at + 4);
+    let text = String::from_utf8_lossy(&head[..end]).into_owned();
     let mut lines = text.split("\r\n");
     let line = lines.next().unwrap_or_default().to_string();
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
-    seen.lock().expect("lock").push(Request { line, headers });
+    let length = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = head[end..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    let request = Request {
+        line,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let revoking = request.line.starts_with("POST /credentials/revoke ");
+    let authorised = request.header("Authorization").is_some();
+    seen.lock().expect("lock").push(request);
 
     let json = "application/json; charset=utf-8";
+    let answer = if revoking { None } else { Some(answer) };
     let (status, headers, body): (&str, Vec<(&str, String)>, String) = match answer {
+        None if authorised => (
+            "401 Unauthorized",
+            vec![("Content-Type", json.to_string())],
+            r#"{"message":"Requires no authentication"}"#.to_string(),
+        ),
+        None => match revoke {
+            Revoke::Accepted => ("202 Accepted", vec![("Content-Type", json.to_string())], "{}".to_string()),
+            Revoke::Fails => (
+                "500 Internal Server Error",
+                vec![("Content-Type", json.to_string())],
+                r#"{"message":"Server Error"}"#.to_string(),
+            ),
+        },
+        Some(answer) => match answer {
         Answer::User { expiry, scopes } => {
             let mut headers = vec![
                 ("Content-Type", json.to_string()),
@@ -219,6 +271,7 @@ fn serve(
                 r#"{"login":"octocat","name":"Mona Lisa","email":null}"#.to_string(),
             )
         }
+        },
     };
     let mut response = format!("HTTP/1.1 {status}\r\nServer: github.com\r\n");
     for (name, value) in headers {
@@ -885,14 +938,24 @@ fn rotate_stores_an_accepted_token_with_its_new_expiry() {
     // The page cannot preselect repositories: the user is told to.
     assert!(text.contains("pick the repositories"), "{text}");
     assert!(text.contains("cannot prefill"), "{text}");
-    // And where the old token is deleted.
-    assert!(text.contains("delete the old token"), "{text}");
-    assert!(text.contains("https://github.com/settings/"), "{text}");
+    // The old token is revoked on GitHub, not left to the user.
+    assert!(
+        text.contains("revoked the old GITHUB_TOKEN on GitHub"),
+        "{text}"
+    );
 
+    let requests = github.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[0].line, "GET /user HTTP/1.1");
     assert_eq!(
-        github.only_request().header("Authorization"),
+        requests[0].header("Authorization"),
         Some(format!("Bearer {NEW_TOKEN}").as_str())
     );
+    // Revocation takes no authentication; the old token is in the body.
+    assert_eq!(requests[1].line, "POST /credentials/revoke HTTP/1.1");
+    assert_eq!(requests[1].header("Authorization"), None);
+    let body: serde_json::Value = serde_json::from_str(&requests[1].body).expect("json body");
+    assert_eq!(body, serde_json::json!({ "credentials": [TOKEN] }));
     assert_eq!(env.get("GITHUB_TOKEN"), NEW_TOKEN);
     assert_eq!(expires_at(&env, "GITHUB_TOKEN"), EXPIRY);
     assert_eq!(status_row(&env, "GITHUB_TOKEN")["expires_at"], EXPIRY);
@@ -1014,7 +1077,7 @@ fn rotate_on_a_terminal_reads_the_new_token_without_echo() {
         "{screen}"
     );
     assert_eq!(
-        github.only_request().header("Authorization"),
+        github.requests()[0].header("Authorization"),
         Some(format!("Bearer {NEW_TOKEN}").as_str())
     );
     assert_eq!(env.get("GITHUB_TOKEN"), NEW_TOKEN);
@@ -1388,4 +1451,66 @@ fn verify_never_sends_the_token_over_plain_http_to_another_machine() {
             "{url}: {text}"
         );
     }
+}
+
+#[test]
+fn rotate_keep_old_leaves_the_old_token_valid_and_says_where_to_delete_it() {
+    let env = profile_to_rotate();
+    let github = FakeGitHub::start(CLASSIC);
+    let out = run_at_stdin(
+        &env,
+        &github.url,
+        &["rotate", "--stdin", "--keep-old"],
+        NEW_TOKEN,
+    );
+    assert_success(&out);
+    assert_no_token(&out);
+    let text = stderr(&out);
+    assert!(text.contains("the old token still works"), "{text}");
+    assert!(text.contains("https://github.com/settings/"), "{text}");
+    let requests = github.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.line.contains("/credentials/revoke")),
+        "{requests:?}"
+    );
+    assert_eq!(env.get("GITHUB_TOKEN"), NEW_TOKEN);
+}
+
+#[test]
+fn a_failed_revocation_is_a_warning_and_the_new_token_stays() {
+    let env = profile_to_rotate();
+    let github = FakeGitHub::start_with(CLASSIC, Revoke::Fails);
+    let out = run_at_stdin(&env, &github.url, &["rotate", "--stdin"], NEW_TOKEN);
+    assert_success(&out);
+    assert_no_token(&out);
+    let text = stderr(&out);
+    assert!(
+        text.contains("warning: the new GITHUB_TOKEN is stored, but revoking the old one failed"),
+        "{text}"
+    );
+    assert!(text.contains("HTTP 500"), "{text}");
+    assert!(text.contains("https://github.com/settings/"), "{text}");
+    assert_eq!(env.get("GITHUB_TOKEN"), NEW_TOKEN);
+    assert_eq!(expires_at(&env, "GITHUB_TOKEN"), EXPIRY);
+}
+
+#[test]
+fn a_revocation_request_with_a_token_header_is_refused_by_the_stand_in() {
+    // The stand-in's own rule, checked once so the tests above can rely
+    // on it: a revoke that carried Authorization would fail there.
+    let github = FakeGitHub::start(CLASSIC);
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let status = agent
+        .post(format!("{}/credentials/revoke", github.url))
+        .header("Authorization", "Bearer x")
+        .send(r#"{"credentials":["x"]}"#)
+        .expect("answers")
+        .status()
+        .as_u16();
+    assert_eq!(status, 401);
 }
