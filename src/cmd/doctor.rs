@@ -32,8 +32,10 @@ const MANAGED: [&str; 6] = [
 /// Looks through a project directory (default: the current one) and every
 /// directory below it, except node_modules, .git, directories git ignores
 /// and symlinked ones, for .env files holding tokens or the managed
-/// variables, literal tokens in app-config*.yaml, and says for each .env
-/// file whether git tracks it or would commit it; and in your home for
+/// variables, literal tokens in app-config*.yaml, GitHub App credentials
+/// files (github-app-*-credentials.yaml) and private keys in .pem/.key
+/// files, and says for each such file whether git tracks it or would
+/// commit it; and in your home for
 /// tokens in shell history and ~/.git-credentials, git helpers that store
 /// credentials in plaintext, bscred files others can read, and tokens that
 /// expire soon. It never unlocks the keychain. Exit 0 when clean, 12 with
@@ -240,6 +242,10 @@ enum Wanted {
     Env,
     /// `app-config*.yaml`: literal tokens.
     AppConfig,
+    /// The credentials file `backstage-cli create-github-app` writes
+    /// (`github-app-*-credentials.yaml`), and `*.pem`/`*.key` files: a
+    /// private key in plaintext.
+    Key,
 }
 
 impl Wanted {
@@ -254,6 +260,8 @@ impl Wanted {
             && (name.ends_with(".yaml") || name.ends_with(".yml"))
         {
             Some(Wanted::AppConfig)
+        } else if is_app_credentials(name) || name.ends_with(".pem") || name.ends_with(".key") {
+            Some(Wanted::Key)
         } else {
             None
         }
@@ -486,6 +494,11 @@ fn project_files(root: &Path, findings: &mut Vec<Finding>) {
     for found in tree.found.iter().filter(|f| f.wanted == Wanted::AppConfig) {
         app_config(&root.join(&found.rel), findings);
     }
+    for (found, state) in tree.found.iter().zip(&states) {
+        if found.wanted == Wanted::Key {
+            key_file(&tree, found, *state, findings);
+        }
+    }
     let place = match shown(root) {
         root if root.is_empty() => "project tree".to_string(),
         root => format!("project tree {root}"),
@@ -623,6 +636,55 @@ fn git_exposure(
         ),
     };
     findings.push(finding);
+}
+
+/// Whether `name` is what `backstage-cli create-github-app` writes:
+/// `github-app-SLUG-credentials.yaml`.
+fn is_app_credentials(name: &str) -> bool {
+    name.starts_with("github-app-")
+        && (name.ends_with("-credentials.yaml") || name.ends_with("-credentials.yml"))
+}
+
+/// A GitHub App's credentials file, or a `.pem`/`.key` file that holds a
+/// private key (a certificate alone is public and not reported).
+fn key_file(tree: &Tree, found: &Found, state: GitState, findings: &mut Vec<Finding>) {
+    let path = tree.root.join(&found.rel);
+    let shown = shown(&path);
+    let Some(text) = read_small(&path) else {
+        return;
+    };
+    let name = found
+        .rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let key_line = text.lines().position(|line| {
+        let line = line.trim();
+        line.starts_with("-----BEGIN ") && line.ends_with(" PRIVATE KEY-----")
+    });
+    let (place, what, fix) = if is_app_credentials(&name) {
+        (
+            shown.clone(),
+            "a GitHub App's credentials in plaintext (its client secret, webhook secret and private key, as `backstage-cli create-github-app` writes them)".to_string(),
+            format!(
+                "store each value with bscred (`bscred set GITHUB_APP_CLIENT_SECRET`, the key with `bscred set GITHUB_APP_PRIVATE_KEY --stdin`), reference them as ${{…}} in app-config.yaml, then delete {}",
+                arg(&shown)
+            ),
+        )
+    } else if let Some(index) = key_line {
+        (
+            format!("{shown}:{}", index + 1),
+            "a private key in plaintext".to_string(),
+            format!(
+                "store it with `bscred set NAME --stdin < {}`, then delete the file",
+                arg(&shown)
+            ),
+        )
+    } else {
+        return;
+    };
+    findings.push(Finding::problem(place, what, fix));
+    git_exposure(tree, found, &shown, state, true, findings);
 }
 
 fn app_config(path: &Path, findings: &mut Vec<Finding>) {
@@ -861,11 +923,20 @@ mod tests {
             assert_eq!(Wanted::of(name), Some(Wanted::AppConfig), "{name}");
         }
         for name in [
+            "github-app-backstage-acme-credentials.yaml",
+            "github-app-x-credentials.yml",
+            "server.key",
+            "app.private-key.pem",
+        ] {
+            assert_eq!(Wanted::of(name), Some(Wanted::Key), "{name}");
+        }
+        for name in [
             ".env.example",
             ".env.sample",
             "env",
             "app-config.json",
             "x.env",
+            "github-app-notes.yaml",
         ] {
             assert_eq!(Wanted::of(name), None, "{name}");
         }

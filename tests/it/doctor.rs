@@ -485,3 +485,64 @@ fn assert_only_looked(calls: &[String]) {
         );
     }
 }
+
+/// A GitHub App's credentials file as `backstage-cli create-github-app`
+/// writes it, a private key beside a certificate, in a repository that
+/// ignores none of them.
+#[test]
+fn app_credentials_and_private_keys_in_the_project_are_problems_and_certificates_are_not() {
+    let env = Env::initialised();
+    let work = &env.work;
+    git(&env, work, &["init", "-q"]);
+    let key =
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAx4Vd\n-----END RSA PRIVATE KEY-----\n";
+    write(
+        &work.join("github-app-backstage-acme-credentials.yaml"),
+        &format!(
+            "appId: 123456\nclientId: Iv1.0123456789abcdef\nclientSecret: 0123456789abcdef0123456789abcdef01234567\nwebhookSecret: s3cr3t\nprivateKey: |\n  {}\n",
+            key.trim_end().replace('\n', "\n  ")
+        ),
+    );
+    write(
+        &work.join("certs/server.key"),
+        &format!("# the dev server's key\n{key}"),
+    );
+    write(
+        &work.join("certs/server.pem"),
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    );
+    let (findings, code) = doctor(&env, work, &[]);
+    assert_eq!(code, 12, "{findings:#?}");
+
+    let credentials = at(&findings, "github-app-backstage-acme-credentials.yaml");
+    assert!(
+        credentials.iter().any(|f| field(f, "kind") == "problem"
+            && field(f, "what").contains("GitHub App's credentials")),
+        "{findings:#?}"
+    );
+    // And that git would commit it.
+    assert!(
+        credentials
+            .iter()
+            .any(|f| field(f, "what").contains("git does not ignore this file")),
+        "{findings:#?}"
+    );
+    let key_found = at(&findings, "certs/server.key:2");
+    assert_eq!(key_found.len(), 1, "{findings:#?}");
+    assert_eq!(field(key_found[0], "kind"), "problem");
+    assert!(field(key_found[0], "fix").contains("bscred set NAME --stdin < certs/server.key"));
+    assert!(
+        at(&findings, "certs/server.pem").is_empty()
+            && !findings
+                .iter()
+                .any(|f| field(f, "place").starts_with("certs/server.pem:")),
+        "a certificate is public: {findings:#?}"
+    );
+    // Nothing of the key reaches the report.
+    let text = serde_json::to_string(&findings).expect("json");
+    assert!(!text.contains("MIIEpAIBAAKCAQEAx4Vd"), "{text}");
+    assert!(
+        !text.contains("0123456789abcdef0123456789abcdef01234567"),
+        "{text}"
+    );
+}
