@@ -248,11 +248,14 @@ fn refuse_symlink(path: &Path) -> Result<()> {
     })
 }
 
-fn read_source(path: &Path) -> Result<Source> {
+/// The text of the file at `path` (`-`: stdin), at most 16 MiB of UTF-8,
+/// read into a buffer that is wiped, and the file at the end of any
+/// symlink chain (the one that holds the plaintext).
+fn read_text(path: &Path, what: &str) -> Result<(Zeroizing<String>, PathBuf)> {
     let failed = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::InputNotFound {
-                what: format!("dotenv file {}", path.display()),
+                what: format!("{what} {}", path.display()),
                 hint: Some("name the file: `bscred import path/to/.env`".to_string()),
             }
         } else {
@@ -288,11 +291,6 @@ fn read_source(path: &Path) -> Result<Source> {
             hint: None,
         }
     })?);
-    let entries = dotenv::parse(&text).map_err(|e| Error::Import {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-        hint: Some("fix that line, then import again; nothing was changed".to_string()),
-    })?;
     // The plaintext lives at the end of any symlink chain: that file is the
     // one to rewrite or delete, or the secrets would stay on disk.
     let real = if fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink()) {
@@ -300,6 +298,16 @@ fn read_source(path: &Path) -> Result<Source> {
     } else {
         path.to_path_buf()
     };
+    Ok((text, real))
+}
+
+fn read_source(path: &Path) -> Result<Source> {
+    let (text, real) = read_text(path, "dotenv file")?;
+    let entries = dotenv::parse(&text).map_err(|e| Error::Import {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+        hint: Some("fix that line, then import again; nothing was changed".to_string()),
+    })?;
     Ok(Source {
         path: path.to_path_buf(),
         real,
@@ -490,4 +498,132 @@ fn remove_imported(notices: Notices, source: &Source, kept: &[VarName]) -> Resul
     }
     notices.note("if the file was ever committed or backed up, the old values are still there: consider rotating them");
     Ok(())
+}
+
+/// How `bscred import --github-app` runs.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// The variables' prefix (`GITHUB_APP`: `GITHUB_APP_PRIVATE_KEY`, …).
+    pub prefix: String,
+    /// Delete the file once every value reads back from the store.
+    pub remove: bool,
+    /// With `remove`, the file may be a symlink.
+    pub follow_symlink: bool,
+    /// Replace variables that already hold a different value.
+    pub overwrite: bool,
+}
+
+/// Imports a GitHub App's credentials file (`github_app.rs`) into
+/// `profile`: every field a variable, read back, then (with `remove`) the
+/// file deleted, never before. Returns the `app-config.yaml` lines that
+/// reference the variables.
+pub fn github_app(
+    profile: &Profile,
+    now: Timestamp,
+    notices: Notices,
+    path: &Path,
+    options: &AppOptions,
+) -> Result<String> {
+    if options.remove && !options.follow_symlink {
+        refuse_symlink(path)?;
+    }
+    let (text, real) = read_text(path, "GitHub App credentials file")?;
+    let bad = |reason: String| {
+        Error::Import {
+        path: real.clone(),
+        reason,
+        hint: Some(
+            "it should be the github-app-*-credentials.yaml `backstage-cli create-github-app` wrote; nothing was imported".to_string(),
+        ),
+    }
+    };
+    let fields = crate::github_app::parse(&text, &options.prefix).map_err(bad)?;
+    let mut items = Vec::with_capacity(fields.len());
+    for field in &fields {
+        let name: VarName = field
+            .name
+            .parse()
+            .map_err(|e| Error::usage(format!("{e}"), "pick another --app-prefix"))?;
+        let value = Secret::new(field.value.to_string()).map_err(|e| Error::BadValue {
+            name: field.name.clone(),
+            problem: e.to_string(),
+        })?;
+        items.push((name, value, field.secret));
+    }
+    profile.update(now, &mut |doc| {
+        let conflicts: Vec<&str> = items
+            .iter()
+            .filter(|(name, value, _)| {
+                doc.variables
+                    .get(name)
+                    .is_some_and(|var| !var.value.same_as(value))
+            })
+            .map(|(name, _, _)| name.as_str())
+            .collect();
+        if !conflicts.is_empty() && !options.overwrite {
+            return Err(Error::Refused {
+                message: format!(
+                    "{} already hold(s) a different value in profile '{}'; nothing was imported",
+                    conflicts.join(", "),
+                    profile.name
+                ),
+                hint: "add --overwrite, or import this app under another --app-prefix".to_string(),
+            });
+        }
+        for (name, value, secret) in &items {
+            let expires_at = doc.variables.get(name).and_then(|v| v.expires_at);
+            doc.upsert(name.clone(), value.clone(), *secret, expires_at, now);
+        }
+        Ok(())
+    })?;
+    // Read back before anything is deleted.
+    let stored = profile.load(now)?;
+    let lost: Vec<&str> = items
+        .iter()
+        .filter(|(name, value, _)| {
+            !stored
+                .variables
+                .get(name)
+                .is_some_and(|var| var.value.same_as(value))
+        })
+        .map(|(name, _, _)| name.as_str())
+        .collect();
+    if !lost.is_empty() {
+        return Err(Error::Refused {
+            message: format!(
+                "{} did not read back from the store; {} was left as it was",
+                lost.join(", "),
+                real.display()
+            ),
+            hint: "run `bscred list`, then import again".to_string(),
+        });
+    }
+    let names: Vec<&str> = items.iter().map(|(name, _, _)| name.as_str()).collect();
+    notices.note(format!(
+        "imported {} from {} into profile '{}'",
+        names.join(", "),
+        real.display(),
+        profile.name
+    ));
+    if options.remove {
+        let now_text = Zeroizing::new(
+            fs::read(&real).map_err(Error::io(format!("cannot read {}", real.display())))?,
+        );
+        if now_text.as_slice() != text.as_bytes() {
+            return Err(Error::ChangedMeanwhile {
+                what: real.display().to_string(),
+                outcome: "it was left as it is".to_string(),
+                hint: Some(
+                    "the values are stored; delete the file yourself once you have checked it"
+                        .to_string(),
+                ),
+            });
+        }
+        fs::remove_file(&real).map_err(Error::io(format!("cannot delete {}", real.display())))?;
+        notices.note(format!(
+            "deleted {}; if it was ever committed or copied, create a new client secret and private key for the app on GitHub",
+            real.display()
+        ));
+    }
+    Ok(crate::github_app::app_config(&fields))
 }

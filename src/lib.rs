@@ -20,6 +20,7 @@ pub mod error;
 pub mod expiry;
 pub mod git;
 pub mod github;
+pub mod github_app;
 pub mod harden;
 pub mod identity;
 pub mod import;

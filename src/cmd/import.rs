@@ -6,22 +6,38 @@ use std::path::PathBuf;
 
 use crate::context::Context;
 use crate::error::{Exit, Result};
-use crate::import::{self, Options};
+use crate::import::{self, AppOptions, Options};
 use crate::secret::VarName;
 
 /// Import variables from a dotenv file or the environment
 ///
 /// Reads a dotenv file (default .env) or, with --from-env, the current
 /// environment. Names that look secret are stored as secret. A name that
-/// already holds a different value is refused unless --overwrite.
+/// already holds a different value is refused unless --overwrite. With
+/// --github-app, reads the credentials file `backstage-cli
+/// create-github-app` writes into GITHUB_APP_ID, GITHUB_APP_CLIENT_ID,
+/// GITHUB_APP_CLIENT_SECRET, GITHUB_APP_WEBHOOK_SECRET and
+/// GITHUB_APP_PRIVATE_KEY (other fields likewise), and prints the
+/// app-config.yaml lines that reference them.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     bscred import .env --remove      # move a plaintext .env in, then delete its lines\n  \
-    bscred import --from-env GITHUB_TOKEN GITHUB_USERNAME")]
+    bscred import --from-env GITHUB_TOKEN GITHUB_USERNAME\n  \
+    bscred import --github-app github-app-backstage-acme-credentials.yaml --remove")]
 pub struct Args {
     /// The dotenv file to read, or - for stdin [default: .env]
-    #[arg(value_name = "FILE", conflicts_with = "from_env")]
+    #[arg(value_name = "FILE", conflicts_with_all = ["from_env", "github_app"])]
     file: Option<PathBuf>,
+
+    /// Read a GitHub App's credentials file (github-app-*-credentials.yaml)
+    /// instead of a dotenv file
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from_env", "secret", "plain"])]
+    github_app: Option<PathBuf>,
+
+    /// With --github-app: the variables' prefix, for a second app
+    /// (ACME_APP gives ACME_APP_PRIVATE_KEY, …)
+    #[arg(long, value_name = "PREFIX", requires = "github_app", default_value = crate::github_app::DEFAULT_PREFIX)]
+    app_prefix: String,
 
     /// Take these variables from the current environment instead of a file
     #[arg(long, num_args = 1.., value_name = "NAME")]
@@ -52,6 +68,22 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
+    if let Some(file) = &args.github_app {
+        let snippet = import::github_app(
+            &ctx.open_profile()?,
+            ctx.now,
+            ctx.notices(),
+            file,
+            &AppOptions {
+                prefix: args.app_prefix,
+                remove: args.remove,
+                follow_symlink: args.follow_symlink,
+                overwrite: args.overwrite,
+            },
+        )?;
+        super::print(snippet.as_bytes())?;
+        return Ok(Exit::Ok);
+    }
     import::run(
         &ctx.open_profile()?,
         ctx.now,

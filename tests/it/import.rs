@@ -752,3 +752,122 @@ fn from_env_conflicts_with_remove_and_a_file() {
     assert!(path.exists());
     assert_fails(&env.run(&["get", "A"]), 3);
 }
+
+/// A private key as GitHub hands one out (PKCS#1 PEM, 64-column lines).
+const APP_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq3mI7xRk0Zu2Jf0tq1s8hXGvEtB4yJdX0N0r5f2bD0k9vQ1z\nT0y1R8uM3VqP+9wXo2tq5gkB7a0Dk8tj4x0WcQIDAQABAoIBAFyq0hW3mHcE/xK=\n-----END RSA PRIVATE KEY-----\n";
+
+/// The file `backstage-cli create-github-app` writes, with these values.
+fn app_credentials(env: &Env) -> PathBuf {
+    let key = APP_KEY.trim_end().replace('\n', "\n  ");
+    write_env(
+        env,
+        "github-app-backstage-acme-credentials.yaml",
+        &format!(
+            "appId: 123456\nwebhookUrl: https://smee.io/AbCdEf\nclientId: Iv1.0123456789abcdef\nclientSecret: 0123456789abcdef0123456789abcdef01234567\nwebhookSecret: 'w3bh00k s3cret'\nprivateKey: |\n  {key}\n"
+        ),
+    )
+}
+
+#[test]
+fn a_github_app_credentials_file_becomes_variables_and_is_deleted_after_the_read_back() {
+    let env = Env::initialised();
+    let file = app_credentials(&env);
+    let out = env.run(&[
+        "import",
+        "--github-app",
+        file.to_str().expect("utf-8"),
+        "--remove",
+    ]);
+    assert_success(&out);
+    let snippet = String::from_utf8(out.stdout.clone()).expect("utf-8");
+    for line in [
+        "- appId: ${GITHUB_APP_ID}",
+        "clientId: ${GITHUB_APP_CLIENT_ID}",
+        "clientSecret: ${GITHUB_APP_CLIENT_SECRET}",
+        "webhookSecret: ${GITHUB_APP_WEBHOOK_SECRET}",
+        "privateKey: ${GITHUB_APP_PRIVATE_KEY}",
+    ] {
+        assert!(snippet.contains(line), "{line:?} not in:\n{snippet}");
+    }
+    assert!(!file.exists(), "the credentials file is deleted");
+    // Nothing secret on either stream.
+    let both = format!("{snippet}{}", stderr(&out));
+    assert!(
+        !both.contains("MIIEow") && !both.contains("0123456789abcdef01234567"),
+        "{both}"
+    );
+
+    assert_eq!(env.get("GITHUB_APP_ID"), "123456");
+    assert_eq!(env.get("GITHUB_APP_CLIENT_ID"), "Iv1.0123456789abcdef");
+    assert_eq!(
+        env.get("GITHUB_APP_CLIENT_SECRET"),
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(env.get("GITHUB_APP_WEBHOOK_SECRET"), "w3bh00k s3cret");
+    assert_eq!(env.get("GITHUB_APP_WEBHOOK_URL"), "https://smee.io/AbCdEf");
+    // The key, byte for byte, its final newline included.
+    assert_eq!(env.get("GITHUB_APP_PRIVATE_KEY"), APP_KEY);
+    let flags = secret_flags(&env);
+    assert!(flags["GITHUB_APP_PRIVATE_KEY"]);
+    assert!(flags["GITHUB_APP_CLIENT_SECRET"]);
+    assert!(flags["GITHUB_APP_WEBHOOK_SECRET"]);
+    assert!(!flags["GITHUB_APP_ID"]);
+
+    // Through exec, into Node, as Backstage reads it.
+    if crate::harness::have("node") {
+        let out = env.run(&[
+            "exec",
+            "--",
+            "node",
+            "-e",
+            "process.stdout.write(process.env.GITHUB_APP_PRIVATE_KEY)",
+        ]);
+        assert_success(&out);
+        assert_eq!(String::from_utf8(out.stdout).expect("utf-8"), APP_KEY);
+    }
+}
+
+#[test]
+fn a_github_app_file_bscred_cannot_read_whole_is_left_alone_and_nothing_stored() {
+    let env = Env::initialised();
+    let file = write_env(
+        &env,
+        "github-app-x-credentials.yaml",
+        "appId: 1\nclientSecret: abc\nprivateKey: >\n  folded text\n",
+    );
+    let before = fs::read(&file).expect("read");
+    let out = env.run(&[
+        "import",
+        "--github-app",
+        file.to_str().expect("utf-8"),
+        "--remove",
+    ]);
+    let text = assert_fails(&out, 1);
+    assert!(text.contains("line 3"), "{text}");
+    assert!(!text.contains("abc"), "{text}");
+    assert_eq!(fs::read(&file).expect("read"), before);
+    assert!(secret_flags(&env).is_empty());
+}
+
+#[test]
+fn a_second_github_app_needs_its_own_prefix_or_overwrite() {
+    let env = Env::initialised();
+    let file = app_credentials(&env);
+    let path = file.to_str().expect("utf-8");
+    assert_success(&env.run(&["import", "--github-app", path]));
+    // Another app's file under the same names is refused, and kept.
+    fs::write(
+        &file,
+        "appId: 999\nclientSecret: other\nprivateKey: |\n  -----BEGIN RSA PRIVATE KEY-----\n  AAAA\n  -----END RSA PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    let text = assert_fails(&env.run(&["import", "--github-app", path, "--remove"]), 1);
+    assert!(text.contains("--app-prefix"), "{text}");
+    assert!(file.exists());
+    assert_eq!(env.get("GITHUB_APP_ID"), "123456");
+    let out = env.run(&["import", "--github-app", path, "--app-prefix", "ACME_APP"]);
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("${ACME_APP_PRIVATE_KEY}"));
+    assert_eq!(env.get("ACME_APP_ID"), "999");
+    assert_eq!(env.get("GITHUB_APP_ID"), "123456");
+}

@@ -472,6 +472,8 @@ const PINNED: &[&str] = &[
     "it's \"q\" \\ $HOME",
     "\\",
     "é😀\u{2028}",
+    // A GitHub App's private key: several lines and a final newline.
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq3mI7xRk0Zu2Jf0t+/q1s8hXGvEtB4yJdX0N0r5f2bD0k9vQ=\n-----END RSA PRIVATE KEY-----\n",
 ];
 
 #[test]
