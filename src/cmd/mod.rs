@@ -114,7 +114,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
             unreachable!("handled above")
         }
-        Command::Allow(args) => allow::allow(&ctx, args),
+        Command::Allow(args) => allow::allow(&ctx, args, !cli.global.profile.is_empty()),
         Command::Deny(args) => allow::deny(&ctx, args),
     }
 }
