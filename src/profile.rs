@@ -21,6 +21,7 @@ use crate::secret::VarName;
 use crate::store::file::FileStore;
 use crate::store::keychain::KeychainStore;
 use crate::store::vault::{OfflineCopy, VaultSettings, VaultStore};
+use crate::store::vault_login::LoginStore;
 use crate::store::{Backend, Document, Store, StoreInfo};
 
 /// What `init` recorded about a profile. Holds no secret.
@@ -177,12 +178,23 @@ fn vault_store(access: &Access, name: &ProfileName, settings: &Settings) -> Opti
             hours => Some(jiff::SignedDuration::from_hours(i64::from(hours))),
         },
     });
-    // `bscred vault login` is not there yet: no stored login token.
+    // The token `bscred vault login` got, encrypted to the same key.
+    let login = settings.identity_source().map(|source| {
+        LoginStore::new(
+            FileStore::new(
+                access.dirs.vault_login(name),
+                source,
+                settings.recipients.clone(),
+                access,
+            ),
+            access.dirs.vault_login_record(name),
+        )
+    });
     Some(VaultStore::new(
         name.as_str(),
         vault,
         access.vault.clone(),
-        None,
+        login,
         offline,
     ))
 }

@@ -432,8 +432,11 @@ impl Client {
             let mut request = ureq::http::Request::builder()
                 .method(method)
                 .uri(&url)
-                .header("X-Vault-Token", self.token.expose_secret())
                 .header("X-Vault-Request", "true");
+            // A login client has no token yet.
+            if !self.token.expose_secret().is_empty() {
+                request = request.header("X-Vault-Token", self.token.expose_secret());
+            }
             if let Some(ns) = &self.namespace {
                 request = request.header("X-Vault-Namespace", ns);
             }
@@ -745,14 +748,26 @@ impl Client {
         })
     }
 
-    /// Renews this client's token (for a renewable one).
-    pub fn renew_self(&self) -> Result<(), VaultError> {
+    /// Renews this client's token (a renewable one), returning the lease
+    /// it now has, in seconds.
+    pub fn renew_self(&self) -> Result<u64, VaultError> {
         let shown = "auth/token/renew-self";
         let (status, text, addr) = self.call("POST", shown, shown, "update", Some(b"{}"))?;
-        match status {
-            200 | 204 => Ok(()),
-            _ => Err(refused(&addr, shown, status, &text)),
+        if status != 200 {
+            return Err(refused(&addr, shown, status, &text));
         }
+        #[derive(Deserialize)]
+        struct Answer {
+            auth: Lease,
+        }
+        #[derive(Deserialize)]
+        struct Lease {
+            #[serde(default)]
+            lease_duration: u64,
+        }
+        let answer: Answer =
+            serde_json::from_str(&text).map_err(|e| bad(&addr, shown, describe_json(&e)))?;
+        Ok(answer.auth.lease_duration)
     }
 
     /// Logs in at `auth/MOUNT/login[/USER]` with `body` (the credentials,

@@ -23,6 +23,7 @@ mod rm;
 mod rotate;
 mod set;
 mod status;
+mod vault;
 mod verify;
 mod version;
 
@@ -57,6 +58,7 @@ pub enum Command {
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
+    Vault(vault::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
     Allow(allow::AllowArgs),
@@ -111,6 +113,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
+        Command::Vault(args) => vault::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
             unreachable!("handled above")
         }

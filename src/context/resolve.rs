@@ -71,6 +71,7 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     let mut vault = first.settings.backend == crate::store::Backend::Vault;
     let mut doc = first.load_for_environment(ctx.now)?;
     vault_floor(ctx, &first, &mut doc);
+    vault_token_reminder(ctx, &first);
     let mut from_team = BTreeSet::new();
     for (var, value) in team.variables {
         match doc.variables.get(&var) {
@@ -91,6 +92,7 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         vault |= profile.settings.backend == crate::store::Backend::Vault;
         let mut later = profile.load_for_environment(ctx.now)?;
         vault_floor(ctx, &profile, &mut later);
+        vault_token_reminder(ctx, &profile);
         for (var, value) in later.variables {
             if doc
                 .variables
@@ -160,6 +162,39 @@ fn vault_floor(ctx: &Context, profile: &Profile, doc: &mut Document) {
         joined(&refused),
         refused[0],
         crate::config::UserConfig::path(&ctx.dirs).display(),
+    ));
+}
+
+/// One line, like a variable's expiry reminder, when the Vault token
+/// `bscred vault login` got for a vault-backed profile expires within the
+/// warning window and cannot be renewed, no longer renews, or has expired.
+/// (Read after the profile was loaded, so after any renewal.)
+fn vault_token_reminder(ctx: &Context, profile: &Profile) {
+    if ctx.quiet || profile.settings.backend != crate::store::Backend::Vault {
+        return;
+    }
+    let Some(record) = profile.vault_store().and_then(|s| s.login_record()) else {
+        return;
+    };
+    let days = ctx.warn_days().unwrap_or(crate::expiry::DEFAULT_WARN_DAYS);
+    if !record.needs_reminder(ctx.now, days) {
+        return;
+    }
+    let why = match (
+        record.expires_at.is_some_and(|at| at <= ctx.now),
+        record.renewable,
+    ) {
+        (true, _) => "",
+        (false, true) => ", and renewing no longer extends it",
+        (false, false) => ", and it cannot be renewed",
+    };
+    crate::terminal::say(&format!(
+        "the Vault token of profile '{}' ({} login) {}{why}; log in again with `{} vault login --method {}`",
+        profile.name,
+        record.method,
+        record.describe(ctx.now),
+        crate::context::cli_for(&profile.name),
+        record.method,
     ));
 }
 

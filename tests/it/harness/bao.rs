@@ -157,6 +157,42 @@ impl Server {
             .to_string()
     }
 
+    /// Runs `bao ARGS` with the root token and `stdin`, asserting success;
+    /// its stdout, trimmed.
+    pub fn bao_ok(&self, args: &[&str], stdin: &[u8]) -> String {
+        let out = self.bao_with(args, &self.token, stdin);
+        assert!(
+            out.status.success(),
+            "bao {}: {}",
+            args.first().copied().unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_string()
+    }
+
+    /// A policy named `name` granting what a bscred profile needs on the
+    /// KV paths under `secret/bscred-tests/` (and nothing else).
+    pub fn kv_policy(&self, name: &str) {
+        let hcl = "path \"secret/data/bscred-tests/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"patch\"]\n}\n\
+                   path \"secret/metadata/bscred-tests/*\" {\n  capabilities = [\"read\"]\n}\n";
+        self.bao_ok(&["policy", "write", name, "-"], hcl.as_bytes());
+    }
+
+    /// Enables the auth method `kind` at a mount of its own (the shared
+    /// server serves every test), returning the mount.
+    pub fn enable_auth(&self, kind: &str) -> String {
+        let mount = unique_path(kind)
+            .rsplit('/')
+            .next()
+            .expect("a name")
+            .to_string();
+        self.bao_ok(&["auth", "enable", &format!("-path={mount}"), kind], b"");
+        mount
+    }
+
     /// Stops a server this test started, and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
