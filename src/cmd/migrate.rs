@@ -135,6 +135,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         // moving one's own profile away must not delete it. Only this
         // machine's offline copy goes.
         let _ = std::fs::remove_file(ctx.dirs.offline_copy(&ctx.profile));
+        // A `vault login` token has nothing left to open.
+        let _ = std::fs::remove_file(ctx.dirs.vault_login(&ctx.profile));
+        let _ = std::fs::remove_file(ctx.dirs.vault_login_record(&ctx.profile));
         format!(
             "the Vault secret {} is left in place for the others who use it (delete it with `bao kv metadata delete` if no one does)",
             source.info().location
