@@ -32,6 +32,17 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// Get a token with userpass or AppRole and keep it encrypted
+    ///
+    /// The login goes to the profile's own addresses (those given at
+    /// `init`). The token is kept encrypted to your own key, never in a
+    /// plaintext file, and used when VAULT_TOKEN and BAO_TOKEN are unset;
+    /// it is renewed when less than half of its lease is left, `status`
+    /// shows when it expires, and `env` and `exec` remind you before it
+    /// expires for good. The password or secret ID comes from a hidden
+    /// prompt or stdin, never the command line.
+    #[command(after_help = "Examples:\n  \
+        bscred vault login --method userpass --username alice\n  \
+        printf %s \"$SECRET_ID\" | bscred -p ci vault login --method approle --role-id \"$ROLE_ID\" --secret-id-stdin")]
     Login(LoginArgs),
 }
 
