@@ -6,7 +6,11 @@
 #   - a passphrase-protected identity, with and without the session cache;
 #   - peak RSS of `bscred exec -- true`;
 #   - `bscred import` of 10,000 / 100,000 / 200,000-line dotenv files, which
-#     must grow linearly with the file.
+#     must grow linearly with the file;
+#   - the vault backend against the OpenBao dev server on loopback, when run
+#     through `bash scripts/test.sh -- bash bench/run.sh` (which starts one).
+# `bash bench/run.sh vault` runs only the vault section (with the 4-variable
+# file profile and the floor beside it).
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
 set -euo pipefail
@@ -39,6 +43,45 @@ printf '%s' "$token" | "$bin" set GITHUB_TOKEN --stdin
 "$bin" -p big import big.env >/dev/null
 
 floor="env GITHUB_TOKEN=$token GITHUB_USERNAME=octocat USER_DISPLAY_NAME='Mona Lisa Octocat' USER_EMAIL=mona@example.com true"
+
+# The vault backend: the same four variables in a KV v2 secret of the dev
+# server scripts/test.sh started (loopback, in memory), read with its root
+# token from the environment; `bao kv get` of the same secret beside it.
+vault_section() {
+    if [[ -z "${BSCRED_TEST_BAO_ADDR:-}" || -z "${BSCRED_TEST_BAO_TOKEN:-}" ]]; then
+        echo "(no OpenBao server: vault benchmarks skipped; run through scripts/test.sh -- bash bench/run.sh)"
+        return
+    fi
+    local path="secret/bscred-bench/$$-$(date +%s)"
+    VAULT_TOKEN="$BSCRED_TEST_BAO_TOKEN" "$bin" -p vault init --backend vault \
+        --vault-addr "$BSCRED_TEST_BAO_ADDR" --vault-path "$path" >/dev/null
+    export VAULT_TOKEN="$BSCRED_TEST_BAO_TOKEN"
+    printf '%s' "$token" | "$bin" -p vault set GITHUB_TOKEN --stdin
+    "$bin" -p vault set GITHUB_USERNAME octocat
+    "$bin" -p vault set USER_DISPLAY_NAME "Mona Lisa Octocat"
+    "$bin" -p vault set USER_EMAIL mona@example.com
+    local round
+    for round in 1 2; do
+        echo
+        echo "## vault backend, 4 variables (round $round)"
+        BAO_ADDR="$BSCRED_TEST_BAO_ADDR" BAO_TOKEN="$BSCRED_TEST_BAO_TOKEN" \
+            hyperfine -N --warmup 20 --min-runs 200 --export-markdown "$work/vault-$round.md" \
+            -n 'env A=… B=… C=… D=… true (floor)' "$floor" \
+            -n 'bscred exec -- true (file)' "$bin exec -- true" \
+            -n 'bscred -p vault exec -- true (vault)' "$bin -p vault exec -- true" \
+            -n 'bscred -p vault env (vault)' "$bin -p vault env" \
+            -n 'bao kv get (same secret)' "$BSCRED_TEST_BAO kv get -format=json $path" >/dev/null
+        cat "$work/vault-$round.md"
+    done
+    rss=$(/usr/bin/time -f '%M' "$bin" -p vault exec -- true 2>&1 >/dev/null | tail -n 1)
+    echo "- peak RSS, bscred -p vault exec -- true: $rss KiB"
+    unset VAULT_TOKEN
+}
+
+if [[ "${1:-}" == vault ]]; then
+    vault_section
+    exit 0
+fi
 
 echo "## 4 variables"
 hyperfine -N --warmup 20 --min-runs 300 --export-markdown "$work/four.md" \
@@ -76,6 +119,8 @@ else
     echo
     echo "(no D-Bus session: keychain benchmarks skipped; run through scripts/test.sh -- bash bench/run.sh)"
 fi
+
+vault_section
 
 # A passphrase-protected identity: unlocked once into the session cache
 # (the kernel keyring), then without the cache, where every run pays scrypt.

@@ -79,6 +79,20 @@ impl Dirs {
             .join(format!("{}.age", profile.as_str()))
     }
 
+    /// The Vault token `bscred vault login` got for `profile`, encrypted.
+    pub fn vault_login(&self, profile: &ProfileName) -> PathBuf {
+        self.data
+            .join("vault-login")
+            .join(format!("{}.age", profile.as_str()))
+    }
+
+    /// What is not secret about that token (its expiry), for `status`.
+    pub fn vault_login_record(&self, profile: &ProfileName) -> PathBuf {
+        self.state
+            .join("vault-login")
+            .join(format!("{}.json", profile.as_str()))
+    }
+
     /// The identity `init` creates when none is named.
     pub fn default_identity(&self) -> PathBuf {
         self.data.join("identity.txt")

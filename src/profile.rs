@@ -2,6 +2,7 @@
 //! identity, recipients), and the store those settings open, kept in step
 //! with the metadata cache on every read and write.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -16,9 +17,11 @@ use crate::metadata::Metadata;
 use crate::paths::Dirs;
 use crate::private_fs::{self, Lock};
 use crate::profile_name::ProfileName;
+use crate::secret::VarName;
 use crate::store::file::FileStore;
 use crate::store::keychain::KeychainStore;
 use crate::store::vault::{OfflineCopy, VaultSettings, VaultStore};
+use crate::store::vault_login::LoginStore;
 use crate::store::{Backend, Document, Store, StoreInfo};
 
 /// What `init` recorded about a profile. Holds no secret.
@@ -175,14 +178,41 @@ fn vault_store(access: &Access, name: &ProfileName, settings: &Settings) -> Opti
             hours => Some(jiff::SignedDuration::from_hours(i64::from(hours))),
         },
     });
-    // `bscred vault login` is not there yet: no stored login token.
+    // The token `bscred vault login` got, encrypted to the same key.
+    let login = settings.identity_source().map(|source| {
+        LoginStore::new(
+            FileStore::new(
+                access.dirs.vault_login(name),
+                source,
+                settings.recipients.clone(),
+                access,
+            ),
+            access.dirs.vault_login_record(name),
+        )
+    });
     Some(VaultStore::new(
         name.as_str(),
         vault,
         access.vault.clone(),
-        None,
+        login,
         offline,
     ))
+}
+
+/// The names an edit set: added, given a new value, or written again
+/// (`set` moves `updated_at` even for the same value). A change to an
+/// expiry or a token's facts alone (`verify`) sets nothing.
+fn set_names(before: &Document, after: &Document) -> BTreeSet<String> {
+    after
+        .variables
+        .iter()
+        .filter(|(name, var)| {
+            before.variables.get(*name).is_none_or(|old| {
+                !old.value.same_as(&var.value) || old.updated_at != var.updated_at
+            })
+        })
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 /// The keychain account of profile `name`'s document: the profile name for
@@ -480,9 +510,74 @@ impl Profile {
                 hint: None,
             });
         }
-        let snapshot = self.store.update(edit).map_err(|e| self.explain(e))?;
+        // A vault-backed profile is written by others, and exports only the
+        // names its user accepted; a name the user sets through bscred is
+        // accepted by that act. The store may run `edit` several times (a
+        // check-and-set race): the names of the run that was written count.
+        let vault = self.settings.backend == Backend::Vault;
+        let mut set_here = BTreeSet::new();
+        let mut tracked = |doc: &mut Document| -> Result<()> {
+            if !vault {
+                return edit(doc);
+            }
+            let before = doc.clone();
+            edit(doc)?;
+            set_here = set_names(&before, doc);
+            Ok(())
+        };
+        let snapshot = self
+            .store
+            .update(&mut tracked)
+            .map_err(|e| self.explain(e))?;
         self.ledger.record(held, self.store(), &snapshot, now);
+        if !set_here.is_empty() {
+            self.accept_locked(held, set_here)?;
+        }
         Ok(snapshot.doc)
+    }
+
+    /// The names of `doc` a vault-backed profile's user has not accepted
+    /// (none for other backends: the user's own store holds only what the
+    /// user put there).
+    pub fn unaccepted(&self, doc: &Document) -> Vec<VarName> {
+        let Some(vault) = self
+            .settings
+            .vault
+            .as_ref()
+            .filter(|_| self.settings.backend == Backend::Vault)
+        else {
+            return Vec::new();
+        };
+        doc.variables
+            .keys()
+            .filter(|name| !vault.accepted.contains(name.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// Records `names` as accepted in the user's own settings of this
+    /// vault-backed profile (`bscred allow -p`, or a `set`), under the lock
+    /// the caller holds. The settings are read again first: another
+    /// process may have accepted names since this one opened the profile.
+    pub fn accept_locked(
+        &self,
+        held: &Held,
+        names: impl IntoIterator<Item = String>,
+    ) -> Result<()> {
+        self.ledger.check(held);
+        let dirs = &self.access.dirs;
+        let Some(mut settings) = Settings::read(dirs, &self.name)? else {
+            return Ok(());
+        };
+        let Some(vault) = settings.vault.as_mut() else {
+            return Ok(());
+        };
+        let before = vault.accepted.len();
+        vault.accepted.extend(names);
+        if vault.accepted.len() != before {
+            settings.write(dirs, &self.name)?;
+        }
+        Ok(())
     }
 
     /// Whether writing would ask for a passphrase: the identity file is

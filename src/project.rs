@@ -127,6 +127,19 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
             raw.version
         )));
     }
+    // A Vault token goes only to the addresses the user gave at `init`: a
+    // project file may name a vault-backed profile, never a server or any
+    // other Vault setting, so one that tries is refused, not ignored (an
+    // ignored line would look to its reader as if it took effect).
+    if let Some(key) = raw.other.keys().find(|k| names_a_server(k)) {
+        return Err(Error::Refused {
+            message: format!(
+                "{} sets `{key}`: a project file may name a profile, never a Vault server or its settings",
+                path.display()
+            ),
+            hint: "a Vault token goes only to the addresses given at `bscred init --vault-addr`; name the vault-backed profile with profile = \"NAME\" and remove the line".to_string(),
+        });
+    }
     let named = |p: String| p.parse::<ProfileName>().map_err(bad);
     let (profile, also) = match (raw.profile, raw.profiles) {
         (Some(_), Some(_)) => {
@@ -177,6 +190,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Project> {
         store,
         unknown_keys: raw.other.into_keys().collect(),
     })
+}
+
+/// Whether a project-file key tries to choose a Vault server or its
+/// settings: `vault`, `bao`, `openbao`, anything starting with `vault_`,
+/// `vault-`, `bao_` or `bao-`, and any key about an address or a URL.
+fn names_a_server(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    matches!(key.as_str(), "vault" | "bao" | "openbao" | "server")
+        || ["vault_", "vault-", "bao_", "bao-"]
+            .iter()
+            .any(|p| key.starts_with(p))
+        || ["addr", "url", "endpoint"].iter().any(|w| key.contains(w))
 }
 
 /// The `store` setting as a path relative to the project's directory, or
@@ -313,8 +338,32 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_kept_for_a_warning() {
-        let project = parse(Path::new("/p/.bscred.toml"), b"vault = \"x\"\n").expect("parses");
-        assert_eq!(project.unknown_keys, ["vault"]);
+        let project = parse(Path::new("/p/.bscred.toml"), b"colour = \"x\"\n").expect("parses");
+        assert_eq!(project.unknown_keys, ["colour"]);
+    }
+
+    #[test]
+    fn a_project_file_never_names_a_vault_server() {
+        let path = Path::new("/p/.bscred.toml");
+        for text in [
+            "vault_addr = \"https://evil.example:8200\"\n",
+            "VAULT_ADDR = \"https://evil.example:8200\"\n",
+            "[vault]\naddrs = [\"https://evil.example:8200\"]\n",
+            "bao-address = \"https://evil.example\"\n",
+            "server_url = \"https://evil.example\"\n",
+        ] {
+            let error = parse(path, text.as_bytes()).expect_err(text);
+            assert!(
+                error.to_string().contains("never a Vault server"),
+                "{text}: {error}"
+            );
+            assert!(!error.render().contains("evil.example"), "{text}: {error}");
+        }
+        let named = parse(path, b"profile = \"team\"\n").expect("a profile name is fine");
+        assert_eq!(
+            named.profile.map(|p| p.to_string()).as_deref(),
+            Some("team")
+        );
     }
 
     #[test]

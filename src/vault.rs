@@ -243,6 +243,11 @@ pub struct Client {
     token: SecretString,
     agent: ureq::Agent,
     timeout: Duration,
+    /// The index of the address to ask first: the one that last gave a
+    /// final answer, or the one a standby's redirect named (only ever one
+    /// of `addrs`). Dead nodes earlier in the list then cost a run's later
+    /// calls nothing.
+    first: std::sync::atomic::AtomicUsize,
 }
 
 impl fmt::Debug for Client {
@@ -362,6 +367,7 @@ impl Client {
             token,
             agent: config.build().into(),
             timeout,
+            first: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -413,14 +419,24 @@ impl Client {
         body: Option<&[u8]>,
         answered: &mut bool,
     ) -> Result<Answered, VaultError> {
+        use std::sync::atomic::Ordering;
         let mut tried = Vec::new();
-        for addr in &self.addrs {
+        // Addresses that did not answer this round: a redirect to one of
+        // them (a standby still naming the dead leader) is no hint.
+        let mut silent = vec![false; self.addrs.len()];
+        let first = self.first.load(Ordering::Relaxed) % self.addrs.len().max(1);
+        let order = (0..self.addrs.len()).map(|i| (first + i) % self.addrs.len());
+        for index in order {
+            let addr = &self.addrs[index];
             let url = format!("{addr}/v1/{api_path}");
             let mut request = ureq::http::Request::builder()
                 .method(method)
                 .uri(&url)
-                .header("X-Vault-Token", self.token.expose_secret())
                 .header("X-Vault-Request", "true");
+            // A login client has no token yet.
+            if !self.token.expose_secret().is_empty() {
+                request = request.header("X-Vault-Token", self.token.expose_secret());
+            }
             if let Some(ns) = &self.namespace {
                 request = request.header("X-Vault-Namespace", ns);
             }
@@ -447,11 +463,22 @@ impl Client {
             let mut response = match result {
                 Ok(response) => response,
                 Err(e) => {
+                    silent[index] = true;
                     tried.push((addr.clone(), transport_reason(&e, self.timeout)));
                     continue;
                 }
             };
             let status = response.status().as_u16();
+            // A standby names the active node in `Location`. It is never
+            // followed as such (it would take the token wherever the
+            // answer says); when it is one of the addresses the user gave,
+            // that address is asked first from the next round on.
+            let named = (300..400)
+                .contains(&status)
+                .then(|| response.headers().get("location"))
+                .flatten()
+                .and_then(|value| value.to_str().ok())
+                .and_then(|location| self.configured(location));
             let text = match response
                 .body_mut()
                 .with_config()
@@ -460,13 +487,16 @@ impl Client {
             {
                 Ok(text) => Zeroizing::new(text),
                 Err(e) => {
+                    silent[index] = true;
                     tried.push((addr.clone(), transport_reason(&e, self.timeout)));
                     continue;
                 }
             };
             let detail = server_message(&text);
+            let settle = || self.first.store(index, Ordering::Relaxed);
             match status {
                 401 | 403 => {
+                    settle();
                     return Err(VaultError::Denied {
                         addr: addr.clone(),
                         path: shown_path.to_string(),
@@ -480,6 +510,7 @@ impl Client {
                     });
                 }
                 503 if detail.contains("sealed") => {
+                    settle();
                     return Err(VaultError::Sealed { addr: addr.clone() });
                 }
                 // 3xx: a standby pointing elsewhere; 429: a performance
@@ -489,6 +520,9 @@ impl Client {
                 // so in a 400 and serves again a moment later.
                 300..=399 | 429 | 500..=599 => {
                     *answered = true;
+                    if let Some(active) = named.filter(|&i| !silent[i]) {
+                        self.first.store(active, Ordering::Relaxed);
+                    }
                     let why = if detail.is_empty() {
                         format!("HTTP {status}")
                     } else {
@@ -507,10 +541,37 @@ impl Client {
                     tried.push((addr.clone(), why));
                     continue;
                 }
-                _ => return Ok((status, text, addr.clone())),
+                _ => {
+                    settle();
+                    return Ok((status, text, addr.clone()));
+                }
             }
         }
         Err(VaultError::Unreachable { tried })
+    }
+
+    /// The index of the configured address a redirect's `location` points
+    /// at (same scheme, host and port), if any.
+    fn configured(&self, location: &str) -> Option<usize> {
+        let target = location.parse::<ureq::http::Uri>().ok()?;
+        let origin = |uri: &ureq::http::Uri| {
+            Some((
+                uri.scheme_str()?.to_ascii_lowercase(),
+                uri.host()?.to_ascii_lowercase(),
+                uri.port_u16().or(match uri.scheme_str()? {
+                    "https" => Some(443),
+                    "http" => Some(80),
+                    _ => None,
+                })?,
+            ))
+        };
+        let wanted = origin(&target)?;
+        self.addrs.iter().position(|addr| {
+            addr.parse::<ureq::http::Uri>()
+                .ok()
+                .and_then(|uri| origin(&uri))
+                .is_some_and(|o| o == wanted)
+        })
     }
 
     /// Reads the KV v2 secret `path` on `mount` (its `version`, or the
@@ -687,14 +748,26 @@ impl Client {
         })
     }
 
-    /// Renews this client's token (for a renewable one).
-    pub fn renew_self(&self) -> Result<(), VaultError> {
+    /// Renews this client's token (a renewable one), returning the lease
+    /// it now has, in seconds.
+    pub fn renew_self(&self) -> Result<u64, VaultError> {
         let shown = "auth/token/renew-self";
         let (status, text, addr) = self.call("POST", shown, shown, "update", Some(b"{}"))?;
-        match status {
-            200 | 204 => Ok(()),
-            _ => Err(refused(&addr, shown, status, &text)),
+        if status != 200 {
+            return Err(refused(&addr, shown, status, &text));
         }
+        #[derive(Deserialize)]
+        struct Answer {
+            auth: Lease,
+        }
+        #[derive(Deserialize)]
+        struct Lease {
+            #[serde(default)]
+            lease_duration: u64,
+        }
+        let answer: Answer =
+            serde_json::from_str(&text).map_err(|e| bad(&addr, shown, describe_json(&e)))?;
+        Ok(answer.auth.lease_duration)
     }
 
     /// Logs in at `auth/MOUNT/login[/USER]` with `body` (the credentials,
@@ -866,6 +939,33 @@ mod tests {
         assert_eq!(env("1.5").expect("ok").timeout, Duration::from_millis(1500));
         assert!(env("0").is_err());
         assert!(env("soon").is_err());
+    }
+
+    #[test]
+    fn a_redirect_counts_only_when_it_names_a_configured_address() {
+        let client = Client::new(
+            &[
+                "http://127.0.0.1:8200".to_string(),
+                "https://vault-b.example".to_string(),
+            ],
+            None,
+            None,
+            SecretString::from("t".to_string()),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("client");
+        assert_eq!(
+            client.configured("http://127.0.0.1:8200/v1/secret/data/app"),
+            Some(0)
+        );
+        assert_eq!(
+            client.configured("https://VAULT-B.example:443/v1/x"),
+            Some(1)
+        );
+        assert_eq!(client.configured("http://127.0.0.1:8201/v1/x"), None);
+        assert_eq!(client.configured("https://evil.example/v1/x"), None);
+        assert_eq!(client.configured("http://vault-b.example/v1/x"), None);
+        assert_eq!(client.configured("/v1/relative"), None);
     }
 
     #[test]

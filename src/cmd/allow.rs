@@ -9,14 +9,24 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::project;
 use crate::secret::VarName;
+use crate::store::Backend;
 
-/// Let a project's .bscred.toml take effect
+/// Let a project's .bscred.toml take effect, or accept a Vault profile's names
 ///
 /// A project file chooses the profile and the required variables for
 /// everything run below its directory. One that came with a clone is
 /// ignored until you have read it and allowed it; allowing pins its current
 /// content, so a changed file needs allowing again.
+///
+/// With -p NAME (and no PATH), for a vault-backed profile: others write its
+/// Vault secret, so `env` and `exec` export only the names you accepted
+/// (and those you set through bscred). This lists the names added since you
+/// last accepted and records them in your own settings of the profile.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bscred allow                 # the nearest .bscred.toml\n  \
+    bscred -p team list          # read what a vault-backed profile holds\n  \
+    bscred allow -p team         # then accept its new names")]
 pub struct AllowArgs {
     /// The project file, or a directory to search upwards from [default: the
     /// nearest .bscred.toml]
@@ -33,7 +43,22 @@ pub struct DenyArgs {
     path: Option<PathBuf>,
 }
 
-pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
+/// `bscred allow`: `profile_named` says whether `-p` was given on the
+/// command line (`BSCRED_PROFILE` alone does not turn `allow` away from the
+/// project file).
+pub fn allow(ctx: &Context, args: AllowArgs, profile_named: bool) -> Result<Exit> {
+    if profile_named {
+        if let Some(path) = &args.path {
+            return Err(Error::usage(
+                format!(
+                    "-p names a profile whose names to accept, and {} a project file to allow",
+                    path.display()
+                ),
+                "run `bscred allow PATH` and `bscred allow -p NAME` separately",
+            ));
+        }
+        return accept(ctx);
+    }
     let (path, bytes) = find(args.path.as_deref())?;
     // Parse before allowing: a file bscred cannot use is not worth trusting.
     let project = project::parse(&path, &bytes)?;
@@ -78,6 +103,50 @@ pub fn allow(ctx: &Context, args: AllowArgs) -> Result<Exit> {
         }
     } else if project.variables.is_some() {
         ctx.warn("`variables` lists what a team store may set, and this file names no `store`; it has no effect");
+    }
+    Ok(Exit::Ok)
+}
+
+/// `bscred allow -p NAME`: records the names of a vault-backed profile's
+/// secret the user has not accepted yet, read under the profile's lock so
+/// that exactly the names listed are recorded.
+fn accept(ctx: &Context) -> Result<Exit> {
+    let profile = ctx.open_profile()?;
+    let name = &profile.name;
+    if profile.settings.backend != Backend::Vault {
+        return Err(Error::usage(
+            format!(
+                "profile '{name}' uses the {} backend; only a vault-backed profile, which others write, has names to accept",
+                profile.settings.backend
+            ),
+            "to allow a project file, run `bscred allow [PATH]` without -p",
+        ));
+    }
+    let held = profile.lock()?;
+    let doc = profile.load_locked(&held, ctx.now)?;
+    let new = profile.unaccepted(&doc);
+    if new.is_empty() {
+        ctx.note(format!(
+            "profile '{name}': nothing new to accept; `env` and `exec` already export every name in its Vault secret"
+        ));
+        return Ok(Exit::Ok);
+    }
+    profile.accept_locked(&held, new.iter().map(VarName::to_string))?;
+    let names: Vec<&str> = new.iter().map(VarName::as_str).collect();
+    ctx.note(format!(
+        "accepted for profile '{name}': {}; `env` and `exec` export them from now on",
+        names.join(", ")
+    ));
+    let runs_code: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| crate::code_variables::runs_code(n))
+        .collect();
+    if !runs_code.is_empty() {
+        ctx.warn(format!(
+            "{} run code, so they stay left out even though accepted (only allow_variables in your own config.toml lets one through)",
+            runs_code.join(", ")
+        ));
     }
     Ok(Exit::Ok)
 }

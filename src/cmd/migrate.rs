@@ -84,10 +84,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             Settings::keychain(profile_account(&ctx.dirs, &ctx.profile))
         }
         Backend::File => Settings::file(&default_identity(ctx)?),
-        Backend::Vault => Settings::vault(
-            args.vault.settings(&ctx.access.vault)?,
-            &default_identity(ctx)?,
-        ),
+        Backend::Vault => {
+            let mut vault = args.vault.settings(&ctx.access.vault)?;
+            // Every name moved is the user's own, so accepted: `env` and
+            // `exec` keep exporting it once others can write the secret.
+            vault.accepted = doc.variables.keys().map(ToString::to_string).collect();
+            Settings::vault(vault, &default_identity(ctx)?)
+        }
     };
     let target = Profile::with_settings(&ctx.access, &ctx.profile, settings)?;
 
@@ -132,6 +135,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         // moving one's own profile away must not delete it. Only this
         // machine's offline copy goes.
         let _ = std::fs::remove_file(ctx.dirs.offline_copy(&ctx.profile));
+        // A `vault login` token has nothing left to open.
+        let _ = std::fs::remove_file(ctx.dirs.vault_login(&ctx.profile));
+        let _ = std::fs::remove_file(ctx.dirs.vault_login_record(&ctx.profile));
         format!(
             "the Vault secret {} is left in place for the others who use it (delete it with `bao kv metadata delete` if no one does)",
             source.info().location

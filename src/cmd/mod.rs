@@ -23,6 +23,7 @@ mod rm;
 mod rotate;
 mod set;
 mod status;
+mod vault;
 mod verify;
 mod version;
 
@@ -57,6 +58,7 @@ pub enum Command {
     Verify(verify::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
+    Vault(vault::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
     Allow(allow::AllowArgs),
@@ -111,10 +113,11 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
+        Command::Vault(args) => vault::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
             unreachable!("handled above")
         }
-        Command::Allow(args) => allow::allow(&ctx, args),
+        Command::Allow(args) => allow::allow(&ctx, args, !cli.global.profile.is_empty()),
         Command::Deny(args) => allow::deny(&ctx, args),
     }
 }

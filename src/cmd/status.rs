@@ -28,7 +28,23 @@ struct Report {
     /// Changes `set` wrote without unlocking the identity, not yet merged
     /// into the store (every read merges them).
     pending_changes: usize,
+    /// A vault-backed profile's Vault token: where it comes from, and for
+    /// one `bscred vault login` got, when it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vault_token: Option<VaultToken>,
     variables: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct VaultToken {
+    /// `VAULT_TOKEN/BAO_TOKEN`, `` `bscred vault login` ``, `the token
+    /// helper file`, or null when there is none.
+    source: Option<String>,
+    /// The login's method (`userpass`, `approle`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<String>,
+    expires_at: Option<String>,
+    renewable: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -49,6 +65,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         .is_some_and(|m| profile.metadata_is_current(m));
     let variables = cached.map(|m| m.variables).unwrap_or_default();
     let pending = profile.store().pending_changes();
+    // From files alone: no decryption, no server.
+    let store = profile.vault_store();
+    let source = store.as_ref().and_then(|s| s.token_source_offline());
+    let record = store.as_ref().and_then(|s| s.login_record());
     if args.json {
         let rows = variables
             .iter()
@@ -66,6 +86,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
             store: info.location.clone(),
             metadata_current: current,
             pending_changes: pending,
+            vault_token: store.as_ref().map(|_| VaultToken {
+                source: source.map(|s| s.to_string()),
+                method: record.as_ref().map(|r| r.method.clone()),
+                expires_at: record
+                    .as_ref()
+                    .and_then(|r| r.expires_at)
+                    .map(|t| t.to_string()),
+                renewable: record.as_ref().map(|r| r.renewable),
+            }),
             variables: rows,
         })?;
         return Ok(Exit::Ok);
@@ -74,6 +103,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         "profile  {}\nbackend  {}\nstore    {}\n",
         ctx.profile, info.backend, info.location
     );
+    if store.is_some() {
+        let line = match (source, &record) {
+            (_, Some(r)) => format!(
+                "`bscred vault login` ({} as {}): {}{}",
+                r.method,
+                r.who,
+                r.describe(ctx.now),
+                if r.renewable { ", renewable" } else { "" }
+            ),
+            (Some(source), None) => format!("{source} (its expiry is not recorded by bscred)"),
+            (None, None) => "none: set VAULT_TOKEN, or run `bscred vault login`".to_string(),
+        };
+        text.push_str(&format!("token    {line}\n"));
+    }
     if !current {
         text.push_str(
             "note     the store changed since this was recorded; `bscred list` refreshes it\n",

@@ -441,7 +441,7 @@ fn time_zone() -> TimeZone {
 
 /// How to call bscred for `profile` in a hint: `bscred`, or `bscred -p NAME`
 /// for any profile but the default.
-fn cli_for(profile: &ProfileName) -> String {
+pub(crate) fn cli_for(profile: &ProfileName) -> String {
     if *profile == ProfileName::default() {
         "bscred".to_string()
     } else {

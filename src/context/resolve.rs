@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::{Context, ProfileSource};
 use crate::error::{Error, Result};
+use crate::profile::Profile;
 use crate::profile_name::ProfileName;
 use crate::secret::VarName;
 use crate::store::{Document, Variable};
@@ -69,9 +70,8 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     let first = ctx.open_profile()?;
     let mut vault = first.settings.backend == crate::store::Backend::Vault;
     let mut doc = first.load_for_environment(ctx.now)?;
-    if vault {
-        code_floor(ctx, &first.name, &mut doc);
-    }
+    vault_floor(ctx, &first, &mut doc);
+    vault_token_reminder(ctx, &first);
     let mut from_team = BTreeSet::new();
     for (var, value) in team.variables {
         match doc.variables.get(&var) {
@@ -88,13 +88,11 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     }
     let mut from_later = BTreeMap::new();
     for name in &ctx.also {
-        let later = ctx.open(name)?;
-        vault |= later.settings.backend == crate::store::Backend::Vault;
-        let is_vault = later.settings.backend == crate::store::Backend::Vault;
-        let mut later = later.load_for_environment(ctx.now)?;
-        if is_vault {
-            code_floor(ctx, name, &mut later);
-        }
+        let profile = ctx.open(name)?;
+        vault |= profile.settings.backend == crate::store::Backend::Vault;
+        let mut later = profile.load_for_environment(ctx.now)?;
+        vault_floor(ctx, &profile, &mut later);
+        vault_token_reminder(ctx, &profile);
         for (var, value) in later.variables {
             if doc
                 .variables
@@ -118,28 +116,94 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     })
 }
 
-/// A vault-backed profile is written by others: names that run code
-/// (`code_variables.rs`, `VAULT_*` and `BAO_*` among them) never reach a
-/// shell or a command from it, with one line naming those left out.
-/// (The accepted-names model, `bscred allow -p`, is still to come.)
-fn code_floor(ctx: &Context, profile: &ProfileName, doc: &mut Document) {
+/// A vault-backed profile is written by others, so `env` and `exec` take
+/// from it only the names its user accepted (`bscred allow -p`, or set
+/// through bscred), with one line naming those left out; and under that,
+/// never a name that runs code (`code_variables.rs`, `VAULT_*` and
+/// `BAO_*` among them) unless the user's own config allows it by name.
+fn vault_floor(ctx: &Context, profile: &Profile, doc: &mut Document) {
+    if profile.settings.backend != crate::store::Backend::Vault {
+        return;
+    }
+    let name = &profile.name;
+    let unaccepted = profile.unaccepted(doc);
+    if !unaccepted.is_empty() {
+        for var in &unaccepted {
+            doc.variables.remove(var);
+        }
+        ctx.warn(format!(
+            "left out of profile '{name}': {}, which others added to its Vault secret and you have not accepted; read them with `{} list`, then accept them with `bscred allow -p {name}`",
+            joined(&unaccepted),
+            crate::context::cli_for(name),
+        ));
+    }
+    let allowed = match ctx.user_config() {
+        Ok(config) => config.allow_variables.clone(),
+        // A broken config allows nothing more: fail closed, and say so.
+        Err(e) => {
+            ctx.warn(format!("{e}; no variable that runs code is allowed"));
+            Vec::new()
+        }
+    };
     let refused: Vec<VarName> = doc
         .variables
         .keys()
-        .filter(|n| crate::code_variables::runs_code(n.as_str()))
+        .filter(|n| crate::code_variables::runs_code(n.as_str()) && !allowed.contains(n))
         .cloned()
         .collect();
     if refused.is_empty() {
         return;
     }
-    for name in &refused {
-        doc.variables.remove(name);
+    for var in &refused {
+        doc.variables.remove(var);
     }
-    let names: Vec<&str> = refused.iter().map(VarName::as_str).collect();
     ctx.warn(format!(
-        "left out of profile '{profile}' (a Vault secret others write): {}, which run code",
-        names.join(", ")
+        "left out of profile '{name}' (a Vault secret others write): {}, which run code; to let one through, add allow_variables = [\"{}\"] to {}",
+        joined(&refused),
+        refused[0],
+        crate::config::UserConfig::path(&ctx.dirs).display(),
     ));
+}
+
+/// One line, like a variable's expiry reminder, when the Vault token
+/// `bscred vault login` got for a vault-backed profile expires within the
+/// warning window and cannot be renewed, no longer renews, or has expired.
+/// (Read after the profile was loaded, so after any renewal.)
+fn vault_token_reminder(ctx: &Context, profile: &Profile) {
+    if ctx.quiet || profile.settings.backend != crate::store::Backend::Vault {
+        return;
+    }
+    let Some(record) = profile.vault_store().and_then(|s| s.login_record()) else {
+        return;
+    };
+    let days = ctx.warn_days().unwrap_or(crate::expiry::DEFAULT_WARN_DAYS);
+    if !record.needs_reminder(ctx.now, days) {
+        return;
+    }
+    let why = match (
+        record.expires_at.is_some_and(|at| at <= ctx.now),
+        record.renewable,
+    ) {
+        (true, _) => "",
+        (false, true) => ", and renewing no longer extends it",
+        (false, false) => ", and it cannot be renewed",
+    };
+    crate::terminal::say(&format!(
+        "the Vault token of profile '{}' ({} login) {}{why}; log in again with `{} vault login --method {}`",
+        profile.name,
+        record.method,
+        record.describe(ctx.now),
+        crate::context::cli_for(&profile.name),
+        record.method,
+    ));
+}
+
+fn joined(names: &[VarName]) -> String {
+    names
+        .iter()
+        .map(VarName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The variables `env` and `exec` hand out: all of them, or those named by

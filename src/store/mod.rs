@@ -7,6 +7,7 @@ pub mod document;
 pub mod file;
 pub mod keychain;
 pub mod vault;
+pub mod vault_login;
 
 use std::fmt;
 

@@ -22,6 +22,7 @@ use zeroize::Zeroizing;
 
 use super::document::TokenFacts;
 use super::file::FileStore;
+use super::vault_login::{LoginRecord, LoginStore};
 use super::{Backend, Document, Snapshot, Store, StoreInfo, Variable};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, VarName};
@@ -174,19 +175,13 @@ pub struct OfflineCopy {
     pub max_age: Option<SignedDuration>,
 }
 
-/// Where the token of a `bscred vault login` is kept, read only when the
-/// environment holds none.
-pub trait LoginTokens: std::fmt::Debug {
-    fn token(&self) -> Result<Option<SecretString>>;
-}
-
 /// One profile's KV secret.
 #[derive(Debug)]
 pub struct VaultStore {
     profile: String,
     settings: VaultSettings,
     env: VaultEnv,
-    login: Option<Box<dyn LoginTokens>>,
+    login: Option<LoginStore>,
     offline: Option<OfflineCopy>,
     client: std::sync::OnceLock<(Client, TokenSource)>,
 }
@@ -199,7 +194,7 @@ impl VaultStore {
         profile: &str,
         settings: VaultSettings,
         env: VaultEnv,
-        login: Option<Box<dyn LoginTokens>>,
+        login: Option<LoginStore>,
         offline: Option<OfflineCopy>,
     ) -> VaultStore {
         VaultStore {
@@ -263,7 +258,54 @@ impl VaultStore {
             self.env.timeout,
         )
         .map_err(Error::from)?;
+        if source == TokenSource::Login {
+            self.renew_if_due(&client);
+        }
         Ok(self.client.get_or_init(|| (client, source)))
+    }
+
+    /// Renews a stored login token with less than half its lease left, and
+    /// records the new expiry. A renewal that fails changes nothing: the
+    /// token works until it expires, and the reminders say when.
+    fn renew_if_due(&self, client: &Client) {
+        let Some(login) = &self.login else { return };
+        let Some(record) = login.record() else { return };
+        if !record.due(self.env.now) {
+            return;
+        }
+        if let Ok(lease) = client.renew_self() {
+            let _ = login.write_record(&record.renewed(self.env.now, lease));
+        }
+    }
+
+    /// The stored login's record, if the token in use comes from it
+    /// (read without decrypting or asking the server).
+    pub fn login_record(&self) -> Option<LoginRecord> {
+        if self.env.token.is_some() {
+            return None;
+        }
+        self.login.as_ref().and_then(LoginStore::record)
+    }
+
+    /// The stored login of this profile, if it keeps one.
+    pub fn login_store(&self) -> Option<&LoginStore> {
+        self.login.as_ref()
+    }
+
+    /// Where the token would come from, without decrypting anything: for
+    /// `status`.
+    pub fn token_source_offline(&self) -> Option<TokenSource> {
+        if self.env.token.is_some() {
+            return Some(TokenSource::Environment);
+        }
+        if self.login.as_ref().and_then(LoginStore::record).is_some() {
+            return Some(TokenSource::Login);
+        }
+        self.env
+            .helper_file
+            .as_ref()
+            .filter(|f| f.is_file())
+            .map(|_| TokenSource::HelperFile)
     }
 
     /// Runs `call` against the server; a 401/403 deletes the offline copy
@@ -585,9 +627,32 @@ impl VaultStore {
         self.with_client(Client::lookup_self)
     }
 
-    /// Renews the token in use.
-    pub fn renew_token(&self) -> Result<()> {
+    /// Renews the token in use; the lease it now has, in seconds.
+    pub fn renew_token(&self) -> Result<u64> {
         self.with_client(Client::renew_self)
+    }
+
+    /// A client for `bscred vault login`: the profile's addresses, and no
+    /// token yet.
+    pub fn login_client(&self) -> Result<Client> {
+        Client::new(
+            &self.settings.addrs,
+            self.settings.namespace.as_deref(),
+            self.settings.cacert.as_deref(),
+            SecretString::from(String::new()),
+            self.env.timeout,
+        )
+        .map_err(Error::from)
+    }
+
+    /// The run's clock.
+    pub fn now(&self) -> Timestamp {
+        self.env.now
+    }
+
+    /// Whether VAULT_TOKEN/BAO_TOKEN is set (it comes before a login).
+    pub fn token_from_environment(&self) -> bool {
+        self.env.token.is_some()
     }
 
     /// Deletes both secrets with all their versions (`migrate` away, after

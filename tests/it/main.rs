@@ -36,5 +36,6 @@ mod team_vectors;
 mod terminal_output;
 mod time_zone;
 mod vault;
+mod vault_login;
 mod wizard;
 mod workflow;

@@ -541,12 +541,11 @@ fn migrate_to_vault_and_back_keeps_every_variable() {
     assert_eq!(server.kv_get(&path)["GITHUB_USERNAME"], "octocat");
 }
 
-// Known failing (see the branch's report): after the leader is killed the
-// two standbys keep answering 307 for longer than the 20 s deadline here,
-// so `set` fails. The cluster rig itself (start, init, unseal, join, KV)
-// works; run it with `--ignored` while fixing the client's handling.
+// The cluster runs raft at performance_multiplier = 1 and has every node a
+// voter before the kill (harness/bao.rs): a new leader is then active within
+// a few seconds, while the standbys answer 307 and bscred keeps asking the
+// configured addresses in rounds.
 #[test]
-#[ignore = "standbys answer 307 past the deadline after the leader is killed; under investigation"]
 fn set_and_exec_keep_working_while_the_raft_leader_is_killed() {
     if !bao::have_bao() {
         return;
@@ -618,7 +617,7 @@ pub mod contract {
 }
 
 #[test]
-fn names_that_run_code_never_leave_a_vault_profile() {
+fn names_that_run_code_never_leave_a_vault_profile_even_when_accepted() {
     if !bao::have_bao() {
         return;
     }
@@ -630,6 +629,11 @@ fn names_that_run_code_never_leave_a_vault_profile() {
     set(&env, t, "GITHUB_USERNAME", "octocat");
     server.kv_patch(&path, "LD_PRELOAD", "/tmp/evil.so");
     server.kv_patch(&path, "BASH_ENV", "/tmp/evil.sh");
+    // Accepting them records them, and says they stay out.
+    let out = run(&env, t, &["allow", "-p", "default"]);
+    assert_success(&out);
+    let said = stderr(&out);
+    assert!(said.contains("BASH_ENV, LD_PRELOAD run code"), "{said}");
     let out = run(&env, t, &["env", "--shell", "dotenv"]);
     assert_success(&out);
     let exported = stdout(&out);
@@ -639,5 +643,193 @@ fn names_that_run_code_never_leave_a_vault_profile() {
         "{exported}"
     );
     let notice = stderr(&out);
-    assert!(notice.contains("BASH_ENV, LD_PRELOAD"), "{notice}");
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    assert!(
+        notice.contains("BASH_ENV, LD_PRELOAD, which run code"),
+        "{notice}"
+    );
+    // The user's own config lets one through by name, and only that one.
+    let config = env.bscred_home.join("config/config.toml");
+    std::fs::create_dir_all(config.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&config, "allow_variables = [\"BASH_ENV\"]\n").expect("write config");
+    let exported = ok(&env, t, &["env", "--shell", "dotenv"]);
+    assert!(exported.contains("BASH_ENV='/tmp/evil.sh'"), "{exported}");
+    assert!(!exported.contains("LD_PRELOAD"), "{exported}");
+}
+
+/// The `accepted` names in `env`'s own settings of profile `default`.
+fn accepted(env: &Env) -> Vec<String> {
+    let text = std::fs::read_to_string(env.bscred_home.join("config/profiles/default.toml"))
+        .expect("settings");
+    let settings: toml::Value = toml::from_str(&text).expect("toml");
+    settings["vault"]
+        .get("accepted")
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().expect("a name").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_name_a_teammate_adds_is_left_out_until_allow_p_accepts_it() {
+    if !bao::have_bao() {
+        return;
+    }
+    let server = Server::shared();
+    let t = &server.token;
+    let path = bao::unique_path("accepted");
+    let (me, teammate) = (Env::new(), Env::new());
+    assert_success(&init(&me, t, std::slice::from_ref(&server.addr), &path));
+    set(&me, t, "GITHUB_USERNAME", "octocat");
+    // What I set through bscred is mine, so accepted.
+    assert_eq!(accepted(&me), ["GITHUB_USERNAME"]);
+
+    // The teammate joins: what is there is someone else's until accepted.
+    let out = init(&teammate, t, std::slice::from_ref(&server.addr), &path);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("holds GITHUB_USERNAME, which others wrote"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&teammate, t, &["env", "--shell", "dotenv"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out), "", "nothing accepted, nothing exported");
+    set(&teammate, t, "TEAM_ADDED", "from-the-teammate");
+
+    // Mine: the new name is left out of env and exec, with one line naming it.
+    let out = run(&me, t, &["env", "--shell", "dotenv"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out), "GITHUB_USERNAME='octocat'\n");
+    let notice = stderr(&out);
+    assert_eq!(notice.lines().count(), 1, "{notice}");
+    assert!(
+        notice.contains("left out of profile 'default': TEAM_ADDED"),
+        "{notice}"
+    );
+    assert!(notice.contains("bscred allow -p default"), "{notice}");
+    assert!(!notice.contains("from-the-teammate"), "{notice}");
+    let out = run(
+        &me,
+        t,
+        &[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"${TEAM_ADDED-unset}\"",
+        ],
+    );
+    assert_success(&out);
+    assert_eq!(stdout(&out), "unset");
+    // `get` names the variable itself, so it answers.
+    assert_eq!(
+        ok(&me, t, &["get", "-n", "TEAM_ADDED"]),
+        "from-the-teammate"
+    );
+
+    // `allow -p` lists it and records it in my own settings, and only mine.
+    let out = run(&me, t, &["allow", "-p", "default"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("accepted for profile 'default': TEAM_ADDED"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(accepted(&me), ["GITHUB_USERNAME", "TEAM_ADDED"]);
+    assert_eq!(accepted(&teammate), ["TEAM_ADDED"]);
+    let out = run(&me, t, &["env", "--shell", "dotenv"]);
+    assert_success(&out);
+    assert_eq!(
+        stdout(&out),
+        "GITHUB_USERNAME='octocat'\nTEAM_ADDED='from-the-teammate'\n"
+    );
+    assert_eq!(stderr(&out), "");
+    let out = run(
+        &me,
+        t,
+        &[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"${TEAM_ADDED-unset}\"",
+        ],
+    );
+    assert_eq!(stdout(&out), "from-the-teammate");
+    // Nothing new: said so, nothing changed.
+    let out = run(&me, t, &["allow", "-p", "default"]);
+    assert_success(&out);
+    assert!(stderr(&out).contains("nothing new"), "{}", stderr(&out));
+
+    // The teammate accepts mine in turn and gets both.
+    ok(&teammate, t, &["allow", "-p", "default"]);
+    let both = ok(&teammate, t, &["env", "--shell", "dotenv"]);
+    assert!(both.contains("GITHUB_USERNAME='octocat'"), "{both}");
+
+    // -p on a profile that is not vault-backed is a usage error.
+    let own = Env::new();
+    assert_success(&run(
+        &own,
+        t,
+        &["init", "--backend", "file", "--no-project-file"],
+    ));
+    let text = assert_fails(&run(&own, t, &["allow", "-p", "default"]), 2);
+    assert!(text.contains("only a vault-backed profile"), "{text}");
+}
+
+#[test]
+fn a_project_file_names_a_vault_profile_and_never_a_server() {
+    if !bao::have_bao() {
+        return;
+    }
+    // A listener that would see any token sent its way.
+    let spy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    spy.set_nonblocking(true).expect("nonblocking");
+    let spy_addr = format!("http://{}", spy.local_addr().expect("addr"));
+    let server = Server::shared();
+    let t = &server.token;
+    let env = Env::new();
+    let path = bao::unique_path("project");
+    let mut args = vec!["-p", "team"];
+    args.extend(["init", "--backend", "vault", "--no-project-file"]);
+    args.extend(["--vault-addr", &server.addr, "--vault-path", &path]);
+    assert_success(&run(&env, t, &args));
+    let out = output_fed(
+        bscred(&env, t).args(["-p", "team", "set", "GITHUB_USERNAME", "--stdin"]),
+        b"octocat",
+    );
+    assert_success(&out);
+
+    let project = env.work.join(".bscred.toml");
+    for text in [
+        format!("profile = \"team\"\nvault_addr = \"{spy_addr}\"\n"),
+        format!("profile = \"team\"\n[vault]\naddrs = [\"{spy_addr}\"]\n"),
+    ] {
+        std::fs::write(&project, &text).expect("write project file");
+        let said = assert_fails(&run(&env, t, &["allow"]), 1);
+        assert!(said.contains("never a Vault server"), "{said}");
+        // Not allowed, so it chooses nothing: the default profile is not there.
+        let out = run(&env, t, &["env"]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert!(stderr(&out).contains("not allowed yet"), "{}", stderr(&out));
+    }
+    // Naming the profile is what a project file may do.
+    std::fs::write(&project, "profile = \"team\"\n").expect("write project file");
+    assert_success(&run(&env, t, &["allow"]));
+    let out = bscred(&env, t)
+        .env("VAULT_ADDR", &spy_addr)
+        .args(["env", "--shell", "dotenv"])
+        .output()
+        .expect("runs");
+    assert_success(&out);
+    assert_eq!(stdout(&out), "GITHUB_USERNAME='octocat'\n");
+    // VAULT_ADDR was no address given at init: nothing went there.
+    match spy.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("something connected to the spy: {other:?}"),
+    }
 }

@@ -112,11 +112,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     if profile.store().exists()? {
         // A store without settings: its settings were lost, or an earlier
         // `init` was interrupted. Adopt it only if it can be read.
-        profile.load(ctx.now)?;
+        let doc = profile.load(ctx.now)?;
         ctx.note(format!(
             "found an existing store at {} that can be read; adopting it",
             profile.info().location
         ));
+        let others: Vec<String> = profile
+            .unaccepted(&doc)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if !others.is_empty() {
+            ctx.note(format!(
+                "its Vault secret holds {}, which others wrote: `env` and `exec` leave them out until you read them (`bscred -p {} list`) and accept them (`bscred allow -p {}`)",
+                others.join(", "),
+                ctx.profile,
+                ctx.profile
+            ));
+        }
     } else {
         profile.create(ctx.now)?;
     }

@@ -157,6 +157,42 @@ impl Server {
             .to_string()
     }
 
+    /// Runs `bao ARGS` with the root token and `stdin`, asserting success;
+    /// its stdout, trimmed.
+    pub fn bao_ok(&self, args: &[&str], stdin: &[u8]) -> String {
+        let out = self.bao_with(args, &self.token, stdin);
+        assert!(
+            out.status.success(),
+            "bao {}: {}",
+            args.first().copied().unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_string()
+    }
+
+    /// A policy named `name` granting what a bscred profile needs on the
+    /// KV paths under `secret/bscred-tests/` (and nothing else).
+    pub fn kv_policy(&self, name: &str) {
+        let hcl = "path \"secret/data/bscred-tests/*\" {\n  capabilities = [\"create\", \"read\", \"update\", \"patch\"]\n}\n\
+                   path \"secret/metadata/bscred-tests/*\" {\n  capabilities = [\"read\"]\n}\n";
+        self.bao_ok(&["policy", "write", name, "-"], hcl.as_bytes());
+    }
+
+    /// Enables the auth method `kind` at a mount of its own (the shared
+    /// server serves every test), returning the mount.
+    pub fn enable_auth(&self, kind: &str) -> String {
+        let mount = unique_path(kind)
+            .rsplit('/')
+            .next()
+            .expect("a name")
+            .to_string();
+        self.bao_ok(&["auth", "enable", &format!("-path={mount}"), kind], b"");
+        mount
+    }
+
     /// Stops a server this test started, and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -254,7 +290,10 @@ impl Cluster {
             std::fs::write(
                 &config,
                 format!(
-                    "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"n{i}\"\n{joins}}}\n\
+                    // performance_multiplier = 1: raft's production timing
+                    // (the default 5) gives an election after a leader's
+                    // death several seconds; loopback needs no slack.
+                    "storage \"raft\" {{\n  path = \"{}\"\n  node_id = \"n{i}\"\n  performance_multiplier = 1\n{joins}}}\n\
                      listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{}\"\n  tls_disable = true\n}}\n\
                      api_addr = \"http://127.0.0.1:{port}\"\ncluster_addr = \"http://127.0.0.1:{}\"\n\
                      disable_mlock = true\n",
@@ -317,23 +356,62 @@ impl Cluster {
             token,
             _dir: dir,
         };
+        // Autopilot adds a joining node as a non-voter and promotes it only
+        // after it has been healthy for `server_stabilization_time` (10 s by
+        // default). A leader killed before then leaves no voter to elect a
+        // new one ("not part of stable configuration, aborting election"),
+        // and the standbys redirect to the dead node for ever.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        cluster.unseal(&cluster.nodes[0], &key);
+        loop {
+            let out = cluster.on_leader(&[
+                "operator",
+                "raft",
+                "autopilot",
+                "set-config",
+                "-server-stabilization-time=1s",
+            ]);
+            if out.status.success() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cannot configure autopilot: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         for node in &cluster.nodes {
             let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                // `key=-`: the key comes from stdin, not argv. A joining
-                // node takes it once retry_join has reached the leader.
-                let _ = raw_bao(
-                    &node.addr,
-                    "",
-                    &["write", "sys/unseal", "key=-"],
-                    key.as_bytes(),
-                );
-                if raw_bao(&node.addr, "", &["status"], b"").status.success() {
-                    break;
-                }
+            while !cluster.unseal(node, &key) {
                 assert!(Instant::now() < deadline, "{} never unsealed", node.addr);
                 std::thread::sleep(Duration::from_millis(200));
             }
+        }
+        // Every node a voter: only then can the cluster lose one.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = cluster.on_leader(&["operator", "raft", "list-peers", "-format=json"]);
+            let voters = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+                .ok()
+                .and_then(|json| {
+                    json["data"]["config"]["servers"].as_array().map(|servers| {
+                        servers
+                            .iter()
+                            .filter(|s| s["voter"].as_bool() == Some(true))
+                            .count()
+                    })
+                })
+                .unwrap_or(0);
+            if voters == cluster.nodes.len() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {voters} voters: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(200));
         }
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -359,6 +437,19 @@ impl Cluster {
             std::thread::sleep(Duration::from_millis(200));
         }
         cluster
+    }
+
+    /// Gives `node` the unseal key (on stdin: `key=-`, never argv); true
+    /// once it is unsealed. A joining node takes the key only once
+    /// retry_join has reached the leader.
+    fn unseal(&self, node: &Node, key: &str) -> bool {
+        let _ = raw_bao(
+            &node.addr,
+            "",
+            &["write", "sys/unseal", "key=-"],
+            key.as_bytes(),
+        );
+        raw_bao(&node.addr, "", &["status"], b"").status.success()
     }
 
     /// `bao ARGS` on whichever live node answers.
