@@ -662,12 +662,26 @@ impl Profile {
     pub fn remove_store(&self) -> Result<String> {
         match self.settings.backend {
             Backend::Vault => {
-                let store = self
-                    .vault_store()
-                    .expect("a vault profile has a vault store");
-                store.destroy()?;
+                // The secret is the team's: others read it. Only what this
+                // machine keeps of it goes (the offline copy, a login).
+                if let Some(store) = self.vault_store() {
+                    store.forget_here();
+                }
+                let dirs = &self.access.dirs;
+                for path in [
+                    dirs.offline_copy(&self.name),
+                    dirs.vault_login(&self.name),
+                    dirs.vault_login_record(&self.name),
+                ] {
+                    match fs::remove_file(&path) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(Error::io(format!("cannot remove {}", path.display()))(e));
+                        }
+                        _ => {}
+                    }
+                }
                 Ok(format!(
-                    "deleted {} (all versions) and its metadata secret",
+                    "the Vault secret {} is left in place for the others who use it (delete it with `bao kv metadata delete` if no one does)",
                     self.info().location
                 ))
             }

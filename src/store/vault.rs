@@ -655,14 +655,11 @@ impl VaultStore {
         self.env.token.is_some()
     }
 
-    /// Deletes both secrets with all their versions (`migrate` away, after
-    /// the copy is verified), and the offline copy.
-    pub fn destroy(&self) -> Result<()> {
-        let s = &self.settings;
-        self.with_client(|c| c.kv_destroy(&s.mount, &s.path))?;
-        self.with_client(|c| c.kv_destroy(&s.mount, &s.meta_path()))?;
+    /// Forgets this machine's copy of the secret (the offline copy), for
+    /// `profiles rm` and a move away. The secret on the server is the
+    /// team's and stays: removing one's own profile never deletes it.
+    pub fn forget_here(&self) {
         self.drop_offline_copy();
-        Ok(())
     }
 
     /// The settings this store was opened with.

@@ -833,3 +833,40 @@ fn a_project_file_names_a_vault_profile_and_never_a_server() {
         other => panic!("something connected to the spy: {other:?}"),
     }
 }
+
+#[test]
+fn removing_a_vault_profile_leaves_the_teams_secret_on_the_server() {
+    if !bao::have_bao() {
+        return;
+    }
+    let server = Server::shared();
+    let t = &server.token;
+    let env = Env::new();
+    let path = bao::unique_path("profiles-rm");
+    assert_success(&init(&env, t, std::slice::from_ref(&server.addr), &path));
+    set(&env, t, "GITHUB_USERNAME", "octocat");
+    // A read leaves the offline copy on this machine.
+    assert!(ok(&env, t, &["env", "--shell", "json"]).contains("octocat"));
+    let offline = env.bscred_home.join("data/offline/default.age");
+    assert!(offline.exists(), "the read left an offline copy");
+    let out = run(&env, t, &["profiles", "rm", "default", "--yes"]);
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("left in place"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The team's secret, and bscred's metadata beside it, are still there.
+    assert_eq!(server.kv_get(&path)["GITHUB_USERNAME"], "octocat");
+    assert_eq!(
+        metadata(&server, &path)["variables"]["GITHUB_USERNAME"]["secret"],
+        false
+    );
+    // This machine's copy is gone.
+    assert!(!offline.exists(), "the offline copy stayed");
+    assert!(
+        !env.bscred_home
+            .join("config/profiles/default.toml")
+            .exists()
+    );
+}
