@@ -336,7 +336,7 @@ check_npm() {
 JSON
         printf 'nodeLinker: %s\nenableNetwork: false\nenableTelemetry: false\nenableGlobalCache: false\nenableScripts: false\n' \
             "$linker" >"$yp/.yarnrc.yml"
-        (cd "$yp" && YARN_IGNORE_PATH=1 node "$yarn" install >"$tmp/yarn-$linker.log" 2>&1) || {
+        (cd "$yp" && YARN_IGNORE_PATH=1 node "$yarn" install --no-immutable >"$tmp/yarn-$linker.log" 2>&1) || {
             cat "$tmp/yarn-$linker.log" >&2
             die "yarn ($linker) cannot install the packed tarballs offline"
         }
