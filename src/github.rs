@@ -140,6 +140,31 @@ pub fn is_secure(url: &str) -> bool {
     }
 }
 
+/// The client for GitHub's API: a deadline on the whole call, answers of
+/// every status read rather than turned into errors, and no redirects (one
+/// would drop the Authorization header and take an unauthenticated answer
+/// as the token's, or resend a revoked token's body elsewhere).
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(TIMEOUT))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("bscred/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// A call to `url` that got no answer.
+fn unreachable(url: &str, error: ureq::Error) -> ApiError {
+    ApiError::Unreachable {
+        url: url.to_string(),
+        reason: match error {
+            ureq::Error::Timeout(_) => format!("no answer within {} seconds", TIMEOUT.as_secs()),
+            other => other.to_string(),
+        },
+    }
+}
+
 /// Asks GitHub who `token` belongs to and when it expires.
 pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiError> {
     let url = format!("{base}/user");
@@ -155,30 +180,13 @@ pub fn verify(base: &str, token: &str, now: Timestamp) -> Result<TokenInfo, ApiE
             .take(200)
             .collect()
     };
-    let config = ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
-        // A redirect would drop the Authorization header and accept an
-        // unauthenticated answer as the token's.
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .user_agent(concat!("bscred/", env!("CARGO_PKG_VERSION")))
-        .build();
-    let agent: ureq::Agent = config.into();
-    let mut response = agent
+    let mut response = agent()
         .get(&url)
         .header("Authorization", format!("Bearer {token}"))
         .header("Accept", "application/vnd.github+json")
         .header("X-GitHub-Api-Version", "2022-11-28")
         .call()
-        .map_err(|e| ApiError::Unreachable {
-            url: url.clone(),
-            reason: match e {
-                ureq::Error::Timeout(_) => {
-                    format!("no answer within {} seconds", TIMEOUT.as_secs())
-                }
-                other => other.to_string(),
-            },
-        })?;
+        .map_err(|e| unreachable(&url, e))?;
     let header = |name: &str| {
         response
             .headers()
@@ -264,30 +272,14 @@ pub fn revoke(base: &str, token: &str) -> Result<(), ApiError> {
     if !is_secure(&url) {
         return Err(ApiError::Insecure(base.to_string()));
     }
-    let config = ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
-        // The body holds the token: never resend it elsewhere.
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .user_agent(concat!("bscred/", env!("CARGO_PKG_VERSION")))
-        .build();
-    let agent: ureq::Agent = config.into();
     let body = zeroize::Zeroizing::new(serde_json::json!({ "credentials": [token] }).to_string());
-    let mut response = agent
+    let mut response = agent()
         .post(&url)
         .header("Accept", "application/vnd.github+json")
         .header("X-GitHub-Api-Version", "2022-11-28")
         .header("Content-Type", "application/json")
         .send(body.as_bytes())
-        .map_err(|e| ApiError::Unreachable {
-            url: url.clone(),
-            reason: match e {
-                ureq::Error::Timeout(_) => {
-                    format!("no answer within {} seconds", TIMEOUT.as_secs())
-                }
-                other => other.to_string(),
-            },
-        })?;
+        .map_err(|e| unreachable(&url, e))?;
     let status = response.status().as_u16();
     match status {
         200..=299 => Ok(()),
