@@ -272,13 +272,24 @@ pub fn revoke(base: &str, token: &str) -> Result<(), ApiError> {
     if !is_secure(&url) {
         return Err(ApiError::Insecure(base.to_string()));
     }
-    let body = zeroize::Zeroizing::new(serde_json::json!({ "credentials": [token] }).to_string());
+    // Serialised straight from the borrowed token into a buffer that is
+    // wiped: no other copy of it is made.
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        credentials: [&'a str; 1],
+    }
+    let body = zeroize::Zeroizing::new(
+        serde_json::to_vec(&Body {
+            credentials: [token],
+        })
+        .map_err(|e| ApiError::BadAnswer(e.to_string()))?,
+    );
     let mut response = agent()
         .post(&url)
         .header("Accept", "application/vnd.github+json")
         .header("X-GitHub-Api-Version", "2022-11-28")
         .header("Content-Type", "application/json")
-        .send(body.as_bytes())
+        .send(body.as_slice())
         .map_err(|e| unreachable(&url, e))?;
     let status = response.status().as_u16();
     match status {

@@ -212,23 +212,27 @@ fn the_same_variable_changed_by_both_is_a_conflict_and_nothing_is_written() {
     let now: jiff::Timestamp = NOW.parse().expect("time");
     let value = |s: &str| Secret::new(s.to_string()).expect("value");
 
-    // A teammate's write to another variable between my read and my write:
-    // mine is applied again on top of theirs, and both land.
-    let mut raced = false;
-    mine.update(&mut |doc| {
-        if !raced {
-            raced = true;
-            theirs
-                .update(&mut |d| {
-                    d.upsert(other.clone(), value("theirs"), false, None, now);
-                    Ok(())
-                })
-                .expect("teammate writes");
-        }
-        doc.upsert(name.clone(), value("mine"), false, None, now);
-        Ok(())
-    })
-    .expect("a race on different variables is not a conflict");
+    // My write of `mine` to SHARED, with a teammate's write of `theirs`
+    // (to `their_name`) landing between my read and my write.
+    let race = |their_name: &bscred::secret::VarName, theirs_value: &str, mine_value: &str| {
+        let mut raced = false;
+        mine.update(&mut |doc| {
+            if !raced {
+                raced = true;
+                theirs
+                    .update(&mut |d| {
+                        d.upsert(their_name.clone(), value(theirs_value), false, None, now);
+                        Ok(())
+                    })
+                    .expect("teammate writes");
+            }
+            doc.upsert(name.clone(), value(mine_value), false, None, now);
+            Ok(())
+        })
+    };
+
+    // Another variable: mine is applied again on top of theirs; both land.
+    race(&other, "theirs", "mine").expect("a race on different variables is not a conflict");
     let fields = server.kv_get(&path);
     assert_eq!(
         (fields["SHARED"].as_str(), fields["OTHER"].as_str()),
@@ -236,21 +240,7 @@ fn the_same_variable_changed_by_both_is_a_conflict_and_nothing_is_written() {
     );
 
     // The same variable: the second writer is refused, naming it (exit 6).
-    let mut raced = false;
-    let error = mine
-        .update(&mut |doc| {
-            if !raced {
-                raced = true;
-                theirs
-                    .update(&mut |d| {
-                        d.upsert(name.clone(), value("theirs-too"), false, None, now);
-                        Ok(())
-                    })
-                    .expect("teammate writes");
-            }
-            doc.upsert(name.clone(), value("mine-again"), false, None, now);
-            Ok(())
-        })
+    let error = race(&name, "theirs-too", "mine-again")
         .expect_err("a change to the same variable must not overwrite");
     assert_eq!(error.exit().code(), 6, "{error}");
     assert!(error.to_string().contains("SHARED"), "{error}");
