@@ -901,6 +901,7 @@ mod tests {
             "YARN_YARN_PATH",
             "COREPACK_NPM_REGISTRY",
             "BSCRED_GITHUB_API_URL",
+            "BSCRED_GITHUB_URL",
             "BSCRED_HOME",
             "https_proxy",
             "NODE_TLS_REJECT_UNAUTHORIZED",

@@ -16,6 +16,9 @@ use crate::store::document::TokenFacts;
 
 /// Overrides the API base (tests point it at a stand-in on 127.0.0.1).
 pub const API_URL_VAR: &str = "BSCRED_GITHUB_API_URL";
+/// Overrides the web base (device flow, token pages), as `API_URL_VAR`
+/// does the API base; tests point both at a stand-in on 127.0.0.1.
+pub const WEB_URL_VAR: &str = "BSCRED_GITHUB_URL";
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What GitHub said about a token.
@@ -121,6 +124,16 @@ pub fn api_base(host: &str, overridden: Option<&str>) -> String {
     }
 }
 
+/// The web base for a host: `https://HOST` (github.com or a GitHub
+/// Enterprise Server), unless `overridden` (`BSCRED_GITHUB_URL`, which the
+/// context reads) says otherwise.
+pub fn web_base(host: &str, overridden: Option<&str>) -> String {
+    match overridden.filter(|u| !u.is_empty()) {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => format!("https://{host}"),
+    }
+}
+
 /// Whether a token may be sent to `url`. Refused: anything but `https://`,
 /// except plain `http://` to this machine (the tests' stand-in), where the
 /// token never crosses a network. The URL is parsed, not matched as text:
@@ -144,7 +157,7 @@ pub fn is_secure(url: &str) -> bool {
 /// every status read rather than turned into errors, and no redirects (one
 /// would drop the Authorization header and take an unauthenticated answer
 /// as the token's, or resend a revoked token's body elsewhere).
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .max_redirects(0)
@@ -155,7 +168,7 @@ fn agent() -> ureq::Agent {
 }
 
 /// A call to `url` that got no answer.
-fn unreachable(url: &str, error: ureq::Error) -> ApiError {
+pub(crate) fn unreachable(url: &str, error: ureq::Error) -> ApiError {
     ApiError::Unreachable {
         url: url.to_string(),
         reason: match error {

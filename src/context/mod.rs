@@ -60,6 +60,9 @@ pub struct Context {
     /// `BSCRED_GITHUB_API_URL`: where GitHub's API is asked instead of the
     /// profile host's (tests point it at a stand-in on 127.0.0.1).
     pub github_api_url: Option<String>,
+    /// `BSCRED_GITHUB_URL`: the web base instead of `https://HOST` (device
+    /// flow, token pages).
+    pub github_url: Option<String>,
     /// The user's home (`HOME`), where `doctor` looks for history files
     /// and `~/.git-credentials`.
     pub home: Option<PathBuf>,
@@ -155,6 +158,7 @@ impl Context {
             tz: std::sync::OnceLock::new(),
             project,
             github_api_url: std::env::var(crate::github::API_URL_VAR).ok(),
+            github_url: std::env::var(crate::github::WEB_URL_VAR).ok(),
             history_files: home.as_deref().map(history_files).unwrap_or_default(),
             home,
         })

@@ -3,16 +3,13 @@
 //! `rotate`, the offline token checks and the `remind --ics` calendar.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+use crate::harness::github::{GitHubStandIn, Request, Response, unreachable_url};
 use crate::harness::node::{have_package, node_dir};
 use crate::harness::process::output_fed;
 use crate::harness::{Env, NOW, TOKEN, assert_fails, assert_success, have, stderr, stdout};
@@ -58,14 +55,6 @@ const CLASSIC: Answer = Answer::User {
     scopes: Some("repo, workflow"),
 };
 
-/// One request as the stand-in received it.
-#[derive(Debug, Clone)]
-struct Request {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
 /// How the stand-in answers `POST /credentials/revoke`, which GitHub takes
 /// without authentication: one that carries an `Authorization` header is
 /// refused (401), as a token sent where none belongs must be.
@@ -75,130 +64,29 @@ enum Revoke {
     Fails,
 }
 
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A stand-in for `api.github.com` on 127.0.0.1, in a thread that stops by
-/// itself: after a few requests, after two minutes, or as soon as the test
-/// drops this handle.
-struct FakeGitHub {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-    // Dropping it disconnects the thread's receiver: the thread ends, and a
-    // slow answer in progress is cut short.
-    _stop: mpsc::Sender<()>,
-}
+/// The stand-in GitHub API: `answer` to `GET /user`, `revoke` to
+/// `POST /credentials/revoke`.
+struct FakeGitHub;
 
 impl FakeGitHub {
-    fn start(answer: Answer) -> FakeGitHub {
+    fn start(answer: Answer) -> GitHubStandIn {
         FakeGitHub::start_with(answer, Revoke::Accepted)
     }
 
-    fn start_with(answer: Answer, revoke: Revoke) -> FakeGitHub {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!(
-            "http://127.0.0.1:{}",
-            listener.local_addr().expect("addr").port()
-        );
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (stop, stopped) = mpsc::channel::<()>();
-        let seen = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(120);
-            let mut served = 0;
-            while served < 8 && Instant::now() < deadline {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        served += 1;
-                        serve(stream, (answer, revoke), &seen, &stopped);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        // Wait for the next connection, or for the test to end.
-                        match stopped.recv_timeout(Duration::from_millis(10)) {
-                            Err(RecvTimeoutError::Timeout) => {}
-                            _ => break,
-                        }
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
-        FakeGitHub {
-            url,
-            requests,
-            _stop: stop,
-        }
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().expect("lock").clone()
-    }
-
-    /// The one request the test expected.
-    fn only_request(&self) -> Request {
-        let requests = self.requests();
-        assert_eq!(requests.len(), 1, "{requests:?}");
-        requests[0].clone()
+    fn start_with(answer: Answer, revoke: Revoke) -> GitHubStandIn {
+        GitHubStandIn::start(move |request| respond(request, answer, revoke))
     }
 }
 
-fn serve(
-    mut stream: TcpStream,
-    (answer, revoke): (Answer, Revoke),
-    seen: &Mutex<Vec<Request>>,
-    stopped: &mpsc::Receiver<()>,
-) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let end = head
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(head.len(), |at| at + 4);
-    let text = String::from_utf8_lossy(&head[..end]).into_owned();
-    let mut lines = text.split("\r\n");
-    let line = lines.next().unwrap_or_default().to_string();
-    let headers: Vec<(String, String)> = lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = head[end..].to_vec();
-    while body.len() < length {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => body.extend_from_slice(&buf[..n]),
-        }
-    }
-    let request = Request {
-        line,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    };
-    let revoking = request.line.starts_with("POST /credentials/revoke ");
+fn respond(request: &Request, answer: Answer, revoke: Revoke) -> Response {
+    let revoking = request.route() == "POST /credentials/revoke";
     let authorised = request.header("Authorization").is_some();
-    seen.lock().expect("lock").push(request);
-
     let json = "application/json; charset=utf-8";
+    let delay = if !revoking && matches!(answer, Answer::Slow) {
+        Duration::from_secs(8)
+    } else {
+        Duration::ZERO
+    };
     let answer = if revoking { None } else { Some(answer) };
     let (status, headers, body): (&str, Vec<(&str, String)>, String) = match answer {
         None if authorised => (
@@ -262,9 +150,8 @@ fn serve(
             r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","status":"429"}"#.to_string(),
         ),
         Answer::Slow => {
-            // Not a test waiting for state: this is the answer itself, late.
-            // A dropped handle (the test is over) ends the wait early.
-            let _ = stopped.recv_timeout(Duration::from_secs(8));
+            // Not a test waiting for state: this is the answer itself,
+            // late (`delay` below). A dropped stand-in ends the wait early.
             (
                 "200 OK",
                 vec![("Content-Type", json.to_string())],
@@ -273,24 +160,13 @@ fn serve(
         }
         },
     };
-    let mut response = format!("HTTP/1.1 {status}\r\nServer: github.com\r\n");
-    for (name, value) in headers {
-        response.push_str(&format!("{name}: {value}\r\n"));
-    }
-    response.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    ));
-    let _ = stream.write_all(response.as_bytes());
-    let _ = stream.flush();
-}
-
-/// An address where nothing listens.
-fn unreachable_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
+    let mut response = Response::json(status, body);
+    response.headers = headers
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+    response.delay = delay;
+    response
 }
 
 // ---------------------------------------------------------------- helpers

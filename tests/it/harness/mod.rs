@@ -16,6 +16,7 @@ pub mod bao;
 #[cfg(target_os = "linux")]
 pub mod dbus;
 pub mod git;
+pub mod github;
 #[cfg(target_os = "linux")]
 pub mod keychain;
 pub mod node;
