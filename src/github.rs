@@ -276,11 +276,12 @@ pub fn is_revocable(token: &str) -> bool {
     REVOCABLE.iter().any(|prefix| token.starts_with(prefix))
 }
 
-/// Asks GitHub to revoke `token` (`POST /credentials/revoke`). The request
-/// carries no `Authorization` header: the endpoint takes none, and the
-/// token it revokes is the one in the body. GitHub answers 202 when it has
-/// accepted the request.
-pub fn revoke(base: &str, token: &str) -> Result<(), ApiError> {
+/// Asks GitHub to revoke `tokens` (`POST /credentials/revoke`, which takes
+/// up to 1,000 in one request: one request spends one of the endpoint's
+/// rate-limited calls). The request carries no `Authorization` header: the
+/// endpoint takes none, and the tokens it revokes are the ones in the body.
+/// GitHub answers 202 when it has accepted the request.
+pub fn revoke(base: &str, tokens: &[&str]) -> Result<(), ApiError> {
     let url = format!("{base}/credentials/revoke");
     if !is_secure(&url) {
         return Err(ApiError::Insecure(base.to_string()));
@@ -289,11 +290,11 @@ pub fn revoke(base: &str, token: &str) -> Result<(), ApiError> {
     // wiped: no other copy of it is made.
     #[derive(serde::Serialize)]
     struct Body<'a> {
-        credentials: [&'a str; 1],
+        credentials: &'a [&'a str],
     }
     let body = zeroize::Zeroizing::new(
         serde_json::to_vec(&Body {
-            credentials: [token],
+            credentials: tokens,
         })
         .map_err(|e| ApiError::BadAnswer(e.to_string()))?,
     );
@@ -315,8 +316,9 @@ pub fn revoke(base: &str, token: &str) -> Result<(), ApiError> {
                 .ok()
                 .and_then(|body| serde_json::from_str::<Message>(&body).ok())
                 .map(|m| {
-                    m.message
-                        .replace(token, "[token]")
+                    tokens
+                        .iter()
+                        .fold(m.message, |text, token| text.replace(token, "[token]"))
                         .chars()
                         .filter(|c| !c.is_control())
                         .take(200)

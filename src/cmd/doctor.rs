@@ -12,9 +12,15 @@ use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::expiry;
 use crate::git;
+use crate::github;
 use crate::keychain::Presence;
 use crate::profile::Profile;
+use crate::prompt;
+use crate::secret::Secret;
+use crate::terminal;
 use crate::token;
+use std::io::IsTerminal;
+use zeroize::Zeroizing;
 
 /// The names bscred manages for a Backstage app: any of them in a
 /// plaintext `.env` is worth moving in, token-shaped or not.
@@ -38,8 +44,9 @@ const MANAGED: [&str; 6] = [
 /// commit it; and in your home for
 /// tokens in shell history and ~/.git-credentials, git helpers that store
 /// credentials in plaintext, bscred files others can read, and tokens that
-/// expire soon. It never unlocks the keychain. Exit 0 when clean, 12 with
-/// findings.
+/// expire soon. It never unlocks the keychain, unless you choose to revoke
+/// what it found (--revoke, or yes to its question on a terminal). Exit 0
+/// when clean, 12 with findings, 5 when revoking failed.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The project directory to look in [default: .]
@@ -49,6 +56,12 @@ pub struct Args {
     /// Print JSON for scripts
     #[arg(long)]
     json: bool,
+
+    /// Revoke on GitHub, without asking, the tokens found in plaintext
+    /// copies (listed masked first). On a terminal doctor asks instead; a
+    /// token the profile still holds is left for `bscred rotate`
+    #[arg(long)]
+    revoke: bool,
 }
 
 /// One thing doctor reports.
@@ -62,6 +75,10 @@ struct Finding {
     /// The command or step that fixes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<String>,
+    /// The plaintext token this finding is about, for `--revoke`: never
+    /// printed (`Secret` redacts itself), never in the JSON.
+    #[serde(skip)]
+    token: Option<Secret>,
 }
 
 impl Finding {
@@ -71,6 +88,20 @@ impl Finding {
             place: place.into(),
             what: what.into(),
             fix: Some(fix.into()),
+            token: None,
+        }
+    }
+
+    /// A problem about a plaintext token `--revoke` can act on.
+    fn token(
+        spotted: &Spotted,
+        place: impl Into<String>,
+        what: String,
+        fix: impl Into<String>,
+    ) -> Self {
+        Finding {
+            token: Secret::new(spotted.token.to_string()).ok(),
+            ..Finding::problem(place, what, fix)
         }
     }
 
@@ -80,6 +111,7 @@ impl Finding {
             place: place.into(),
             what: what.into(),
             fix: None,
+            token: None,
         }
     }
 }
@@ -123,20 +155,163 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         });
         super::print_text(&text)?;
     }
-    Ok(if problems == 0 {
+    let exit = if problems == 0 {
         Exit::Ok
     } else {
         Exit::Findings
-    })
+    };
+    let copies = plaintext_tokens(&findings);
+    // Asked on a terminal (never under --json, whose reader is a script);
+    // done without asking only when --revoke says so.
+    let ask = !args.revoke
+        && !args.json
+        && prompt::stdin_is_terminal()
+        && std::io::stderr().is_terminal();
+    if copies.is_empty() {
+        return Ok(exit);
+    }
+    if !(args.revoke || ask) {
+        ctx.note(format!(
+            "`bscred doctor --revoke` revokes the {} token(s) found in plaintext on GitHub",
+            copies.len()
+        ));
+        return Ok(exit);
+    }
+    match revoke_copies(ctx, copies, ask)? {
+        Revoked::Failed => Ok(Exit::GitHub),
+        Revoked::Done | Revoked::Declined => Ok(exit),
+    }
 }
 
-/// Token-shaped strings in `text`, masked: (line number, masked token).
-fn tokens_in(text: &str) -> Vec<(usize, String)> {
+/// One token found in plaintext, with every place it was found.
+struct Copy {
+    token: Secret,
+    masked: String,
+    places: Vec<String>,
+}
+
+/// The revocable tokens among the findings, each once.
+fn plaintext_tokens(findings: &[Finding]) -> Vec<Copy> {
+    let mut copies: Vec<Copy> = Vec::new();
+    for finding in findings {
+        let Some(token) = finding
+            .token
+            .as_ref()
+            .filter(|t| github::is_revocable(t.expose()))
+        else {
+            continue;
+        };
+        match copies.iter_mut().find(|c| c.token.same_as(token)) {
+            Some(copy) => copy.places.push(finding.place.clone()),
+            None => copies.push(Copy {
+                token: token.clone(),
+                masked: mask(token.expose()),
+                places: vec![finding.place.clone()],
+            }),
+        }
+    }
+    copies
+}
+
+enum Revoked {
+    Done,
+    Declined,
+    Failed,
+}
+
+/// Lists the tokens found in plaintext (masked), leaves out any the
+/// profile still holds (revoking it would break the profile: `rotate`
+/// replaces it first), asks when `ask`, and revokes the rest on GitHub in
+/// one unauthenticated request.
+fn revoke_copies(ctx: &Context, mut copies: Vec<Copy>, ask: bool) -> Result<Revoked> {
+    let mut list = format!("{} token(s) found in plaintext copies:\n", copies.len());
+    for copy in &copies {
+        list.push_str(&format!(
+            "  {}  ({})\n",
+            copy.masked,
+            copy.places.join(", ")
+        ));
+    }
+    terminal::write_raw(&terminal::escape_lines(&list));
+    if ask {
+        let answer = prompt::visible(
+            "Revoke them on GitHub now? They stop working everywhere, for everyone using them. [y/N] ",
+        )
+        .map_err(Error::io("cannot read the answer"))?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            terminal::say("nothing revoked; `bscred doctor --revoke` revokes them without asking");
+            return Ok(Revoked::Declined);
+        }
+    }
+    // Read only now, when the user has chosen to revoke: reading may ask
+    // for the identity's passphrase or unlock the keychain.
+    let profile = ctx.open(&ctx.profile).ok();
+    match profile.as_ref().map(|p| p.load(ctx.now)) {
+        Some(Ok(doc)) => copies.retain(|copy| {
+            let held = doc
+                .variables
+                .iter()
+                .find(|(_, var)| var.value.same_as(&copy.token));
+            if let Some((name, _)) = held {
+                terminal::say(&format!(
+                    "not revoking {}: it is also the {name} bscred holds; `{} rotate {name}` replaces it and revokes this one",
+                    copy.masked,
+                    crate::context::cli_for(&ctx.profile)
+                ));
+            }
+            held.is_none()
+        }),
+        Some(Err(e)) => ctx.warn(format!(
+            "could not check which of these tokens profile {} holds ({e}); one it holds stops working until `bscred rotate`",
+            ctx.profile
+        )),
+        None => {}
+    }
+    if copies.is_empty() {
+        return Ok(Revoked::Declined);
+    }
+    let host = profile.as_ref().map_or_else(
+        || github::host_of(&None),
+        |p| github::host_of(&p.settings.github_host),
+    );
+    let base = github::api_base(&host, ctx.github_api_url.as_deref());
+    let tokens: Vec<&str> = copies.iter().map(|c| c.token.expose()).collect();
+    match github::revoke(&base, &tokens) {
+        Ok(()) => {
+            ctx.note(format!(
+                "revoked {} token(s) on GitHub: they no longer work anywhere; delete the plaintext copies too (the fixes above)",
+                copies.len()
+            ));
+            Ok(Revoked::Done)
+        }
+        Err(e) => {
+            ctx.warn(format!(
+                "revoking failed ({e}); delete them by hand: https://{host}/settings/personal-access-tokens (fine-grained) or https://{host}/settings/tokens (classic)"
+            ));
+            Ok(Revoked::Failed)
+        }
+    }
+}
+
+/// A token-shaped string doctor found: where, masked, and the token itself
+/// (kept for `--revoke`, wiped when dropped).
+struct Spotted {
+    line: usize,
+    masked: String,
+    token: Zeroizing<String>,
+}
+
+/// Token-shaped strings in `text`.
+fn tokens_in(text: &str) -> Vec<Spotted> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
         for candidate in line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
             if candidate.len() >= 24 && token::looks_like_token(candidate) {
-                found.push((index + 1, mask(candidate)));
+                found.push(Spotted {
+                    line: index + 1,
+                    masked: mask(candidate),
+                    token: Zeroizing::new(candidate.to_string()),
+                });
             }
         }
     }
@@ -538,10 +713,11 @@ fn env_file(tree: &Tree, found: &Found, state: GitState, findings: &mut Vec<Find
     };
     let before = findings.len();
     let fix = format!("bscred import {} --remove", arg(&shown));
-    for (line, masked) in tokens_in(&text) {
-        findings.push(Finding::problem(
-            format!("{shown}:{line}"),
-            format!("a GitHub token ({masked}) in plaintext"),
+    for spotted in tokens_in(&text) {
+        findings.push(Finding::token(
+            &spotted,
+            format!("{shown}:{}", spotted.line),
+            format!("a GitHub token ({}) in plaintext", spotted.masked),
             fix.clone(),
         ));
     }
@@ -691,10 +867,14 @@ fn app_config(path: &Path, findings: &mut Vec<Finding>) {
     let Some(text) = read_small(path) else {
         return;
     };
-    for (line, masked) in tokens_in(&text) {
-        findings.push(Finding::problem(
-            format!("{}:{line}", shown(path)),
-            format!("a literal GitHub token ({masked}) where ${{GITHUB_TOKEN}} belongs"),
+    for spotted in tokens_in(&text) {
+        findings.push(Finding::token(
+            &spotted,
+            format!("{}:{}", shown(path), spotted.line),
+            format!(
+                "a literal GitHub token ({}) where ${{GITHUB_TOKEN}} belongs",
+                spotted.masked
+            ),
             "replace it with `token: ${GITHUB_TOKEN}`, store the token with `bscred set GITHUB_TOKEN`, run `bscred exec -- yarn dev`, and rotate the exposed one (bscred rotate)",
         ));
     }
@@ -708,10 +888,11 @@ fn home_files(ctx: &Context, findings: &mut Vec<Finding>) {
         let Some(text) = read_small(path) else {
             continue;
         };
-        for (line, masked) in tokens_in(&text) {
-            findings.push(Finding::problem(
-                format!("{}:{line}", path.display()),
-                format!("a GitHub token ({masked}) in your shell history"),
+        for spotted in tokens_in(&text) {
+            findings.push(Finding::token(
+                &spotted,
+                format!("{}:{}", path.display(), spotted.line),
+                format!("a GitHub token ({}) in your shell history", spotted.masked),
                 "delete that line from the history file (and the running shell's: `history -c` in bash), then `bscred rotate`",
             ));
         }
@@ -721,12 +902,15 @@ fn home_files(ctx: &Context, findings: &mut Vec<Finding>) {
         for (index, line) in text.lines().enumerate() {
             // A token for any host (GitHub Enterprise too), or any
             // credential for a GitHub host.
-            if !tokens_in(line).is_empty() || (line.contains("github") && line.contains('@')) {
-                findings.push(Finding::problem(
-                    format!("{}:{}", credentials.display(), index + 1),
-                    "a GitHub credential stored in plaintext by git's `store` helper",
-                    "delete the line, `bscred git-credential install`, and rotate the token (bscred rotate)",
-                ));
+            let spotted = tokens_in(line);
+            let place = format!("{}:{}", credentials.display(), index + 1);
+            let what = "a GitHub credential stored in plaintext by git's `store` helper";
+            let fix = "delete the line, `bscred git-credential install`, and rotate the token (bscred rotate)";
+            for one in &spotted {
+                findings.push(Finding::token(one, place.clone(), what.to_string(), fix));
+            }
+            if spotted.is_empty() && line.contains("github") && line.contains('@') {
+                findings.push(Finding::problem(place, what, fix));
             }
         }
     }
@@ -953,7 +1137,10 @@ mod tests {
     #[test]
     fn tokens_are_found_and_masked_to_prefix_and_last_four() {
         let text = "export GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\nnothing here\ntoken: github_pat_11AAAAAAA0123456789_abcdefghijklmnop\n";
-        let found = tokens_in(text);
+        let found: Vec<(usize, String)> = tokens_in(text)
+            .into_iter()
+            .map(|s| (s.line, s.masked))
+            .collect();
         assert_eq!(
             found,
             vec![

@@ -187,7 +187,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         }
         Some(old) => {
             let base = github::api_base(&host, ctx.github_api_url.as_deref());
-            match github::revoke(&base, old.expose()) {
+            match github::revoke(&base, &[old.expose()]) {
                 Ok(()) => ctx.note(format!(
                     "revoked the old {} on GitHub: it no longer works anywhere",
                     args.name

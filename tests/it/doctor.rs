@@ -10,8 +10,10 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::harness::git::{HERMETIC, git_ok};
+use crate::harness::github::{GitHubStandIn, Request, Response};
+use crate::harness::pty::on_pty;
 use crate::harness::random::token;
-use crate::harness::{Env, assert_success, have};
+use crate::harness::{Env, assert_success, have, stderr};
 
 /// git in `dir` as the harness runs it, with a committer.
 fn git(env: &Env, dir: &Path, args: &[&str]) {
@@ -545,4 +547,177 @@ fn app_credentials_and_private_keys_in_the_project_are_problems_and_certificates
         !text.contains("0123456789abcdef0123456789abcdef01234567"),
         "{text}"
     );
+}
+
+// ------------------------------------------------------------ --revoke
+
+/// A stand-in GitHub API that takes revocations (refusing one that carries
+/// an `Authorization` header, as a token sent where none belongs must be)
+/// or fails them with 500.
+fn revocations(accept: bool) -> GitHubStandIn {
+    GitHubStandIn::start(move |request| match request.route().as_str() {
+        "POST /credentials/revoke" if request.header("Authorization").is_some() => Response::json(
+            "401 Unauthorized",
+            r#"{"message":"Requires no authentication"}"#,
+        ),
+        "POST /credentials/revoke" if accept => Response::json("202 Accepted", "{}"),
+        "POST /credentials/revoke" => {
+            Response::json("500 Internal Server Error", r#"{"message":"Server Error"}"#)
+        }
+        _ => Response::not_found(),
+    })
+}
+
+/// The tokens one revocation request asked for, in order.
+fn revoked(request: &Request) -> Vec<String> {
+    assert_eq!(
+        request.header("Authorization"),
+        None,
+        "revoke takes no auth"
+    );
+    request.json()["credentials"]
+        .as_array()
+        .expect("credentials array")
+        .iter()
+        .map(|t| t.as_str().expect("string").to_string())
+        .collect()
+}
+
+fn doctor_at(env: &Env, github: &GitHubStandIn, args: &[&str]) -> Output {
+    env.cmd()
+        .current_dir(&env.work)
+        .envs(HERMETIC)
+        .env("BSCRED_GITHUB_API_URL", &github.url)
+        .args(args)
+        .output()
+        .expect("bscred runs")
+}
+
+fn assert_none_of(out: &Output, tokens: &[&str]) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        for token in tokens {
+            assert!(!text.contains(token), "a token leaked: {text}");
+        }
+    }
+}
+
+#[test]
+fn revoke_sends_each_plaintext_token_once_without_authentication_and_keeps_the_findings() {
+    let env = Env::initialised();
+    let (in_env, in_history) = (token(171), token(172));
+    write(&env.work.join(".env"), &format!("GITHUB_TOKEN={in_env}\n"));
+    write(
+        &env.work.join("app-config.local.yaml"),
+        &format!("integrations:\n  github:\n    - host: github.com\n      token: {in_env}\n"),
+    );
+    write(
+        &env.home.join(".bash_history"),
+        &format!("ls\nexport GITHUB_TOKEN={in_history}\n"),
+    );
+    let github = revocations(true);
+    let out = doctor_at(&env, &github, &["doctor", "--revoke"]);
+    // The plaintext copies are still there: still findings.
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    assert_none_of(&out, &[&in_env, &in_history]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 token(s) found in plaintext copies"),
+        "{err}"
+    );
+    assert!(
+        err.contains(".env:1") && err.contains("app-config.local.yaml:4"),
+        "{err}"
+    );
+    assert!(err.contains("revoked 2 token(s)"), "{err}");
+    let requests = github.requests();
+    assert_eq!(requests.len(), 1, "one request for all: {requests:?}");
+    let mut sent = revoked(&requests[0]);
+    sent.sort();
+    let mut expected = vec![in_env.clone(), in_history.clone()];
+    expected.sort();
+    assert_eq!(sent, expected);
+}
+
+#[test]
+fn revoke_leaves_the_token_the_profile_holds_to_rotate() {
+    let env = Env::initialised();
+    let (held, stray) = (token(173), token(174));
+    env.set("GITHUB_TOKEN", &held);
+    write(
+        &env.work.join(".env"),
+        &format!("GITHUB_TOKEN={held}\nOLD_TOKEN={stray}\n"),
+    );
+    let github = revocations(true);
+    let out = doctor_at(&env, &github, &["doctor", "--revoke"]);
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    assert_none_of(&out, &[&held, &stray]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("it is also the GITHUB_TOKEN bscred holds")
+            && err.contains("bscred rotate GITHUB_TOKEN"),
+        "{err}"
+    );
+    assert_eq!(revoked(&github.only_request()), vec![stray]);
+    // The held token is still the profile's.
+    assert_eq!(env.ok(&["get", "GITHUB_TOKEN"]).trim_end(), held);
+}
+
+#[test]
+fn a_failed_revocation_exits_5_with_the_manual_step() {
+    let env = Env::initialised();
+    let stray = token(175);
+    write(&env.work.join(".env"), &format!("GITHUB_TOKEN={stray}\n"));
+    let github = revocations(false);
+    let out = doctor_at(&env, &github, &["doctor", "--revoke"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_none_of(&out, &[&stray]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("revoking failed") && err.contains("HTTP 500"),
+        "{err}"
+    );
+    assert!(
+        err.contains("https://github.com/settings/personal-access-tokens"),
+        "{err}"
+    );
+    assert_eq!(github.requests().len(), 1);
+}
+
+#[test]
+fn without_revoke_or_a_terminal_nothing_is_sent_and_the_option_is_named() {
+    let env = Env::initialised();
+    let stray = token(176);
+    write(&env.work.join(".env"), &format!("GITHUB_TOKEN={stray}\n"));
+    let github = revocations(true);
+    for args in [&["doctor"][..], &["doctor", "--json"]] {
+        let out = doctor_at(&env, &github, args);
+        assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("`bscred doctor --revoke` revokes the 1 token(s)"),
+            "{}",
+            stderr(&out)
+        );
+        assert_none_of(&out, &[&stray]);
+    }
+    assert!(github.requests().is_empty());
+}
+
+#[test]
+fn on_a_terminal_doctor_asks_and_no_is_the_default() {
+    let env = Env::initialised();
+    let stray = token(177);
+    write(&env.work.join(".env"), &format!("GITHUB_TOKEN={stray}\n"));
+    let github = revocations(true);
+    let extra = [("BSCRED_GITHUB_API_URL", github.url.as_str())];
+    // Enter alone: nothing is revoked.
+    let (code, screen) = on_pty(&env, &extra, "doctor", &[("[y/N] ", "\r")]);
+    assert_eq!(code, Some(12), "{screen}");
+    assert!(screen.contains("nothing revoked"), "{screen}");
+    assert!(!screen.contains(&stray), "{screen}");
+    assert!(github.requests().is_empty());
+    let (code, screen) = on_pty(&env, &extra, "doctor", &[("[y/N] ", "y\r")]);
+    assert_eq!(code, Some(12), "{screen}");
+    assert!(screen.contains("revoked 1 token(s)"), "{screen}");
+    assert_eq!(revoked(&github.only_request()), vec![stray]);
 }
