@@ -88,7 +88,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     }
     let host = github::host_of(&profile.settings.github_host);
     let url = template_url(
-        &host,
+        &github::web_base(&host, ctx.github_url.as_deref()),
         ctx.profile.as_str(),
         args.days,
         profile.settings.github_owner.as_deref(),
@@ -245,10 +245,11 @@ fn read_token(args: &Args) -> Result<Secret> {
     Secret::new(typed.to_string()).map_err(bad)
 }
 
-/// GitHub's new fine-grained token page with everything it lets a link
-/// prefill. Repository selection cannot be prefilled.
+/// GitHub's new fine-grained token page (on the web base `web`, e.g.
+/// `https://github.com`) with everything it lets a link prefill.
+/// Repository selection cannot be prefilled.
 pub fn template_url(
-    host: &str,
+    web: &str,
     profile: &str,
     days: u32,
     owner: Option<&str>,
@@ -261,7 +262,7 @@ pub fn template_url(
         .collect();
     let description = format!("Backstage development, stored by bscred (profile {profile})");
     let mut url = format!(
-        "https://{host}/settings/personal-access-tokens/new?name={}&description={}",
+        "{web}/settings/personal-access-tokens/new?name={}&description={}",
         encode(&name),
         encode(&description)
     );
@@ -334,7 +335,7 @@ mod tests {
     #[test]
     fn the_template_url_prefills_what_github_takes() {
         let now: jiff::Timestamp = "2026-06-01T12:00:00Z".parse().expect("time");
-        let url = template_url("github.com", "default", 90, Some("my org"), now);
+        let url = template_url("https://github.com", "default", 90, Some("my org"), now);
         assert!(url.starts_with("https://github.com/settings/personal-access-tokens/new?"));
         assert!(url.contains("name=bscred%20default%202026-06-01"), "{url}");
         assert!(url.contains("&target_name=my%20org"), "{url}");
@@ -342,7 +343,7 @@ mod tests {
         for permission in PERMISSIONS {
             assert!(url.contains(&format!("&{permission}=write")), "{url}");
         }
-        let long = template_url("ghe.example.com", &"p".repeat(60), 30, None, now);
+        let long = template_url("https://ghe.example.com", &"p".repeat(60), 30, None, now);
         assert!(long.starts_with("https://ghe.example.com/settings/"));
         assert!(!long.contains("target_name"));
         let name = long

@@ -865,6 +865,28 @@ fn rotate_owner_is_prefilled_and_remembered() {
 }
 
 #[test]
+fn rotate_sends_the_user_to_the_web_base_bscred_github_url_names() {
+    let env = profile_to_rotate();
+    let github = FakeGitHub::start(CLASSIC);
+    let out = at(&env, &github.url)
+        .env("BSCRED_GITHUB_URL", "http://127.0.0.1:9/")
+        .args(["rotate", "--stdin"])
+        .write_stdin(NEW_TOKEN)
+        .output()
+        .expect("bscred runs");
+    assert_success(&out);
+    let text = stderr(&out);
+    assert!(
+        text.contains("http://127.0.0.1:9/settings/personal-access-tokens/new?name="),
+        "{text}"
+    );
+    assert!(
+        !text.contains("https://github.com/settings/personal-access-tokens/new"),
+        "{text}"
+    );
+}
+
+#[test]
 fn rotate_no_verify_stores_without_asking_github() {
     let env = profile_to_rotate();
     let github = FakeGitHub::start(CLASSIC);
