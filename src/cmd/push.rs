@@ -8,10 +8,11 @@ use crate::github;
 use crate::github_secrets::{self, Outcome, PushError, Repo, Scope, Session};
 use crate::secret::VarName;
 
-/// Push variables to another place, sealed
+/// Push variables to GitHub's secret stores, sealed
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-    bscred push github --repo acme/backstage AUTH_GITHUB_CLIENT_SECRET GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN")]
+    bscred push github --repo acme/backstage AUTH_GITHUB_CLIENT_SECRET \\\n      \
+    GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN")]
 pub struct Args {
     #[command(subcommand)]
     target: Target,
@@ -42,9 +43,11 @@ enum Target {
     /// available to keep it (bscred reads that list and adds the
     /// repository, since GitHub's write replaces the list).
     #[command(after_help = "Examples:\n  \
-        bscred push github --repo acme/backstage AUTH_GITHUB_CLIENT_SECRET GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN\n  \
+        bscred push github --repo acme/backstage AUTH_GITHUB_CLIENT_SECRET \\\n      \
+        GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN\n  \
         bscred push github --repo acme/backstage --environment production AUTH_GITHUB_CLIENT_SECRET\n  \
-        bscred push github --repo acme/backstage --app codespaces --user GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN\n  \
+        bscred push github --repo acme/backstage --app codespaces --user \\\n      \
+        GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN\n  \
         bscred push github --repo acme/backstage --app dependabot NPM_TOKEN")]
     Github(GithubArgs),
 }
