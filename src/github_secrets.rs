@@ -184,6 +184,10 @@ impl PushError {
     /// What to do about it.
     pub fn hint(&self) -> String {
         match &self.failure {
+            Failure::Denied { status: 401, .. } => format!(
+                "`bscred verify` checks the token (revoked or expired?); pushing here needs {}; `bscred rotate` makes a new one, or --token-var names a variable holding another",
+                self.permission
+            ),
             Failure::Denied { .. } => format!(
                 "the token needs {}; `bscred rotate` makes a new one, or --token-var names a variable holding another",
                 self.permission

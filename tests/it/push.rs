@@ -35,8 +35,8 @@ struct Behaviour {
     /// Secrets that exist already: their PUT answers 204, not 201; under
     /// `--user` they are available to `OTHER_REPO_ID`.
     existing: BTreeSet<String>,
-    /// A secret whose PUT answers 404.
-    missing_on_put: Option<String>,
+    /// A secret whose PUT gets this answer instead.
+    put_fails: Option<(String, Response)>,
     /// The public key fetch answers 401 Bad credentials.
     reject_key: bool,
 }
@@ -80,7 +80,13 @@ fn answer(request: &Request, b: &Behaviour) -> Response {
                 Response::not_found()
             }
         }
-        "PUT" if b.missing_on_put.as_deref() == Some(secret.as_str()) => Response::not_found(),
+        "PUT"
+            if b.put_fails
+                .as_ref()
+                .is_some_and(|(name, _)| *name == secret) =>
+        {
+            b.put_fails.clone().expect("checked").1
+        }
         "PUT" if b.existing.contains(&secret) => Response {
             status: "204 No Content".to_string(),
             headers: Vec::new(),
@@ -545,7 +551,7 @@ fn a_failure_midway_names_what_was_already_pushed() {
     let env = profile();
     let github = stand_in(Behaviour {
         public_key: any_public_key(),
-        missing_on_put: Some("AWKWARD_SECRET".to_string()),
+        put_fails: Some(("AWKWARD_SECRET".to_string(), Response::not_found())),
         ..Behaviour::default()
     });
     let out = push(
@@ -588,6 +594,32 @@ fn an_unreachable_github_is_exit_5() {
     let err = assert_fails(&out, 5);
     assert!(
         err.contains("could not be reached") && err.contains("nothing was pushed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_secret_is_exit_5_with_githubs_message() {
+    let env = profile();
+    let github = stand_in(Behaviour {
+        public_key: any_public_key(),
+        put_fails: Some((
+            "AUTH_GITHUB_CLIENT_SECRET".to_string(),
+            Response::json(
+                "422 Unprocessable Entity",
+                r#"{"message":"Secret value is too large","documentation_url":"https://docs.github.com/rest","status":"422"}"#,
+            ),
+        )),
+        ..Behaviour::default()
+    });
+    let out = push(
+        &env,
+        &github.url,
+        &["--app", "dependabot", "AUTH_GITHUB_CLIENT_SECRET"],
+    );
+    let err = assert_fails(&out, 5);
+    assert!(
+        err.contains("GitHub refused AUTH_GITHUB_CLIENT_SECRET (HTTP 422): Secret value is too large; nothing was pushed"),
         "{err}"
     );
 }
