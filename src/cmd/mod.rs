@@ -17,6 +17,7 @@ mod lock;
 mod migrate;
 mod passphrase;
 mod profiles;
+mod push;
 mod recipients;
 mod remind;
 mod rm;
@@ -59,6 +60,7 @@ pub enum Command {
     Rotate(rotate::Args),
     Remind(remind::Args),
     Vault(vault::Args),
+    Push(push::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
     Allow(allow::AllowArgs),
@@ -114,6 +116,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
         Command::Vault(args) => vault::run(&ctx, args),
+        Command::Push(args) => push::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
             unreachable!("handled above")
         }

@@ -26,6 +26,7 @@ mod passphrase;
 mod profiles;
 mod project;
 mod prompt;
+mod push;
 mod recipients;
 mod session_cache;
 mod shells;
