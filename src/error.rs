@@ -157,6 +157,9 @@ pub enum Error {
     /// GitHub rejected the token or could not be asked.
     #[error(transparent)]
     GitHub(#[from] crate::github::ApiError),
+    /// No installation token could be had for a stored GitHub App.
+    #[error(transparent)]
+    AppToken(#[from] crate::app_token::AppTokenError),
     /// A Vault/OpenBao server refused, failed or did not answer.
     #[error(transparent)]
     Vault(Box<crate::vault::VaultError>),
@@ -375,6 +378,21 @@ impl Error {
             Error::BeforeExec(_) => Exit::ExecFailed,
             Error::Interrupted => Exit::Interrupted,
             Error::GitHub(_) => Exit::GitHub,
+            // The app's variables are missing: like any missing variable.
+            // A malformed key is a bad value in a store that opened fine,
+            // so 1, as a malformed settings or dotenv file is (4 would
+            // send the user after the store's identity or keychain). Not
+            // naming an installation among several is the command line's
+            // fault. Everything else is GitHub's answer, or none.
+            Error::AppToken(error) => {
+                use crate::app_token::AppTokenError;
+                match error {
+                    AppTokenError::Missing { .. } => Exit::NotFound,
+                    AppTokenError::BadKey { .. } => Exit::Failure,
+                    AppTokenError::Several { .. } => Exit::Usage,
+                    _ => Exit::GitHub,
+                }
+            }
             Error::Spawn { code, .. } => *code,
         }
     }
@@ -470,6 +488,7 @@ impl Error {
                 "see the new value with `bscred get {name}`, then set it again if yours should win"
             )),
             Error::GitHub(error) => Some(github_hint(error)),
+            Error::AppToken(error) => Some(error.hint()),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),
