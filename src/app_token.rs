@@ -215,10 +215,18 @@ impl fmt::Display for Installation {
 pub struct InstallationToken {
     pub token: Secret,
     pub expires_at: Timestamp,
-    #[serde(default)]
+    /// What the token may do (GitHub always says; `null` or nothing is
+    /// taken as "not said").
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub permissions: BTreeMap<String, String>,
     #[serde(skip)]
     pub installation_id: u64,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(Option::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// Why no installation token could be had.
@@ -324,14 +332,14 @@ pub fn mint(
         Target::Installation(id) => *id,
         Target::Repo(repo) => {
             let url = format!("{api}/repos/{}/{}/installation", repo.owner, repo.name);
-            let body = call.expect(&url, None, 200, || repo.to_string())?;
+            let body = call.expect(&url, Method::Get, 200, || repo.to_string())?;
             read::<Installation>(&body)?.id
         }
         Target::Only => {
             // One page of 100: more installations than that are "several"
             // whatever the next pages hold.
             let url = format!("{api}/app/installations?per_page=100");
-            let body = call.expect(&url, None, 200, || "any account".to_string())?;
+            let body = call.expect(&url, Method::Get, 200, || "any account".to_string())?;
             let mut all = read::<Vec<Installation>>(&body)?;
             match all.len() {
                 0 => return Err(AppTokenError::NoInstallation),
@@ -355,12 +363,18 @@ pub fn mint(
     }
     let body = (!body.is_empty()).then(|| serde_json::Value::Object(body).to_string());
     let url = format!("{api}/app/installations/{installation_id}/access_tokens");
-    let answer = call.expect(&url, body.as_deref(), 201, || {
+    let answer = call.expect(&url, Method::Post(body.as_deref()), 201, || {
         format!("installation {installation_id}")
     })?;
     let mut token = read::<InstallationToken>(&answer)?;
     token.installation_id = installation_id;
     Ok(token)
+}
+
+/// A call's method, and a POST's JSON body if it has one.
+enum Method<'a> {
+    Get,
+    Post(Option<&'a str>),
 }
 
 /// What every call shares: the JWT it is authorised by.
@@ -371,13 +385,13 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// `GET url`, or `POST url` with `body`, answered with `want`; its
+    /// `GET url`, or `POST url` with its body if any, answered with `want`; its
     /// body, in a wiped buffer (the token's answer holds the token).
     /// `on` names what a 404 says the app is not installed on.
     fn expect(
         &self,
         url: &str,
-        body: Option<&str>,
+        method: Method<'_>,
         want: u16,
         on: impl FnOnce() -> String,
     ) -> Result<Zeroizing<String>, AppTokenError> {
@@ -386,14 +400,21 @@ impl Call<'_> {
         }
         let agent = github::agent();
         let bearer = Zeroizing::new(format!("Bearer {}", self.jwt));
-        let sent = match body {
-            None => agent
+        let sent = match method {
+            Method::Get => agent
                 .get(url)
                 .header("Authorization", bearer.as_str())
                 .header("Accept", "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", "2022-11-28")
                 .call(),
-            Some(body) => agent
+            // No body: all the installation's permissions and repositories.
+            Method::Post(None) => agent
+                .post(url)
+                .header("Authorization", bearer.as_str())
+                .header("Accept", "application/vnd.github+json")
+                .header("X-GitHub-Api-Version", "2022-11-28")
+                .send_empty(),
+            Method::Post(Some(body)) => agent
                 .post(url)
                 .header("Authorization", bearer.as_str())
                 .header("Accept", "application/vnd.github+json")

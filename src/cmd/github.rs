@@ -10,7 +10,13 @@ use crate::error::{Error, Exit, Result};
 use crate::github;
 
 /// Work with GitHub on the profile's behalf
+///
+/// `app-token` prints a one-hour installation token of the GitHub App whose
+/// credentials `bscred import --github-app` stored.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    bscred github app-token\n  \
+    GH_TOKEN=$(bscred github app-token --repo acme/backstage) gh pr list -R acme/backstage")]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
