@@ -470,6 +470,15 @@ fn an_app_not_installed_on_the_repo_and_an_unreachable_github_are_exit_5() {
         5,
     );
     assert!(err.contains("could not be reached"), "{err}");
+
+    // A JWT goes over plain http only to this machine: to anywhere else
+    // it is never sent.
+    let err = assert_fails(
+        &run_at(&env, "http://api.github.invalid", &["github", "app-token"]),
+        5,
+    );
+    assert!(err.contains("refusing to send"), "{err}");
+    assert!(err.contains("hint: use an https:// URL"), "{err}");
 }
 
 #[test]
