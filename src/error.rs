@@ -625,6 +625,7 @@ mod tests {
 
     #[test]
     fn errors_map_to_their_documented_codes() {
+        use crate::app_token::AppTokenError;
         let path = PathBuf::from("/x");
         let cases = [
             (Error::usage("m", "h"), 2),
@@ -670,6 +671,32 @@ mod tests {
                     hint: "h".into(),
                 },
                 4,
+            ),
+            (
+                Error::AppToken(AppTokenError::Missing {
+                    names: vec!["GITHUB_APP_PRIVATE_KEY".into()],
+                    place: "profile 'p'".into(),
+                    prefix: "GITHUB_APP".into(),
+                }),
+                3,
+            ),
+            (
+                Error::AppToken(AppTokenError::BadKey {
+                    name: "GITHUB_APP_PRIVATE_KEY".into(),
+                    reason: crate::github_jwt::KeyError::NotPem,
+                }),
+                1,
+            ),
+            (
+                Error::AppToken(AppTokenError::Several {
+                    installations: Vec::new(),
+                }),
+                2,
+            ),
+            (Error::AppToken(AppTokenError::NoInstallation), 5),
+            (
+                Error::BeforeExec(Box::new(Error::AppToken(AppTokenError::NoInstallation))),
+                125,
             ),
         ];
         for (error, code) in cases {
