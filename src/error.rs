@@ -161,6 +161,9 @@ pub enum Error {
     /// secrets written before it stopped are named.
     #[error(transparent)]
     Push(Box<crate::github_secrets::PushError>),
+    /// No installation token could be had for a stored GitHub App.
+    #[error(transparent)]
+    AppToken(#[from] crate::app_token::AppTokenError),
     /// A Vault/OpenBao server refused, failed or did not answer.
     #[error(transparent)]
     Vault(Box<crate::vault::VaultError>),
@@ -379,6 +382,21 @@ impl Error {
             Error::BeforeExec(_) => Exit::ExecFailed,
             Error::Interrupted => Exit::Interrupted,
             Error::GitHub(_) | Error::Push(_) => Exit::GitHub,
+            // The app's variables are missing: like any missing variable.
+            // A malformed key is a bad value in a store that opened fine,
+            // so 1, as a malformed settings or dotenv file is (4 would
+            // send the user after the store's identity or keychain). Not
+            // naming an installation among several is the command line's
+            // fault. Everything else is GitHub's answer, or none.
+            Error::AppToken(error) => {
+                use crate::app_token::AppTokenError;
+                match error {
+                    AppTokenError::Missing { .. } => Exit::NotFound,
+                    AppTokenError::BadKey { .. } => Exit::Failure,
+                    AppTokenError::Several { .. } => Exit::Usage,
+                    _ => Exit::GitHub,
+                }
+            }
             Error::Spawn { code, .. } => *code,
         }
     }
@@ -475,6 +493,7 @@ impl Error {
             )),
             Error::GitHub(error) => Some(github_hint(error)),
             Error::Push(error) => Some(error.hint()),
+            Error::AppToken(error) => Some(error.hint()),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),
@@ -611,6 +630,7 @@ mod tests {
 
     #[test]
     fn errors_map_to_their_documented_codes() {
+        use crate::app_token::AppTokenError;
         let path = PathBuf::from("/x");
         let cases = [
             (Error::usage("m", "h"), 2),
@@ -656,6 +676,32 @@ mod tests {
                     hint: "h".into(),
                 },
                 4,
+            ),
+            (
+                Error::AppToken(AppTokenError::Missing {
+                    names: vec!["GITHUB_APP_PRIVATE_KEY".into()],
+                    place: "profile 'p'".into(),
+                    prefix: "GITHUB_APP".into(),
+                }),
+                3,
+            ),
+            (
+                Error::AppToken(AppTokenError::BadKey {
+                    name: "GITHUB_APP_PRIVATE_KEY".into(),
+                    reason: crate::github_jwt::KeyError::NotPem,
+                }),
+                1,
+            ),
+            (
+                Error::AppToken(AppTokenError::Several {
+                    installations: Vec::new(),
+                }),
+                2,
+            ),
+            (Error::AppToken(AppTokenError::NoInstallation), 5),
+            (
+                Error::BeforeExec(Box::new(Error::AppToken(AppTokenError::NoInstallation))),
+                125,
             ),
         ];
         for (error, code) in cases {

@@ -91,15 +91,12 @@ pub fn parse(text: &str, prefix: &str) -> Result<Vec<Field>, String> {
         if fields.iter().any(|f| f.key == key) {
             return Err(format!("line {number}: `{key}` appears twice"));
         }
-        let (name, secret) = match KNOWN.iter().find(|(k, _, _)| *k == key) {
-            Some((_, suffix, secret)) => (format!("{prefix}_{suffix}"), *secret),
-            None => {
-                let name = format!("{prefix}_{}", capitals(key));
-                let secret = name
-                    .parse::<crate::secret::VarName>()
-                    .map_or(true, |n| n.looks_secret());
-                (name, secret)
-            }
+        let name = variable_name(prefix, key);
+        let secret = match KNOWN.iter().find(|(k, _, _)| *k == key) {
+            Some((_, _, secret)) => *secret,
+            None => name
+                .parse::<crate::secret::VarName>()
+                .map_or(true, |n| n.looks_secret()),
         };
         fields.push(Field {
             key: key.to_string(),
@@ -114,6 +111,16 @@ pub fn parse(text: &str, prefix: &str) -> Result<Vec<Field>, String> {
         );
     }
     Ok(fields)
+}
+
+/// The variable the field `key` of the file becomes under `prefix`:
+/// `variable_name("GITHUB_APP", "privateKey")` is `GITHUB_APP_PRIVATE_KEY`.
+/// `github app-token` finds the stored app by the same names.
+pub fn variable_name(prefix: &str, key: &str) -> String {
+    match KNOWN.iter().find(|(k, _, _)| *k == key) {
+        Some((_, suffix, _)) => format!("{prefix}_{suffix}"),
+        None => format!("{prefix}_{}", capitals(key)),
+    }
 }
 
 /// A `|`, `|-` or `|+` block starting after line `number`: its text, and

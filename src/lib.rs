@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod allow;
+pub mod app_token;
 pub mod cli;
 pub mod cmd;
 pub mod code_variables;
@@ -22,6 +23,7 @@ pub mod git;
 pub mod github;
 pub mod github_app;
 pub mod github_secrets;
+pub mod github_jwt;
 pub mod harden;
 pub mod identity;
 pub mod import;

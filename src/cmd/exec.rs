@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::process::Command;
 
+use crate::app_token::{self, App, Ask, Permission, Repo, Target};
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::secret::VarName;
@@ -13,10 +14,16 @@ use crate::secret::VarName;
 /// the exit status are the command's own. When bscred fails before the
 /// command starts it exits 125 (126: not executable, 127: not found), so the
 /// command's own codes are never mistaken for bscred's.
+///
+/// With --github-app-token VAR, bscred first asks GitHub for a fresh
+/// installation token of the stored GitHub App (as `bscred github
+/// app-token` does) and gives it to the command as VAR; if none can be had,
+/// the command does not run (exit 125).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     bscred exec -- yarn dev\n  \
-    bscred exec --only GITHUB_TOKEN -- gh repo list")]
+    bscred exec --only GITHUB_TOKEN -- gh repo list\n  \
+    bscred exec --github-app-token GH_TOKEN --repo acme/backstage -- gh pr list -R acme/backstage")]
 pub struct Args {
     /// Only these variables (comma-separated)
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
@@ -25,6 +32,40 @@ pub struct Args {
     /// Keep a variable the environment already has instead of replacing it
     #[arg(long)]
     no_override: bool,
+
+    /// Give the command a fresh installation token of the stored GitHub
+    /// App as VAR
+    #[arg(long, value_name = "VAR")]
+    github_app_token: Option<VarName>,
+
+    /// With --github-app-token: the installation to act for
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "github_app_token",
+        conflicts_with = "repo"
+    )]
+    installation: Option<u64>,
+
+    /// With --github-app-token: the repository to act on (a token limited
+    /// to it)
+    #[arg(long, value_name = "OWNER/REPO", requires = "github_app_token")]
+    repo: Option<Repo>,
+
+    /// With --github-app-token: only these permissions (comma-separated
+    /// NAME=LEVEL)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAME=LEVEL",
+        requires = "github_app_token"
+    )]
+    permissions: Vec<Permission>,
+
+    /// With --github-app-token: the prefix the app's variables were
+    /// imported under
+    #[arg(long, value_name = "PREFIX", requires = "github_app_token", default_value = crate::github_app::DEFAULT_PREFIX)]
+    app_prefix: String,
 
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
@@ -58,7 +99,34 @@ fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
         }
         command.env(name.as_str(), value.expose());
     }
+    if let Some(name) = &args.github_app_token {
+        // Asked for by name, so it is set even with --no-override, and
+        // over a stored variable of the same name. Only in the
+        // environment: never in argv, never printed.
+        let token = app_token(ctx, args, &merged.doc)?;
+        command.env(name.as_str(), token.expose());
+    }
     Ok(command)
+}
+
+/// A fresh installation token for the GitHub App stored among the
+/// variables the command gets.
+fn app_token(
+    ctx: &Context,
+    args: &Args,
+    doc: &crate::store::Document,
+) -> Result<crate::secret::Secret> {
+    let ask = Ask {
+        target: Target::from_flags(args.installation, args.repo.clone()),
+        permissions: app_token::permissions(&args.permissions)?,
+    };
+    let app = App::from_document(doc, &args.app_prefix, &format!("profile '{}'", ctx.profile))?;
+    let host = ctx.open_profile()?.settings.github_host;
+    let api = crate::github::api_base(
+        &crate::github::host_of(&host),
+        ctx.github_api_url.as_deref(),
+    );
+    Ok(app_token::mint(&api, &app, ctx.now, &ask)?.token)
 }
 
 /// The program to start: on Windows the file cmd.exe would run, looked up

@@ -9,6 +9,7 @@ mod env;
 mod exec;
 mod get;
 mod git_credential;
+mod github;
 mod identity;
 mod import;
 mod init;
@@ -57,6 +58,7 @@ pub enum Command {
     Unlock(lock::UnlockArgs),
     Lock(lock::LockArgs),
     Verify(verify::Args),
+    Github(github::Args),
     Rotate(rotate::Args),
     Remind(remind::Args),
     Vault(vault::Args),
@@ -113,6 +115,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Unlock(args) => lock::unlock(&ctx, args),
         Command::Lock(args) => lock::lock(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Github(args) => github::run(&ctx, args),
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
         Command::Vault(args) => vault::run(&ctx, args),

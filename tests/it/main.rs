@@ -10,6 +10,7 @@
 mod harness;
 
 mod age_interop;
+mod app_token;
 mod bad_input;
 mod cli_help;
 mod cli_reference;
