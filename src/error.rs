@@ -157,6 +157,10 @@ pub enum Error {
     /// GitHub rejected the token or could not be asked.
     #[error(transparent)]
     GitHub(#[from] crate::github::ApiError),
+    /// GitHub's login endpoints gave no user token: the device flow of
+    /// `login github` failed, or a refresh was refused.
+    #[error(transparent)]
+    OAuth(#[from] crate::device_flow::OAuthError),
     /// A Vault/OpenBao server refused, failed or did not answer.
     #[error(transparent)]
     Vault(Box<crate::vault::VaultError>),
@@ -374,7 +378,7 @@ impl Error {
             Error::BeforeExec(inner) if matches!(**inner, Error::Interrupted) => Exit::Interrupted,
             Error::BeforeExec(_) => Exit::ExecFailed,
             Error::Interrupted => Exit::Interrupted,
-            Error::GitHub(_) => Exit::GitHub,
+            Error::GitHub(_) | Error::OAuth(_) => Exit::GitHub,
             Error::Spawn { code, .. } => *code,
         }
     }
@@ -470,6 +474,7 @@ impl Error {
                 "see the new value with `bscred get {name}`, then set it again if yours should win"
             )),
             Error::GitHub(error) => Some(github_hint(error)),
+            Error::OAuth(error) => Some(error.hint()),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),

@@ -9,12 +9,14 @@
 
 pub mod access;
 pub mod allow;
+pub mod browser;
 pub mod cli;
 pub mod cmd;
 pub mod code_variables;
 pub mod config;
 pub mod context;
 pub mod credential_request;
+pub mod device_flow;
 pub mod dotenv;
 pub mod error;
 pub mod expiry;
@@ -33,6 +35,7 @@ pub mod profile;
 pub mod profile_name;
 pub mod project;
 pub mod prompt;
+pub mod refresh;
 pub mod secret;
 pub mod session_cache;
 pub mod shell;

@@ -14,6 +14,7 @@ mod import;
 mod init;
 mod list;
 mod lock;
+mod login;
 mod migrate;
 mod passphrase;
 mod profiles;
@@ -59,6 +60,7 @@ pub enum Command {
     Rotate(rotate::Args),
     Remind(remind::Args),
     Vault(vault::Args),
+    Login(login::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
     Allow(allow::AllowArgs),
@@ -114,6 +116,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Rotate(args) => rotate::run(&ctx, args),
         Command::Remind(args) => remind::run(&ctx, args),
         Command::Vault(args) => vault::run(&ctx, args),
+        Command::Login(args) => login::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
             unreachable!("handled above")
         }
