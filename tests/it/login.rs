@@ -356,6 +356,9 @@ fn login_stores_the_user_token_and_keeps_the_refresh_token_out_of_every_output()
             assert!(seen.contains(&format!("GITHUB_TOKEN={ACCESS}")), "{seen}");
         }
     }
+    // A token bscred renews by itself needs no reminder every 8 hours.
+    let out = env.run(&["get", "GITHUB_TOKEN"]);
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
     // Nor does any file in the state directory (the metadata cache).
     for (path, bytes) in env.files() {
         if path.starts_with(env.bscred_home.join("state")) {
@@ -788,4 +791,39 @@ fn a_plain_token_is_never_refreshed() {
     let out = run_at(&env, github.url(), NOW, &["get", "GITHUB_TOKEN"]);
     assert_success(&out);
     assert!(github.server.requests().is_empty());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_keychain_backend_keeps_the_refresh_token_and_refreshes_once() {
+    use crate::harness::keychain::{Cleanup, Cli, lookup, shared_bus, unique};
+    let Some(bus) = shared_bus() else { return };
+    let env = Env::new();
+    let profile = unique("kc-login");
+    let _cleanup = Cleanup::new(&bus, &profile);
+    let github = GitHub::granting();
+    let cli = Cli::new(&env, &profile, Some(&bus)).with("BSCRED_GITHUB_URL", github.url());
+    assert_success(&cli.run(&["init", "--backend", "keychain"]));
+    assert_success(&cli.run(&["login", "github", "--client-id", CLIENT_ID]));
+    assert_eq!(cli.get("GITHUB_TOKEN"), ACCESS);
+    // The item holds the document, refresh credential included.
+    let item = cli.setting("item").expect("keychain item");
+    let stored = |bus: &std::ffi::OsStr| -> serde_json::Value {
+        serde_json::from_slice(&lookup(bus, &item).expect("the item")).expect("document")
+    };
+    assert_eq!(
+        stored(&bus)["variables"]["GITHUB_TOKEN"]["refresh"]["token"],
+        REFRESH
+    );
+
+    let at_soon = cli.with("BSCRED_TEST_NOW", soon());
+    assert_eq!(at_soon.get("GITHUB_TOKEN"), NEW_ACCESS);
+    assert_eq!(at_soon.get("GITHUB_TOKEN"), NEW_ACCESS);
+    assert_eq!(github.refreshes(), 1);
+    let doc = stored(&bus);
+    assert_eq!(doc["variables"]["GITHUB_TOKEN"]["value"], NEW_ACCESS);
+    assert_eq!(
+        doc["variables"]["GITHUB_TOKEN"]["refresh"]["token"],
+        NEW_REFRESH
+    );
 }
