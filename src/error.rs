@@ -164,6 +164,10 @@ pub enum Error {
     /// No installation token could be had for a stored GitHub App.
     #[error(transparent)]
     AppToken(#[from] crate::app_token::AppTokenError),
+    /// GitHub's login endpoints gave no user token: the device flow of
+    /// `login github` failed, or a refresh was refused.
+    #[error(transparent)]
+    OAuth(#[from] crate::device_flow::OAuthError),
     /// A Vault/OpenBao server refused, failed or did not answer.
     #[error(transparent)]
     Vault(Box<crate::vault::VaultError>),
@@ -381,7 +385,7 @@ impl Error {
             Error::BeforeExec(inner) if matches!(**inner, Error::Interrupted) => Exit::Interrupted,
             Error::BeforeExec(_) => Exit::ExecFailed,
             Error::Interrupted => Exit::Interrupted,
-            Error::GitHub(_) | Error::Push(_) => Exit::GitHub,
+            Error::GitHub(_) | Error::Push(_) | Error::OAuth(_) => Exit::GitHub,
             // The app's variables are missing: like any missing variable.
             // A malformed key is a bad value in a store that opened fine,
             // so 1, as a malformed settings or dotenv file is (4 would
@@ -494,6 +498,7 @@ impl Error {
             Error::GitHub(error) => Some(github_hint(error)),
             Error::Push(error) => Some(error.hint()),
             Error::AppToken(error) => Some(error.hint()),
+            Error::OAuth(error) => Some(error.hint()),
             Error::IdentityMissing { .. } => Some(
                 "restore it from your backup: without it this profile's store cannot be decrypted"
                     .to_string(),

@@ -27,6 +27,15 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     let target = Target::open(ctx, args.team)?;
     let mut doc = target.load(ctx.now)?;
+    if let Target::Profile(profile) = &target {
+        // A GitHub user token about to expire is renewed first.
+        doc = crate::refresh::fresh(
+            profile,
+            doc,
+            Some(&[&args.name]),
+            &ctx.renewal(&profile.name),
+        )?;
+    }
     let var = doc
         .variables
         .remove(&args.name)
@@ -36,7 +45,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
         })?;
     // The reminder's fix (`bscred rotate`) acts on profiles only.
     if !target.is_team() {
-        ctx.remind([(args.name.as_str(), var.expires_at)])?;
+        ctx.remind([(args.name.as_str(), var.reminder_expiry())])?;
     }
     let mut out = Zeroizing::new(var.value.expose().as_bytes().to_vec());
     if !args.no_newline {

@@ -75,6 +75,14 @@ fn get(ctx: &Context) -> Result<Exit> {
     }
     let doc = profile.load(ctx.now)?;
     let name = |n: &str| n.parse::<VarName>().ok();
+    // A GitHub user token about to expire is renewed first: git asks on
+    // every push and fetch, so a long-running shell always gets a fresh one.
+    let doc = match name("GITHUB_TOKEN") {
+        Some(token) => {
+            crate::refresh::fresh(&profile, doc, Some(&[&token]), &ctx.renewal(&profile.name))?
+        }
+        None => doc,
+    };
     let Some(token) = name("GITHUB_TOKEN").and_then(|n| doc.variables.get(&n)) else {
         // Nothing to offer: git goes on to its other helpers or a prompt.
         ctx.warn(format!(
@@ -83,7 +91,7 @@ fn get(ctx: &Context) -> Result<Exit> {
         ));
         return Ok(Exit::Ok);
     };
-    ctx.remind([("GITHUB_TOKEN", token.expires_at)])?;
+    ctx.remind([("GITHUB_TOKEN", token.reminder_expiry())])?;
     let username = name("GITHUB_USERNAME")
         .and_then(|n| doc.variables.get(&n))
         .map_or("x-access-token".to_string(), |v| {

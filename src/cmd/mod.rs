@@ -15,6 +15,7 @@ mod import;
 mod init;
 mod list;
 mod lock;
+mod login;
 mod migrate;
 mod passphrase;
 mod profiles;
@@ -63,6 +64,7 @@ pub enum Command {
     Remind(remind::Args),
     Vault(vault::Args),
     Push(push::Args),
+    Login(login::Args),
     Completions(completions::Args),
     Man(completions::ManArgs),
     Allow(allow::AllowArgs),
@@ -120,6 +122,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Remind(args) => remind::run(&ctx, args),
         Command::Vault(args) => vault::run(&ctx, args),
         Command::Push(args) => push::run(&ctx, args),
+        Command::Login(args) => login::run(&ctx, args),
         Command::Completions(_) | Command::Man(_) | Command::Version(_) => {
             unreachable!("handled above")
         }

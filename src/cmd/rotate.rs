@@ -97,7 +97,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     // The instructions are the point of the command: they print even with -q.
     crate::terminal::write_raw(&format!("{}\n", instructions(&url, &args.name)));
     if args.open {
-        open_in_browser(ctx, &url);
+        crate::browser::open(&url, ctx.notices());
     }
 
     let value = read_token(&args)?;
@@ -301,31 +301,6 @@ fn instructions(url: &str, name: &VarName) -> String {
          bscred:   - the expiration suits you (bscred will remind you before it).\n\
          bscred: then generate the token and give it to bscred; it replaces {name} once GitHub accepts it."
     )
-}
-
-/// Opens `url` with the platform's opener; a failure is only a warning,
-/// since the URL is printed anyway.
-fn open_in_browser(ctx: &Context, url: &str) {
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    let started = command
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = started {
-        ctx.warn(format!(
-            "cannot open a browser ({e}); open the address above yourself"
-        ));
-    }
 }
 
 #[cfg(test)]

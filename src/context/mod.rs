@@ -52,6 +52,12 @@ pub struct Context {
     pub backend: Option<BackendChoice>,
     pub quiet: bool,
     pub now: Timestamp,
+    /// Whether `BSCRED_TEST_NOW` pinned `now`: waits are then virtual
+    /// (see `clock`), so a test of polling takes no time.
+    pub clock_pinned: bool,
+    /// Whether a graphical session is there to open a browser in (on
+    /// Linux, `DISPLAY` or `WAYLAND_DISPLAY`; elsewhere always).
+    pub desktop: bool,
     /// The user's time zone (see `tz`), found on first use.
     tz: std::sync::OnceLock<TimeZone>,
     /// The project file in effect: the nearest `.bscred.toml`, if the user
@@ -155,6 +161,8 @@ impl Context {
             backend,
             quiet: global.quiet,
             now,
+            clock_pinned: std::env::var_os(NOW_VAR).is_some(),
+            desktop: desktop(),
             tz: std::sync::OnceLock::new(),
             project,
             github_api_url: std::env::var(crate::github::API_URL_VAR).ok(),
@@ -288,6 +296,28 @@ impl Context {
     /// the commands that need a setting from it.
     pub fn user_config(&self) -> Result<&UserConfig> {
         self.config.as_ref().map_err(|e| e.clone().into())
+    }
+
+    /// The clock that paces waiting (the device flow's polling): the
+    /// system's, or with `BSCRED_TEST_NOW` a virtual one starting at `now`
+    /// that a wait moves forward at once.
+    pub fn clock(&self) -> Box<dyn crate::device_flow::Clock> {
+        if self.clock_pinned {
+            Box::new(crate::device_flow::VirtualClock::at(self.now))
+        } else {
+            Box::new(crate::device_flow::SystemClock)
+        }
+    }
+
+    /// What refreshing a GitHub user token before handing it out needs
+    /// (`refresh::fresh`), for the profile `name`.
+    pub fn renewal(&self, name: &ProfileName) -> crate::refresh::Renewal<'_> {
+        crate::refresh::Renewal {
+            now: self.now,
+            web_url: self.github_url.as_deref(),
+            notices: self.notices(),
+            cli: cli_for(name),
+        }
     }
 
     /// Where this run's notices go (`-q` silences them).
@@ -451,6 +481,17 @@ pub(crate) fn cli_for(profile: &ProfileName) -> String {
     } else {
         format!("bscred -p {profile}")
     }
+}
+
+/// Whether a browser can be opened: on Linux and the BSDs only inside a
+/// graphical session; macOS and Windows always have one.
+fn desktop() -> bool {
+    if cfg!(any(target_os = "macos", windows)) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// Whether a session bus is there to reach the keychain on: on Linux a

@@ -36,7 +36,7 @@ impl Merged {
                 .filter(|(name, _)| !self.from_team.contains(*name))
                 .map(|(name, var)| {
                     let profile = self.from_later.get(*name).unwrap_or(&ctx.profile);
-                    (name.as_str(), var.expires_at, profile)
+                    (name.as_str(), var.reminder_expiry(), profile)
                 }),
         )
     }
@@ -69,7 +69,9 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     // A vault-backed profile's offline copy may serve here, and only here.
     let first = ctx.open_profile()?;
     let mut vault = first.settings.backend == crate::store::Backend::Vault;
-    let mut doc = first.load_for_environment(ctx.now)?;
+    let doc = first.load_for_environment(ctx.now)?;
+    // GitHub user tokens about to expire are renewed before they go out.
+    let mut doc = crate::refresh::fresh(&first, doc, None, &ctx.renewal(&first.name))?;
     vault_floor(ctx, &first, &mut doc);
     vault_token_reminder(ctx, &first);
     let mut from_team = BTreeSet::new();
@@ -90,7 +92,8 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     for name in &ctx.also {
         let profile = ctx.open(name)?;
         vault |= profile.settings.backend == crate::store::Backend::Vault;
-        let mut later = profile.load_for_environment(ctx.now)?;
+        let later = profile.load_for_environment(ctx.now)?;
+        let mut later = crate::refresh::fresh(&profile, later, None, &ctx.renewal(name))?;
         vault_floor(ctx, &profile, &mut later);
         vault_token_reminder(ctx, &profile);
         for (var, value) in later.variables {

@@ -49,9 +49,43 @@ pub struct Variable {
     /// What GitHub said about this value when it was last verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<TokenFacts>,
+    /// How this value (a GitHub user token from `bscred login github`)
+    /// is renewed. A credential of the profile, never a variable: nothing
+    /// lists, exports or prints it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<RefreshCredential>,
     /// Fields this version does not know (see `Document::extra`).
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl Variable {
+    /// The expiry a reminder is about: for a token bscred refreshes by
+    /// itself (every 8 hours), the refresh token's, after which only a new
+    /// `bscred login github` helps; otherwise the value's own.
+    pub fn reminder_expiry(&self) -> Option<Timestamp> {
+        match &self.refresh {
+            Some(refresh) => refresh.expires_at,
+            None => self.expires_at,
+        }
+    }
+}
+
+/// The refresh token of a GitHub user token, and what it is redeemed
+/// with: GitHub's web base for `host` and the App's public client ID. The
+/// refresh token works once; each refresh stores the new one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefreshCredential {
+    /// The `ghr_…` refresh token (`Debug` shows `[REDACTED]`).
+    pub token: Secret,
+    /// When the refresh token stops working (about six months after it
+    /// was issued); `None` when GitHub did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// The GitHub App's client ID (public, not a secret).
+    pub client_id: String,
+    /// The GitHub host the token belongs to (`github.com` or a GHES host).
+    pub host: String,
 }
 
 /// What `verify` learned about a token from GitHub. Not secret: it goes to
@@ -218,6 +252,9 @@ impl Document {
                 updated_at: now,
                 expires_at,
                 token: None,
+                // A new value is not the one the refresh token renews;
+                // `login` and the refresh set it again after this.
+                refresh: None,
                 extra,
             },
         );
@@ -244,6 +281,31 @@ mod tests {
         doc.upsert(name("B"), secret(""), false, None, t);
         let back = Document::from_bytes(&doc.to_bytes()).expect("parses");
         assert_eq!(back.variables, doc.variables);
+    }
+
+    #[test]
+    fn a_refresh_credential_round_trips_and_stores_without_one_read_unchanged() {
+        let plain = br#"{"format":"bscred-profile","version":1,"variables":{"A":{"value":"v","secret":true,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}}"#;
+        let doc = Document::from_bytes(plain).expect("parses");
+        let text = String::from_utf8(doc.to_bytes().to_vec()).expect("utf-8");
+        assert!(!text.contains("refresh"), "{text}");
+        assert_eq!(Document::from_bytes(text.as_bytes()).expect("again"), doc);
+
+        let mut doc = doc;
+        let t = Timestamp::from_second(1_800_000_000).expect("time");
+        let credential = RefreshCredential {
+            token: secret("ghr_refresh"),
+            expires_at: Some(t),
+            client_id: "Iv23li".to_string(),
+            host: "github.com".to_string(),
+        };
+        doc.variables.get_mut(&name("A")).expect("A").refresh = Some(credential.clone());
+        let back = Document::from_bytes(&doc.to_bytes()).expect("parses");
+        assert_eq!(back.variables[&name("A")].refresh, Some(credential));
+        assert!(!format!("{back:?}").contains("ghr_refresh"));
+        // A new value is not the one the refresh token renews.
+        doc.upsert(name("A"), secret("w"), true, None, t);
+        assert_eq!(doc.variables[&name("A")].refresh, None);
     }
 
     #[test]

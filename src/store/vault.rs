@@ -383,6 +383,9 @@ impl VaultStore {
                     updated_at: m.updated_at,
                     expires_at: m.expires_at,
                     token: m.token,
+                    // Never kept in a shared Vault secret (`login github`
+                    // refuses a vault-backed profile).
+                    refresh: None,
                     extra: m.extra,
                 },
                 // A value bscred did not write: its flag as recorded (or
@@ -394,6 +397,7 @@ impl VaultStore {
                     updated_at: written_at,
                     expires_at: None,
                     token: None,
+                    refresh: None,
                     extra: BTreeMap::new(),
                     value,
                 },

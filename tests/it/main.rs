@@ -23,6 +23,7 @@ mod identity_backup;
 mod import;
 mod keychain;
 mod lifecycle;
+mod login;
 mod passphrase;
 mod profiles;
 mod project;

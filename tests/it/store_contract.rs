@@ -30,6 +30,7 @@ fn variable(value: &str, secret: bool) -> Variable {
         updated_at: t,
         expires_at: Some("2026-08-30T00:00:00Z".parse().expect("time")),
         token: None,
+        refresh: None,
         extra: Default::default(),
     }
 }
