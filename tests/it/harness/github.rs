@@ -3,10 +3,6 @@
 //! request to the answer. It records every request, serves one at a time,
 //! and stops by itself after two minutes or as soon as the test drops it.
 
-// The routes for device flow, app tokens and pushed secrets are being
-// written; until they land, some helpers here have no caller yet.
-#![allow(dead_code)]
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -124,11 +120,6 @@ impl Response {
             "404 Not Found",
             r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}"#,
         )
-    }
-
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Response {
-        self.headers.push((name.to_string(), value.into()));
-        self
     }
 
     pub fn delayed(mut self, delay: Duration) -> Response {
