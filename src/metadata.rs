@@ -61,7 +61,11 @@ impl Metadata {
                     secret: var.secret,
                     created_at: var.created_at,
                     updated_at: var.updated_at,
-                    expires_at: var.expires_at,
+                    // For a token bscred renews by itself, the date the user
+                    // must act: when its refresh token expires. `check`,
+                    // `status` and the calendar read this, and must not
+                    // call an 8-hour token "expiring" every day.
+                    expires_at: var.reminder_expiry(),
                     token: var.token.clone(),
                 };
                 (name.to_string(), meta)

@@ -325,6 +325,21 @@ fn login_stores_the_user_token_and_keeps_the_refresh_token_out_of_every_output()
     // Granted at the first poll, 5 s (virtual) after NOW; 8 hours' life.
     assert_eq!(expires_at(&env, "GITHUB_TOKEN"), expiry());
     assert_eq!(expires_at(&env, "GITHUB_TOKEN"), "2026-06-01T20:00:05Z");
+    // What the user must act on is the refresh token's expiry, months
+    // away: `check` (cron, prompts) and `status` read that, not the
+    // 8 hours the token renews itself within.
+    let check = env.run(&["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "--json"])).expect("status json");
+    let row = status["variables"]
+        .as_array()
+        .expect("variables")
+        .iter()
+        .find(|v| v["name"] == "GITHUB_TOKEN")
+        .expect("GITHUB_TOKEN in status")
+        .clone();
+    assert_eq!(row["expires_at"], plus(NOW, 5 + REFRESH_SECS).as_str());
 
     // The refresh token is no variable: no command shows or exports it.
     let list = env.list_json();
