@@ -58,8 +58,9 @@ pub struct Args {
     json: bool,
 
     /// Revoke on GitHub, without asking, the tokens found in plaintext
-    /// copies (listed masked first). On a terminal doctor asks instead; a
-    /// token the profile still holds is left for `bscred rotate`
+    /// copies (listed masked first). Without --revoke, doctor asks on a
+    /// terminal. A token any profile still holds is left for `bscred
+    /// rotate`, and nothing is revoked while a profile cannot be read
     #[arg(long)]
     revoke: bool,
 }
@@ -79,6 +80,9 @@ struct Finding {
     /// printed (`Secret` redacts itself), never in the JSON.
     #[serde(skip)]
     token: Option<Secret>,
+    /// The host the token was found next to (a `.git-credentials` URL).
+    #[serde(skip)]
+    host: Option<String>,
 }
 
 impl Finding {
@@ -89,6 +93,7 @@ impl Finding {
             what: what.into(),
             fix: Some(fix.into()),
             token: None,
+            host: None,
         }
     }
 
@@ -112,6 +117,7 @@ impl Finding {
             what: what.into(),
             fix: None,
             token: None,
+            host: None,
         }
     }
 }
@@ -188,6 +194,29 @@ struct Copy {
     token: Secret,
     masked: String,
     places: Vec<String>,
+    /// The GitHub host it was found next to, when the place says one.
+    host: Option<String>,
+}
+
+/// Every value the profiles here hold, by profile and name; an error when
+/// one cannot be read (nothing may be revoked then).
+fn held_tokens(ctx: &Context) -> Result<Vec<(crate::profile_name::ProfileName, String, Secret)>> {
+    let mut held = Vec::new();
+    for name in crate::profile::names(&ctx.dirs)? {
+        let doc = ctx
+            .open(&name)
+            .and_then(|profile| profile.load(ctx.now))
+            .map_err(|e| {
+                terminal::say(&format!(
+                    "nothing revoked: profile {name} could not be read to leave out the tokens it holds"
+                ));
+                e
+            })?;
+        for (var, variable) in doc.variables {
+            held.push((name.clone(), var.to_string(), variable.value));
+        }
+    }
+    Ok(held)
 }
 
 /// The revocable tokens among the findings, each once.
@@ -207,6 +236,7 @@ fn plaintext_tokens(findings: &[Finding]) -> Vec<Copy> {
                 token: token.clone(),
                 masked: mask(token.expose()),
                 places: vec![finding.place.clone()],
+                host: finding.host.clone(),
             }),
         }
     }
@@ -244,36 +274,43 @@ fn revoke_copies(ctx: &Context, mut copies: Vec<Copy>, ask: bool) -> Result<Revo
         }
     }
     // Read only now, when the user has chosen to revoke: reading may ask
-    // for the identity's passphrase or unlock the keychain.
-    let profile = ctx.open(&ctx.profile).ok();
-    match profile.as_ref().map(|p| p.load(ctx.now)) {
-        Some(Ok(doc)) => copies.retain(|copy| {
-            let held = doc
-                .variables
-                .iter()
-                .find(|(_, var)| var.value.same_as(&copy.token));
-            if let Some((name, _)) = held {
-                terminal::say(&format!(
-                    "not revoking {}: it is also the {name} bscred holds; `{} rotate {name}` replaces it and revokes this one",
-                    copy.masked,
-                    crate::context::cli_for(&ctx.profile)
-                ));
-            }
-            held.is_none()
-        }),
-        Some(Err(e)) => ctx.warn(format!(
-            "could not check which of these tokens profile {} holds ({e}); one it holds stops working until `bscred rotate`",
-            ctx.profile
-        )),
-        None => {}
-    }
+    // for an identity's passphrase or unlock the keychain. Every profile
+    // here is read, and one that cannot be stops the revocation: a token
+    // it holds would stop working without a word.
+    let held = held_tokens(ctx)?;
+    copies.retain(|copy| {
+        let holder = held
+            .iter()
+            .find(|(_, _, value)| value.same_as(&copy.token));
+        if let Some((profile, name, _)) = holder {
+            terminal::say(&format!(
+                "not revoking {}: it is also the {name} profile {profile} holds; `{} rotate {name}` replaces it and revokes this one",
+                copy.masked,
+                crate::context::cli_for(profile)
+            ));
+        }
+        holder.is_none()
+    });
+    let host = match ctx.open(&ctx.profile) {
+        Ok(profile) => github::host_of(&profile.settings.github_host),
+        Err(_) => github::host_of(&None),
+    };
+    // A token doctor saw next to another host (a `.git-credentials` line
+    // for a GitHub Enterprise server) is that host's: sending it to this
+    // one's revocation endpoint would hand it to a third party.
+    copies.retain(|copy| match copy.host.as_deref() {
+        Some(other) if !other.eq_ignore_ascii_case(&host) => {
+            terminal::say(&format!(
+                "not revoking {}: it is for {other}, not {host}; revoke it there: https://{other}/settings/tokens",
+                copy.masked
+            ));
+            false
+        }
+        _ => true,
+    });
     if copies.is_empty() {
         return Ok(Revoked::Declined);
     }
-    let host = profile.as_ref().map_or_else(
-        || github::host_of(&None),
-        |p| github::host_of(&p.settings.github_host),
-    );
     let base = github::api_base(&host, ctx.github_api_url.as_deref());
     let tokens: Vec<&str> = copies.iter().map(|c| c.token.expose()).collect();
     match github::revoke(&base, &tokens) {
@@ -907,13 +944,25 @@ fn home_files(ctx: &Context, findings: &mut Vec<Finding>) {
             let what = "a GitHub credential stored in plaintext by git's `store` helper";
             let fix = "delete the line, `bscred git-credential install`, and rotate the token (bscred rotate)";
             for one in &spotted {
-                findings.push(Finding::token(one, place.clone(), what.to_string(), fix));
+                findings.push(Finding {
+                    host: credential_host(line),
+                    ..Finding::token(one, place.clone(), what.to_string(), fix)
+                });
             }
             if spotted.is_empty() && line.contains("github") && line.contains('@') {
                 findings.push(Finding::problem(place, what, fix));
             }
         }
     }
+}
+
+/// The host of a `.git-credentials` line (`https://USER:TOKEN@HOST/…`).
+fn credential_host(line: &str) -> Option<String> {
+    let rest = line.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit_once('@')?.1;
+    let host = host.split(':').next()?.trim();
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 fn git_helpers(ctx: &Context, root: &Path, findings: &mut Vec<Finding>) {

@@ -654,7 +654,7 @@ fn revoke_leaves_the_token_the_profile_holds_to_rotate() {
     assert_none_of(&out, &[&held, &stray]);
     let err = stderr(&out);
     assert!(
-        err.contains("it is also the GITHUB_TOKEN bscred holds")
+        err.contains("it is also the GITHUB_TOKEN profile default holds")
             && err.contains("bscred rotate GITHUB_TOKEN"),
         "{err}"
     );
@@ -720,4 +720,69 @@ fn on_a_terminal_doctor_asks_and_no_is_the_default() {
     assert_eq!(code, Some(12), "{screen}");
     assert!(screen.contains("revoked 1 token(s)"), "{screen}");
     assert_eq!(revoked(&github.only_request()), vec![stray]);
+}
+
+#[test]
+fn revoke_leaves_a_token_another_profile_holds_and_revokes_nothing_while_one_is_unreadable() {
+    let env = Env::initialised();
+    let (theirs, stray) = (token(178), token(179));
+    env.ok(&["-p", "work", "init", "--backend", "file"]);
+    let out = env.run_stdin(
+        &["-p", "work", "set", "OLD_TOKEN", "--stdin"],
+        theirs.as_bytes(),
+    );
+    assert_success(&out);
+    write(
+        &env.work.join(".env"),
+        &format!("A_TOKEN={theirs}\nB_TOKEN={stray}\n"),
+    );
+    let github = revocations(true);
+    let out = doctor_at(&env, &github, &["doctor", "--revoke"]);
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("it is also the OLD_TOKEN profile work holds")
+            && err.contains("bscred -p work rotate OLD_TOKEN"),
+        "{err}"
+    );
+    assert_eq!(revoked(&github.only_request()), vec![stray.clone()]);
+
+    // Without the identity no profile can be read: nothing is sent.
+    let identity = env.identity_path();
+    let away = identity.with_extension("away");
+    fs::rename(&identity, &away).expect("move the identity away");
+    let github = revocations(true);
+    let out = doctor_at(&env, &github, &["doctor", "--revoke"]);
+    fs::rename(&away, &identity).expect("put the identity back");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing revoked: profile"),
+        "{}",
+        stderr(&out)
+    );
+    assert_none_of(&out, &[&theirs, &stray]);
+    assert!(github.requests().is_empty(), "{:?}", github.requests());
+}
+
+#[test]
+fn a_token_found_next_to_another_host_is_never_sent_to_this_one() {
+    let env = Env::initialised();
+    let (ours, enterprise) = (token(180), token(181));
+    write(
+        &env.home.join(".git-credentials"),
+        &format!(
+            "https://octocat:{ours}@github.com\nhttps://mona:{enterprise}@GHE.example.com:8443/org\n"
+        ),
+    );
+    let github = revocations(true);
+    let out = doctor_at(&env, &github, &["doctor", "--revoke"]);
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("it is for ghe.example.com, not github.com")
+            && err.contains("https://ghe.example.com/settings/tokens"),
+        "{err}"
+    );
+    assert_none_of(&out, &[&ours, &enterprise]);
+    assert_eq!(revoked(&github.only_request()), vec![ours]);
 }
