@@ -206,11 +206,10 @@ fn held_tokens(ctx: &Context) -> Result<Vec<(crate::profile_name::ProfileName, S
         let doc = ctx
             .open(&name)
             .and_then(|profile| profile.load(ctx.now))
-            .map_err(|e| {
+            .inspect_err(|_| {
                 terminal::say(&format!(
                     "nothing revoked: profile {name} could not be read to leave out the tokens it holds"
                 ));
-                e
             })?;
         for (var, variable) in doc.variables {
             held.push((name.clone(), var.to_string(), variable.value));
