@@ -3,9 +3,10 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use crate::app_token::{self, App, Ask, Permission, Repo, Target};
+use crate::app_token::{self, App, Ask, Permission, Target};
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
+use crate::github::Repo;
 use crate::secret::VarName;
 
 /// Run a command with the profile's variables in its environment
