@@ -195,8 +195,9 @@ pub fn insecure_hint(var: &str) -> String {
     format!("use an https:// URL in {var} (plain http is allowed only to this machine)")
 }
 
-/// A request's method, and its JSON body if it has one.
-#[derive(Debug, Clone, Copy)]
+/// A request's method, and its JSON body if it has one (no `Debug`: a
+/// body may hold tokens, as revoke's does).
+#[derive(Clone, Copy)]
 pub(crate) enum Method<'a> {
     Get,
     /// `None`: an empty body.
@@ -270,7 +271,6 @@ fn headers<B>(
 }
 
 /// An answer of any status, read whole.
-#[derive(Debug)]
 pub(crate) struct Answer {
     pub status: u16,
     headers: ureq::http::HeaderMap,
@@ -278,6 +278,15 @@ pub(crate) struct Answer {
     body: zeroize::Zeroizing<String>,
     /// Why the body could not be read, if it could not.
     unread: Option<String>,
+}
+
+/// Only the status: the body may hold a token.
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Answer {
