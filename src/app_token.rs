@@ -11,9 +11,8 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 use serde::Deserialize;
-use zeroize::Zeroizing;
 
-use crate::github::{self, ApiError};
+use crate::github::{self, ApiError, Method, Repo};
 use crate::github_jwt::{AppKey, Claims, KeyError};
 use crate::secret::{Secret, VarName};
 use crate::store::Document;
@@ -70,40 +69,6 @@ impl App {
             key,
             prefix: prefix.to_string(),
         })
-    }
-}
-
-/// `OWNER/REPO`, each part as GitHub allows it, so it can go into a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repo {
-    pub owner: String,
-    pub name: String,
-}
-
-impl FromStr for Repo {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Repo, String> {
-        let part = |p: &str| {
-            !p.is_empty()
-                && p != "."
-                && p != ".."
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        };
-        match text.split_once('/') {
-            Some((owner, name)) if part(owner) && part(name) => Ok(Repo {
-                owner: owner.to_string(),
-                name: name.to_string(),
-            }),
-            _ => Err("give the repository as OWNER/REPO, e.g. acme/backstage".to_string()),
-        }
-    }
-}
-
-impl fmt::Display for Repo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.owner, self.name)
     }
 }
 
@@ -304,10 +269,7 @@ impl AppTokenError {
                 "check the network (and {} if you set it)",
                 github::API_URL_VAR
             ),
-            AppTokenError::Api(ApiError::Insecure(_)) => format!(
-                "use an https:// URL in {} (plain http is allowed only to this machine)",
-                github::API_URL_VAR
-            ),
+            AppTokenError::Api(ApiError::Insecure(_)) => github::insecure_hint(github::API_URL_VAR),
             AppTokenError::Api(ApiError::RateLimited { .. }) => "try again after the reset time".to_string(),
             AppTokenError::Api(ApiError::Rejected | ApiError::Refused { .. }) => "ask only for permissions and repositories the installation grants (--permissions, --repo); the app's settings page on GitHub lists them".to_string(),
         }
@@ -331,16 +293,16 @@ pub fn mint(
     let installation_id = match &ask.target {
         Target::Installation(id) => *id,
         Target::Repo(repo) => {
-            let url = format!("{api}/repos/{}/{}/installation", repo.owner, repo.name);
-            let body = call.expect(&url, Method::Get, 200, || repo.to_string())?;
-            read::<Installation>(&body)?.id
+            let url = format!("{api}{}/installation", repo.api_path());
+            let answer = call.expect(&url, Method::Get, 200, || repo.to_string())?;
+            answer.json::<Installation>()?.id
         }
         Target::Only => {
             // One page of 100: more installations than that are "several"
             // whatever the next pages hold.
             let url = format!("{api}/app/installations?per_page=100");
-            let body = call.expect(&url, Method::Get, 200, || "any account".to_string())?;
-            let mut all = read::<Vec<Installation>>(&body)?;
+            let answer = call.expect(&url, Method::Get, 200, || "any account".to_string())?;
+            let mut all = answer.json::<Vec<Installation>>()?;
             match all.len() {
                 0 => return Err(AppTokenError::NoInstallation),
                 1 => all.remove(0).id,
@@ -363,18 +325,15 @@ pub fn mint(
     }
     let body = (!body.is_empty()).then(|| serde_json::Value::Object(body).to_string());
     let url = format!("{api}/app/installations/{installation_id}/access_tokens");
-    let answer = call.expect(&url, Method::Post(body.as_deref()), 201, || {
-        format!("installation {installation_id}")
-    })?;
-    let mut token = read::<InstallationToken>(&answer)?;
+    let answer = call.expect(
+        &url,
+        Method::Post(body.as_deref().map(str::as_bytes)),
+        201,
+        || format!("installation {installation_id}"),
+    )?;
+    let mut token = answer.json::<InstallationToken>()?;
     token.installation_id = installation_id;
     Ok(token)
-}
-
-/// A call's method, and a POST's JSON body if it has one.
-enum Method<'a> {
-    Get,
-    Post(Option<&'a str>),
 }
 
 /// What every call shares: the JWT it is authorised by.
@@ -385,8 +344,9 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// `GET url`, or `POST url` with its body if any, answered with `want`; its
-    /// body, in a wiped buffer (the token's answer holds the token).
+    /// `GET url`, or `POST url` with its body if any (none: all the
+    /// installation's permissions and repositories), answered with `want`
+    /// (its body is wiped when dropped: the token's answer holds the token).
     /// `on` names what a 404 says the app is not installed on.
     fn expect(
         &self,
@@ -394,137 +354,29 @@ impl Call<'_> {
         method: Method<'_>,
         want: u16,
         on: impl FnOnce() -> String,
-    ) -> Result<Zeroizing<String>, AppTokenError> {
-        if !github::is_secure(url) {
-            return Err(ApiError::Insecure(url.to_string()).into());
+    ) -> Result<github::Answer, AppTokenError> {
+        let answer = github::send(method, url, Some(self.jwt))?;
+        if answer.status == want {
+            return Ok(answer);
         }
-        let agent = github::agent();
-        let bearer = Zeroizing::new(format!("Bearer {}", self.jwt));
-        let sent = match method {
-            Method::Get => agent
-                .get(url)
-                .header("Authorization", bearer.as_str())
-                .header("Accept", "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", "2022-11-28")
-                .call(),
-            // No body: all the installation's permissions and repositories.
-            Method::Post(None) => agent
-                .post(url)
-                .header("Authorization", bearer.as_str())
-                .header("Accept", "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", "2022-11-28")
-                .send_empty(),
-            Method::Post(Some(body)) => agent
-                .post(url)
-                .header("Authorization", bearer.as_str())
-                .header("Accept", "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", "2022-11-28")
-                .header("Content-Type", "application/json")
-                .send(body.as_bytes()),
-        };
-        let mut response = sent.map_err(|e| github::unreachable(url, e))?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let status = response.status().as_u16();
-        let rate_limited = header("x-ratelimit-remaining").as_deref() == Some("0")
-            || header("retry-after").is_some();
-        let reset = header("x-ratelimit-reset")
-            .and_then(|s| s.parse::<i64>().ok())
-            .and_then(|s| Timestamp::from_second(s).ok())
-            .or_else(|| {
-                header("retry-after")
-                    .and_then(|s| s.parse::<i64>().ok())
-                    .and_then(|secs| {
-                        self.now
-                            .checked_add(jiff::SignedDuration::from_secs(secs))
-                            .ok()
-                    })
-            });
-        let text = Zeroizing::new(
-            response
-                .body_mut()
-                .read_to_string()
-                .map_err(|e| ApiError::BadAnswer(e.to_string()))?,
-        );
-        if status == want {
-            return Ok(text);
+        if let Some(limited) = answer.rate_limit(Some(self.now)) {
+            return Err(limited.into());
         }
-        let detail = serde_json::from_str::<Message>(&text)
-            .ok()
-            .map(|m| self.scrub(&m.message));
-        Err(match status {
+        let detail = answer.message(&[self.jwt]);
+        Err(match answer.status {
             401 => AppTokenError::Unauthorized {
                 detail,
                 prefix: self.prefix.to_string(),
             },
             404 => AppTokenError::NotInstalled { on: on() },
-            403 | 429 if rate_limited => ApiError::RateLimited { reset }.into(),
-            _ => ApiError::Refused { status, detail }.into(),
+            status => ApiError::Refused { status, detail }.into(),
         })
-    }
-
-    /// GitHub's (or an impostor's) words, fit for a message: the JWT taken
-    /// out, control characters dropped, at most 200 characters.
-    fn scrub(&self, text: &str) -> String {
-        text.replace(self.jwt, "[jwt]")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect()
-    }
-}
-
-#[derive(Deserialize)]
-struct Message {
-    message: String,
-}
-
-/// An answer's JSON as `T`; the error names the serde problem (a line and
-/// column, a missing field), never the text.
-fn read<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AppTokenError> {
-    serde_json::from_str(text).map_err(|e| {
-        ApiError::BadAnswer(format!(
-            "{} (line {}, column {})",
-            kind(&e),
-            e.line(),
-            e.column()
-        ))
-        .into()
-    })
-}
-
-fn kind(error: &serde_json::Error) -> &'static str {
-    match error.classify() {
-        serde_json::error::Category::Io => "it could not be read",
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "it is not JSON",
-        serde_json::error::Category::Data => "it is not the JSON GitHub sends",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn repositories_must_be_owner_slash_name() {
-        assert_eq!(
-            "acme/back-stage.io".parse::<Repo>(),
-            Ok(Repo {
-                owner: "acme".into(),
-                name: "back-stage.io".into()
-            })
-        );
-        for bad in [
-            "acme", "/x", "acme/", "a/b/c", "a/..", "a/b?x=1", "a b/c", "a/%2e",
-        ] {
-            assert!(bad.parse::<Repo>().is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn permissions_are_name_equals_level_and_each_name_once() {

@@ -574,10 +574,7 @@ fn github_hint(error: &crate::github::ApiError) -> String {
             "check the network (and {} if you set it); `bscred rotate --no-verify` stores a token without asking GitHub",
             crate::github::API_URL_VAR
         ),
-        ApiError::Insecure(_) => format!(
-            "use an https:// URL in {} (plain http is allowed only to this machine)",
-            crate::github::API_URL_VAR
-        ),
+        ApiError::Insecure(_) => crate::github::insecure_hint(crate::github::API_URL_VAR),
         ApiError::Refused { .. } | ApiError::BadAnswer(_) => {
             "check that the token is a GitHub token for this host".to_string()
         }

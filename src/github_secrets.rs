@@ -11,55 +11,14 @@
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
-use crate::github::{self, ApiError};
+use crate::github::{self, Answer, ApiError, Method};
 use crate::sealed_box;
 use crate::secret::Secret;
 
-/// A repository, `OWNER/REPO`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repo {
-    pub owner: String,
-    pub name: String,
-}
-
-impl std::str::FromStr for Repo {
-    type Err = String;
-
-    /// GitHub's own rules: an owner is letters, digits and hyphens; a
-    /// repository name adds `.` and `_`. Anything else cannot name one, and
-    /// would change the path of the request it went into.
-    fn from_str(text: &str) -> Result<Repo, String> {
-        let (owner, name) = text
-            .split_once('/')
-            .ok_or_else(|| format!("{text:?} is not OWNER/REPO"))?;
-        let owner_ok = !owner.is_empty()
-            && owner.len() <= 39
-            && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        let name_ok = !name.is_empty()
-            && name.len() <= 100
-            && name != "."
-            && name != ".."
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
-        if owner_ok && name_ok {
-            Ok(Repo {
-                owner: owner.to_string(),
-                name: name.to_string(),
-            })
-        } else {
-            Err(format!("{text:?} is not OWNER/REPO"))
-        }
-    }
-}
-
-impl std::fmt::Display for Repo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.owner, self.name)
-    }
-}
+/// `OWNER/REPO`; here too because `push github` names it through this
+/// module.
+pub use crate::github::Repo;
 
 /// Which of GitHub's secret stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,10 +38,12 @@ pub enum Scope {
 impl Scope {
     /// The path of the store (the public key and each secret are under it).
     fn store_path(&self, repo: &Repo) -> String {
-        let r = format!("/repos/{}/{}", repo.owner, repo.name);
+        let r = repo.api_path();
         match self {
             Scope::Actions => format!("{r}/actions/secrets"),
-            Scope::Environment(env) => format!("{r}/environments/{}/secrets", path_segment(env)),
+            Scope::Environment(env) => {
+                format!("{r}/environments/{}/secrets", github::percent_encode(env))
+            }
             Scope::Codespaces => format!("{r}/codespaces/secrets"),
             Scope::CodespacesUser => "/user/codespaces/secrets".to_string(),
             Scope::Dependabot => format!("{r}/dependabot/secrets"),
@@ -204,10 +165,7 @@ impl PushError {
                 "check the network (and {} if you set it), then run the command again",
                 github::API_URL_VAR
             ),
-            Failure::Api(ApiError::Insecure(_)) => format!(
-                "use an https:// URL in {} (plain http is allowed only to this machine)",
-                github::API_URL_VAR
-            ),
+            Failure::Api(ApiError::Insecure(_)) => github::insecure_hint(github::API_URL_VAR),
             Failure::Api(ApiError::RateLimited { .. }) => {
                 "try again after the reset time".to_string()
             }
@@ -247,7 +205,7 @@ impl<'a> Session<'a> {
             token,
             &format!("{}/public-key", scope.store_path(repo)),
         )?;
-        let key: Key = answer.ok_json("")?;
+        let key: Key = ok_json(&answer, token, "")?;
         let key_id = match key.key_id {
             serde_json::Value::String(id) => id,
             serde_json::Value::Number(id) => id.to_string(),
@@ -256,12 +214,8 @@ impl<'a> Session<'a> {
         let public_key = sealed_box::PublicKey::from_base64(&key.key)
             .map_err(|e| Failure::Api(ApiError::BadAnswer(e)))?;
         let repo_id = if *scope == Scope::CodespacesUser {
-            let answer = get(
-                &base,
-                token,
-                &format!("/repos/{}/{}", repo.owner, repo.name),
-            )?;
-            let found: Repository = answer.ok_json("")?;
+            let answer = get(&base, token, &repo.api_path())?;
+            let found: Repository = ok_json(&answer, token, "")?;
             Some(found.id)
         } else {
             None
@@ -295,20 +249,11 @@ impl<'a> Session<'a> {
         })
         .map_err(|e| bad_answer(&e.to_string()))?;
         let url = format!("{}{path}", self.base);
-        let bearer = bearer(self.token);
-        let response = github::agent()
-            .put(&url)
-            .header("Authorization", bearer.as_str())
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", "2022-11-28")
-            .header("Content-Type", "application/json")
-            .send(body.as_slice())
-            .map_err(|e| github::unreachable(&url, e))?;
-        let answer = Answer::read(response, self.token);
+        let answer = github::send(Method::Put(&body), &url, Some(self.token.expose()))?;
         match answer.status {
             201 => Ok(Outcome::Created),
             200 | 204 => Ok(Outcome::Updated),
-            _ => Err(answer.failure(name)),
+            _ => Err(failure(&answer, self.token, name)),
         }
     }
 
@@ -325,7 +270,7 @@ impl<'a> Session<'a> {
             // No such secret yet: it starts with this repository alone.
             return Ok(vec![id]);
         }
-        let selected: Selected = answer.ok_json(name)?;
+        let selected: Selected = ok_json(&answer, self.token, name)?;
         if selected.total_count > selected.repositories.len() {
             // Writing back a partial list would drop the rest.
             return Err(bad_answer(&format!(
@@ -367,118 +312,54 @@ struct PutBody<'a> {
     selected_repository_ids: Option<Vec<u64>>,
 }
 
-fn bearer(token: &Secret) -> Zeroizing<String> {
-    Zeroizing::new(format!("Bearer {}", token.expose()))
-}
-
 fn bad_answer(what: &str) -> Failure {
     Failure::Api(ApiError::BadAnswer(what.to_string()))
 }
 
 /// `GET {base}{path}` with the token.
 fn get(base: &str, token: &Secret, path: &str) -> Result<Answer, Failure> {
-    let url = format!("{base}{path}");
-    let bearer = bearer(token);
-    let response = github::agent()
-        .get(&url)
-        .header("Authorization", bearer.as_str())
-        .header("Accept", "application/vnd.github+json")
-        .header("X-GitHub-Api-Version", "2022-11-28")
-        .call()
-        .map_err(|e| github::unreachable(&url, e))?;
-    Ok(Answer::read(response, token))
+    Ok(github::send(
+        Method::Get,
+        &format!("{base}{path}"),
+        Some(token.expose()),
+    )?)
 }
 
-/// An answer of any status, read whole.
-struct Answer {
-    status: u16,
-    body: String,
-    rate_limited: bool,
+/// The body of a 200 answer as `T`, or the failure the status means.
+fn ok_json<T: serde::de::DeserializeOwned>(
+    answer: &Answer,
+    token: &Secret,
+    name: &str,
+) -> Result<T, Failure> {
+    if answer.status != 200 {
+        return Err(failure(answer, token, name));
+    }
+    Ok(answer.json()?)
 }
 
-impl Answer {
-    fn read(mut response: ureq::http::Response<ureq::Body>, token: &Secret) -> Answer {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let rate_limited = header("x-ratelimit-remaining").as_deref() == Some("0")
-            || header("retry-after").is_some();
-        let status = response.status().as_u16();
-        // An answer never holds the token; one that did would not reach a
-        // message through here.
-        let body = response
-            .body_mut()
-            .read_to_string()
-            .unwrap_or_default()
-            .replace(token.expose(), "[token]");
-        Answer {
+/// What a status other than success means; GitHub's words come without
+/// the token (an answer never holds it; one that did would not reach a
+/// message through here).
+fn failure(answer: &Answer, token: &Secret, name: &str) -> Failure {
+    let message = || answer.message(&[token.expose()]);
+    if let Some(limited) = answer.rate_limit(None) {
+        return Failure::Api(limited);
+    }
+    match answer.status {
+        401 | 403 => Failure::Denied {
+            status: answer.status,
+            message: message(),
+        },
+        404 => Failure::NotFound,
+        422 => Failure::Unprocessable {
+            name: name.to_string(),
+            message: message(),
+        },
+        status => Failure::Api(ApiError::Refused {
             status,
-            body,
-            rate_limited,
-        }
+            detail: message(),
+        }),
     }
-
-    /// GitHub's `message`, cleaned for a one-line error.
-    fn message(&self) -> Option<String> {
-        #[derive(Deserialize)]
-        struct Message {
-            message: String,
-        }
-        serde_json::from_str::<Message>(&self.body).ok().map(|m| {
-            m.message
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(200)
-                .collect()
-        })
-    }
-
-    /// The body of a 200 answer as `T`, or the failure the status means.
-    fn ok_json<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<T, Failure> {
-        if self.status != 200 {
-            return Err(self.failure(name));
-        }
-        serde_json::from_str(&self.body).map_err(|e| bad_answer(&e.to_string()))
-    }
-
-    /// What a status other than success means.
-    fn failure(&self, name: &str) -> Failure {
-        match self.status {
-            403 | 429 if self.rate_limited => Failure::Api(ApiError::RateLimited { reset: None }),
-            401 | 403 => Failure::Denied {
-                status: self.status,
-                message: self.message(),
-            },
-            404 => Failure::NotFound,
-            422 => Failure::Unprocessable {
-                name: name.to_string(),
-                message: self.message(),
-            },
-            status => Failure::Api(ApiError::Refused {
-                status,
-                detail: self.message(),
-            }),
-        }
-    }
-}
-
-/// `text` as one path segment: everything but RFC 3986's unreserved
-/// characters percent-encoded, so an environment's name cannot change the
-/// path it goes into.
-fn path_segment(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -501,20 +382,6 @@ mod tests {
             "É",
         ] {
             assert!(name_problem(bad).is_some(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn repositories_are_owner_slash_name() {
-        let repo: Repo = "acme/back-stage.io_2".parse().unwrap();
-        assert_eq!(
-            (repo.owner.as_str(), repo.name.as_str()),
-            ("acme", "back-stage.io_2")
-        );
-        for bad in [
-            "acme", "acme/", "/x", "a/b/c", "acme/..", "ac me/x", "acme/x?y", "a_b/x",
-        ] {
-            assert!(bad.parse::<Repo>().is_err(), "{bad}");
         }
     }
 

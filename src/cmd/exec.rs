@@ -3,9 +3,10 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use crate::app_token::{self, App, Ask, Permission, Repo, Target};
+use crate::app_token::{self, App, Ask, Permission, Target};
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
+use crate::github::Repo;
 use crate::secret::VarName;
 
 /// Run a command with the profile's variables in its environment
@@ -18,7 +19,10 @@ use crate::secret::VarName;
 /// With --github-app-token VAR, bscred first asks GitHub for a fresh
 /// installation token of the stored GitHub App (as `bscred github
 /// app-token` does) and gives it to the command as VAR; if none can be had,
-/// the command does not run (exit 125).
+/// the command does not run (exit 125). The app's own secrets
+/// (PREFIX_PRIVATE_KEY, PREFIX_CLIENT_SECRET, PREFIX_WEBHOOK_SECRET) are
+/// then left out of the command's environment unless --only names them:
+/// the command gets the token, not what mints more.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     bscred exec -- yarn dev\n  \
@@ -34,7 +38,8 @@ pub struct Args {
     no_override: bool,
 
     /// Give the command a fresh installation token of the stored GitHub
-    /// App as VAR
+    /// App as VAR (and not the app's private key, client secret or webhook
+    /// secret, unless --only names them)
     #[arg(long, value_name = "VAR")]
     github_app_token: Option<VarName>,
 
@@ -80,7 +85,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 /// Everything that can fail before the command starts.
 fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
     let merged = crate::context::resolve::merged(ctx)?;
-    let vars = crate::context::resolve::selected(ctx, &merged.doc, &args.only)?;
+    let mut vars = crate::context::resolve::selected(ctx, &merged.doc, &args.only)?;
+    if args.github_app_token.is_some() {
+        // The child gets an hour's token for the app, not the key that
+        // mints more (nor the secrets that speak as the app), unless it
+        // asked for them by name.
+        let withheld = app_secrets(&args.app_prefix);
+        vars.retain(|(name, _)| {
+            !withheld.iter().any(|w| w == name.as_str()) || args.only.contains(name)
+        });
+    }
     merged.remind(ctx, &vars)?;
     let mut command = Command::new(program(&args.command[0], &vars, args.no_override));
     command.args(&args.command[1..]);
@@ -107,6 +121,12 @@ fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
         command.env(name.as_str(), token.expose());
     }
     Ok(command)
+}
+
+/// The variables holding the GitHub App's own secrets under `prefix`.
+fn app_secrets(prefix: &str) -> [String; 3] {
+    ["privateKey", "clientSecret", "webhookSecret"]
+        .map(|key| crate::github_app::variable_name(prefix, key))
 }
 
 /// A fresh installation token for the GitHub App stored among the

@@ -4,10 +4,11 @@
 
 use zeroize::Zeroizing;
 
-use crate::app_token::{self, App, Ask, Permission, Repo, Target};
+use crate::app_token::{self, App, Ask, Permission, Target};
 use crate::context::Context;
 use crate::error::{Error, Exit, Result};
 use crate::github;
+use crate::github::Repo;
 
 /// Work with GitHub on the profile's behalf
 ///

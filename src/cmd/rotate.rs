@@ -263,30 +263,17 @@ pub fn template_url(
     let description = format!("Backstage development, stored by bscred (profile {profile})");
     let mut url = format!(
         "{web}/settings/personal-access-tokens/new?name={}&description={}",
-        encode(&name),
-        encode(&description)
+        github::percent_encode(&name),
+        github::percent_encode(&description)
     );
     if let Some(owner) = owner {
-        let _ = write!(url, "&target_name={}", encode(owner));
+        let _ = write!(url, "&target_name={}", github::percent_encode(owner));
     }
     let _ = write!(url, "&expires_in={days}");
     for permission in PERMISSIONS {
         let _ = write!(url, "&{permission}=write");
     }
     url
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
-fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 /// What to do on the page, in words that still make sense if GitHub

@@ -510,13 +510,18 @@ fn without_the_apps_variables_it_is_exit_3_and_a_bad_key_is_named_not_shown() {
     assert!(github.requests().is_empty(), "nothing was sent");
 }
 
+/// A node script printing what the command sees of the token, the
+/// profile's variables and the app's.
+const SEEN: &str = "process.stdout.write(JSON.stringify({t: process.env.GH_APP_TOKEN, u: process.env.GITHUB_USERNAME, c: process.env.GITHUB_APP_CLIENT_ID, k: process.env.GITHUB_APP_PRIVATE_KEY, s: process.env.GITHUB_APP_CLIENT_SECRET, w: process.env.GITHUB_APP_WEBHOOK_SECRET}))";
+
 #[test]
-fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables() {
+fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables_not_the_apps_secrets() {
     if !have("openssl") || !have("node") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let env = with_app(&keys(dir.path()));
+    let keys = keys(dir.path());
+    let env = with_app(&keys);
     env.set("GITHUB_USERNAME", "octocat");
     let github = github(one_installation());
     let out = run_at(
@@ -529,11 +534,13 @@ fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables() {
             "--",
             "node",
             "-e",
-            "process.stdout.write(JSON.stringify({t: process.env.GH_APP_TOKEN, u: process.env.GITHUB_USERNAME, c: process.env.GITHUB_APP_CLIENT_ID}))",
+            SEEN,
         ],
     );
     assert_success(&out);
     let seen: Value = serde_json::from_slice(&out.stdout).expect("json from node");
+    // The app's own secrets (key, client secret, webhook secret) stay out:
+    // the command gets the hour's token, not what mints more.
     assert_eq!(
         seen,
         json!({"t": APP_TOKEN, "u": "octocat", "c": CLIENT_ID})
@@ -545,6 +552,33 @@ fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables() {
             .len(),
         1
     );
+
+    // Named with --only, the key is given as asked, and only what --only
+    // names besides the token.
+    let github = self::github(one_installation());
+    let out = run_at(
+        &env,
+        &github.url,
+        &[
+            "exec",
+            "--github-app-token",
+            "GH_APP_TOKEN",
+            "--only",
+            "GITHUB_APP_PRIVATE_KEY,GITHUB_APP_CLIENT_ID",
+            "--",
+            "node",
+            "-e",
+            SEEN,
+        ],
+    );
+    assert_success(&out);
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("json from node");
+    let key = fs::read_to_string(&keys.private).expect("key");
+    assert_eq!(seen["k"].as_str().map(str::trim), Some(key.trim()));
+    assert_eq!(seen["t"], APP_TOKEN);
+    assert_eq!(seen["c"], CLIENT_ID);
+    assert_eq!(seen.get("s"), None, "{seen}");
+    assert_eq!(seen.get("u"), None, "{seen}");
 
     // --repo works for exec too.
     let github = self::github(one_installation());
