@@ -100,15 +100,17 @@ pub fn fresh(
     } else {
         // GitHub has already spent the old refresh tokens: what it gave
         // is stored before anything else can fail.
-        profile.update_locked(&held, now, &mut |doc| {
-            for (name, (value, expires_at, credential)) in &renewed {
-                doc.upsert(name.clone(), value.clone(), true, *expires_at, now);
-                if let Some(var) = doc.variables.get_mut(name) {
-                    var.refresh.clone_from(credential);
+        profile
+            .update_locked(&held, now, &mut |doc| {
+                for (name, (value, expires_at, credential)) in &renewed {
+                    doc.upsert(name.clone(), value.clone(), true, *expires_at, now);
+                    if let Some(var) = doc.variables.get_mut(name) {
+                        var.refresh.clone_from(credential);
+                    }
                 }
-            }
-            Ok(())
-        })?
+                Ok(())
+            })
+            .map_err(|e| not_stored(&renewed, &current, e, renewal))?
     };
     for (name, (_, expires_at, _)) in &renewed {
         renewal.notices.note(format!(
@@ -125,6 +127,42 @@ pub fn fresh(
     }
 }
 
+/// The error when GitHub renewed tokens that then could not be written
+/// (the profile moved meanwhile, a full disk, a keychain timeout): the old
+/// refresh tokens are spent, so the way out is to log in again.
+fn not_stored(
+    renewed: &[(VarName, Renewed)],
+    current: &Document,
+    cause: crate::error::Error,
+    renewal: &Renewal,
+) -> crate::error::Error {
+    let names: Vec<&str> = renewed.iter().map(|(name, _)| name.as_str()).collect();
+    let retry = renewed
+        .iter()
+        .find_map(|(name, _)| {
+            let credential = current.variables.get(name)?.refresh.as_ref()?;
+            Some(login_command(&renewal.cli, &credential.client_id, name))
+        })
+        .unwrap_or_default();
+    OAuthError::NotStored {
+        name: names.join(", "),
+        cause: cause.to_string(),
+        retry,
+    }
+    .into()
+}
+
+/// The command that logs in again for `name` with the App `client_id`,
+/// as a hint names it: `cli` is `bscred` or `bscred -p NAME`, and
+/// `--name` appears only when the variable is not the default.
+pub fn login_command(cli: &str, client_id: &str, name: &VarName) -> String {
+    let mut command = format!("{cli} login github --client-id {client_id}");
+    if name.as_str() != "GITHUB_TOKEN" {
+        command.push_str(&format!(" --name {name}"));
+    }
+    command
+}
+
 /// A new token, its expiry and its refresh credential.
 type Renewed = (
     crate::secret::Secret,
@@ -139,16 +177,7 @@ fn renew(
     renewal: &Renewal,
 ) -> Result<Renewed, OAuthError> {
     let now = renewal.now;
-    let retry = format!(
-        "{} login github --client-id {}{}",
-        renewal.cli,
-        credential.client_id,
-        if name.as_str() == "GITHUB_TOKEN" {
-            String::new()
-        } else {
-            format!(" --name {name}")
-        }
-    );
+    let retry = login_command(&renewal.cli, &credential.client_id, name);
     if credential.expires_at.is_some_and(|at| at <= now) {
         return Err(OAuthError::RefreshRefused {
             name: name.to_string(),

@@ -86,15 +86,7 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
     }
     let host = github::host_of(&profile.settings.github_host);
     let web = github::web_base(&host, ctx.github_url.as_deref());
-    let retry = format!(
-        "{} login github --client-id {client_id}{}",
-        ctx.cli(),
-        if args.name.as_str() == "GITHUB_TOKEN" {
-            String::new()
-        } else {
-            format!(" --name {}", args.name)
-        }
-    );
+    let retry = crate::refresh::login_command(&ctx.cli(), client_id, &args.name);
 
     let code = device_flow::request_code(&web, client_id)?;
     announce(ctx, &code);

@@ -50,6 +50,9 @@ struct State {
     refresh: Option<Response>,
     /// How long a refresh answer takes.
     refresh_delay: Duration,
+    /// Run while a refresh is answered (bscred holds the profile's lock
+    /// and waits for the answer).
+    during_refresh: Option<Box<dyn FnMut() + Send>>,
 }
 
 struct GitHub {
@@ -65,6 +68,7 @@ impl GitHub {
             valid_refresh: REFRESH.to_string(),
             refresh: None,
             refresh_delay: Duration::ZERO,
+            during_refresh: None,
         }));
         let seen = Arc::clone(&state);
         let server = GitHubStandIn::start(move |request| answer(request, &seen));
@@ -153,6 +157,9 @@ fn answer(request: &Request, state: &Mutex<State>) -> Response {
                 }
             }
             Some("refresh_token") => {
+                if let Some(during) = state.during_refresh.as_mut() {
+                    during();
+                }
                 let delay = state.refresh_delay;
                 if let Some(answer) = state.refresh.clone() {
                     return answer.delayed(delay);
@@ -424,7 +431,7 @@ type Case = (
 
 #[test]
 fn a_login_github_refuses_stores_nothing_and_says_what_to_do() {
-    let cases: [Case; 7] = [
+    let cases: [Case; 8] = [
         (
             "expired_token",
             Box::new(|s| s.polls = vec![error("expired_token")].into()),
@@ -453,6 +460,17 @@ fn a_login_github_refuses_stores_nothing_and_says_what_to_do() {
             "404 for the code request",
             Box::new(|s| s.device = Some(Response::not_found())),
             "GitHub refused the request (HTTP 404)",
+            "check the client ID",
+        ),
+        (
+            "401 for the code request: no token was sent, the client ID is wrong",
+            Box::new(|s| {
+                s.device = Some(Response::json(
+                    "401 Unauthorized",
+                    r#"{"message":"Bad credentials"}"#,
+                ))
+            }),
+            "GitHub did not accept the client ID Iv23liTestClient01 (HTTP 401)",
             "check the client ID",
         ),
         (
@@ -762,6 +780,43 @@ fn a_refused_refresh_is_exit_5_runs_nothing_and_keeps_the_tokens() {
         "an expired refresh token is not sent"
     );
     assert_unchanged(&env, &before);
+}
+
+#[test]
+fn a_renewed_token_that_cannot_be_stored_says_to_log_in_again() {
+    let (env, github) = logged_in();
+    // While GitHub answers (and spends the old refresh token), the profile
+    // moves to another store: the new pair has nowhere to go.
+    let settings = env.bscred_home.join("config/profiles/default.toml");
+    let moved = settings.clone();
+    github.with(|s| {
+        s.during_refresh = Some(Box::new(move || {
+            let text = std::fs::read_to_string(&moved).expect("settings");
+            let text = text.replace("identity = \"", "identity = \"/moved");
+            std::fs::write(&moved, text).expect("move the profile");
+        }))
+    });
+    let original = std::fs::read_to_string(&settings).expect("settings");
+    assert!(original.contains("identity = \""), "{original}");
+    let out = run_at(&env, github.url(), &soon(), &["get", "GITHUB_TOKEN"]);
+    let text = assert_fails(&out, 5);
+    assert!(
+        text.contains("GitHub renewed GITHUB_TOKEN, but the new token could not be stored"),
+        "{text}"
+    );
+    assert!(text.contains("the old refresh token is spent"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "hint: log in again: `bscred login github --client-id {CLIENT_ID}`"
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains(NEW_ACCESS) && !text.contains(ACCESS),
+        "{text}"
+    );
+    assert_no_secret(&out);
+    assert_eq!(github.refreshes(), 1);
 }
 
 #[test]
