@@ -97,11 +97,14 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
 
     let expiry = |span: Option<jiff::SignedDuration>| span.and_then(|s| at.checked_add(s).ok());
     let expires_at = expiry(grant.expires_in);
-    let refresh = grant.refresh_token.map(|token| RefreshCredential {
-        token,
-        expires_at: expiry(grant.refresh_expires_in),
-        client_id: client_id.clone(),
-        host: host.clone(),
+    let refresh = grant.refresh_token.map(|token| {
+        RefreshCredential::new(
+            token,
+            expiry(grant.refresh_expires_in),
+            client_id.clone(),
+            host.clone(),
+            &grant.access_token,
+        )
     });
     let refresh_expires = refresh.as_ref().and_then(|r| r.expires_at);
     let renewable = refresh.is_some();

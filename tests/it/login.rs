@@ -863,6 +863,49 @@ fn a_plain_token_is_never_refreshed() {
     assert!(github.server.requests().is_empty());
 }
 
+#[test]
+fn a_value_an_older_bscred_stored_over_a_login_token_is_never_renewed() {
+    if !have("age") {
+        return;
+    }
+    use crate::harness::age;
+    let (env, github) = logged_in();
+    // What a bscred older than the `refresh` field leaves after `set
+    // GITHUB_TOKEN --expires …`: the user's PAT, with an expiry, and the
+    // login's refresh credential kept as an unknown field. Written with
+    // the Go age CLI, as that bscred would have.
+    let identity = env.identity_path();
+    let store = env.store_path();
+    let mut doc = age::decrypt(&identity, &store);
+    let var = &mut doc["variables"]["GITHUB_TOKEN"];
+    assert_eq!(var["refresh"]["token"], REFRESH, "{var}");
+    var["value"] = crate::harness::TOKEN.into();
+    var["expires_at"] = expiry().into();
+    let recipient = String::from_utf8(
+        age::tool(
+            "age-keygen",
+            &["-y", identity.to_str().expect("utf-8")],
+            b"",
+        )
+        .stdout,
+    )
+    .expect("utf-8");
+    let plaintext = serde_json::to_vec(&doc).expect("json");
+    let sealed = age::tool("age", &["-r", recipient.trim()], &plaintext).stdout;
+    std::fs::write(&store, sealed).expect("write store");
+
+    // Within the window of the refresh: the PAT is handed out as it is,
+    // and the refresh token is not spent on it.
+    let out = run_at(&env, github.url(), &soon(), &["get", "GITHUB_TOKEN"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out).trim_end(), crate::harness::TOKEN);
+    assert_eq!(github.refreshes(), 0);
+    // The reminder is about the PAT's own expiry, not the refresh token's.
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "--json"])).expect("status json");
+    assert_eq!(status["variables"][0]["expires_at"], expiry().as_str());
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn the_keychain_backend_keeps_the_refresh_token_and_refreshes_once() {
