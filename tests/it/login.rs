@@ -717,6 +717,51 @@ fn two_processes_refreshing_at_once_make_one_refresh_call() {
 }
 
 #[test]
+fn push_renews_its_token_first_and_warns_about_pushing_a_user_token() {
+    let (env, github) = logged_in();
+    // The API answers only the renewed token, as GitHub would once the
+    // old one expired.
+    let api = GitHubStandIn::start(|request| {
+        if request.header("Authorization") != Some(format!("Bearer {NEW_ACCESS}").as_str()) {
+            return Response::json("401 Unauthorized", r#"{"message":"Bad credentials"}"#);
+        }
+        match request.route().as_str() {
+            "GET /repos/acme/backstage/actions/secrets/public-key" => Response::json(
+                "200 OK",
+                // Any 32 bytes are a Curve25519 point to seal to.
+                r#"{"key_id":"568250167242549743","key":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="}"#,
+            ),
+            "PUT /repos/acme/backstage/actions/secrets/BACKSTAGE_GITHUB_TOKEN" => {
+                Response::json("201 Created", "{}")
+            }
+            _ => Response::not_found(),
+        }
+    });
+    let out = env
+        .cmd()
+        .env("BSCRED_GITHUB_URL", github.url())
+        .env("BSCRED_GITHUB_API_URL", &api.url)
+        .env("BSCRED_TEST_NOW", soon())
+        .args(["push", "github", "--repo", "acme/backstage"])
+        .arg("GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN")
+        .output()
+        .expect("bscred runs");
+    assert_success(&out);
+    assert_eq!(github.refreshes(), 1);
+    assert_eq!(api.requests().len(), 2, "{:?}", api.requests());
+    let text = stderr(&out);
+    assert!(
+        text.contains("warning: GITHUB_TOKEN is a GitHub user token bscred renews by itself; the copy pushed as BACKSTAGE_GITHUB_TOKEN stops working when it expires"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(ACCESS) && !text.contains(NEW_ACCESS),
+        "{text}"
+    );
+    assert_no_secret(&out);
+}
+
+#[test]
 fn a_refused_refresh_is_exit_5_runs_nothing_and_keeps_the_tokens() {
     let (env, github) = logged_in();
     // GitHub no longer takes the stored refresh token (used elsewhere,
