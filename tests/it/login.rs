@@ -909,6 +909,36 @@ fn a_plain_token_is_never_refreshed() {
 }
 
 #[test]
+fn migrate_to_vault_refuses_a_login_token_before_anything_moves() {
+    let (env, _github) = logged_in();
+    let before = env.files();
+    // No server listens there: the refusal comes before any contact.
+    let out = env.run(&[
+        "migrate",
+        "--to",
+        "vault",
+        "--vault-addr",
+        &unreachable_url(),
+        "--vault-path",
+        "secret/teams/backstage",
+    ]);
+    let text = assert_fails(&out, 2);
+    assert!(
+        text.contains("GITHUB_TOKEN in profile 'default' is a GitHub login"),
+        "{text}"
+    );
+    assert!(
+        text.contains("does not belong in a shared Vault secret"),
+        "{text}"
+    );
+    assert!(text.contains("bscred -p personal login github"), "{text}");
+    assert!(text.contains("`bscred rm GITHUB_TOKEN`"), "{text}");
+    assert_no_secret(&out);
+    assert_unchanged(&env, &before);
+    assert_eq!(env.get("GITHUB_TOKEN"), ACCESS);
+}
+
+#[test]
 fn a_value_an_older_bscred_stored_over_a_login_token_is_never_renewed() {
     if !have("age") {
         return;
