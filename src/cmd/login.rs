@@ -89,7 +89,7 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
     let retry = crate::refresh::login_command(&ctx.cli(), client_id, &args.name);
 
     let code = device_flow::request_code(&web, client_id)?;
-    announce(ctx, &code);
+    announce(ctx, &web, &code);
     let mut clock = ctx.clock();
     let (grant, at) = device_flow::poll(&code, clock.as_mut(), &retry, || {
         device_flow::ask_token(&web, client_id, &code, &retry)
@@ -148,8 +148,9 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
 /// Tells the user where to enter the code. This is the point of the
 /// command: it prints even with -q. The code and page come from the
 /// server, so they are escaped; the browser opens only on a desktop, from
-/// a terminal, for an https page, and never in tests.
-fn announce(ctx: &Context, code: &DeviceCode) {
+/// a terminal, for a plain https page under the web base it came from
+/// (`browser::is_page_of`), and never in tests.
+fn announce(ctx: &Context, web: &str, code: &DeviceCode) {
     let uri = crate::terminal::escape(&code.verification_uri);
     let user_code = crate::terminal::escape(&code.user_code);
     crate::terminal::write_raw(&format!(
@@ -160,7 +161,7 @@ fn announce(ctx: &Context, code: &DeviceCode) {
     if ctx.desktop
         && !ctx.clock_pinned
         && std::io::stderr().is_terminal()
-        && code.verification_uri.starts_with("https://")
+        && crate::browser::is_page_of(&code.verification_uri, web)
     {
         crate::browser::open(&code.verification_uri, ctx.notices());
     }
