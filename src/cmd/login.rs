@@ -108,7 +108,17 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
     });
     let refresh_expires = refresh.as_ref().and_then(|r| r.expires_at);
     let renewable = refresh.is_some();
+    // The kind of token the variable held, when it was not a login's own:
+    // replacing it here leaves it valid on GitHub.
+    let mut replaced = None;
     profile.update(at, &mut |doc| {
+        replaced = doc
+            .variables
+            .get(&args.name)
+            .filter(|old| {
+                old.renewal().is_none() && crate::token::looks_like_token(old.value.expose())
+            })
+            .map(|old| crate::token::kind(old.value.expose()));
         doc.upsert(
             args.name.clone(),
             grant.access_token.clone(),
@@ -122,6 +132,12 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
         Ok(())
     })?;
 
+    if let Some(kind) = replaced {
+        ctx.warn(format!(
+            "{} held another GitHub token ({kind}); it is replaced here but still works on GitHub until it expires: delete it at {web}/settings/personal-access-tokens (fine-grained) or {web}/settings/tokens (classic)",
+            args.name
+        ));
+    }
     let tz = ctx.tz();
     ctx.note(match (expires_at, renewable) {
         (Some(expires), true) => format!(

@@ -528,6 +528,32 @@ fn github_out_of_reach_is_exit_5_and_nothing_is_stored() {
 }
 
 #[test]
+fn login_over_a_pat_warns_that_the_pat_still_works_on_github() {
+    let env = Env::initialised();
+    let github = GitHub::granting();
+    env.set("GITHUB_TOKEN", crate::harness::TOKEN);
+    let out = login(&env, github.url());
+    assert_success(&out);
+    let text = stderr(&out);
+    assert!(
+        text.contains("warning: GITHUB_TOKEN held another GitHub token (classic); it is replaced here but still works on GitHub until it expires"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{}/settings/tokens (classic)", github.url())),
+        "{text}"
+    );
+    assert!(!text.contains(crate::harness::TOKEN), "{text}");
+    assert_eq!(env.get("GITHUB_TOKEN"), ACCESS);
+
+    // Logging in again replaces the login's own token: nothing to say.
+    github.with(|s| s.polls = vec![granted(ACCESS, REFRESH)].into());
+    let out = login(&env, github.url());
+    assert_success(&out);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+#[test]
 fn login_takes_another_name_and_refuses_a_bad_client_id() {
     let env = Env::initialised();
     let github = GitHub::granting();
