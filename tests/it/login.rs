@@ -891,6 +891,34 @@ fn a_renewed_token_that_cannot_be_stored_says_to_log_in_again() {
 }
 
 #[test]
+fn env_only_renews_the_tokens_it_hands_out() {
+    let (env, github) = logged_in();
+    env.set("NPM_TOKEN", "npm_value");
+    github.with(|s| s.valid_refresh = "ghr_SomethingElse".to_string());
+    // GITHUB_TOKEN is due and its renewal would be refused, but `--only`
+    // leaves it out: nothing is asked, and NPM_TOKEN goes out.
+    let out = run_at(
+        &env,
+        github.url(),
+        &soon(),
+        &["env", "--only", "NPM_TOKEN", "--shell", "json"],
+    );
+    assert_success(&out);
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(vars, serde_json::json!({"NPM_TOKEN": "npm_value"}));
+    assert_eq!(github.refreshes(), 0);
+    // Named, it is renewed (and here refused).
+    let out = run_at(
+        &env,
+        github.url(),
+        &soon(),
+        &["env", "--only", "GITHUB_TOKEN"],
+    );
+    assert_fails(&out, 5);
+    assert_eq!(github.refreshes(), 1);
+}
+
+#[test]
 fn github_out_of_reach_hands_out_a_working_token_and_refuses_an_expired_one() {
     let (env, _github) = logged_in();
     let away = unreachable_url();
