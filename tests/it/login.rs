@@ -713,11 +713,60 @@ fn git_credential_fill_gets_the_refreshed_token() {
 }
 
 #[test]
+fn a_refused_refresh_through_git_gives_git_nothing_and_says_to_log_in_again() {
+    if !have("git") {
+        return;
+    }
+    let start = "2098-12-31T12:00:00Z";
+    let env = Env::initialised();
+    let github = GitHub::granting();
+    assert_success(&run_at(
+        &env,
+        github.url(),
+        start,
+        &["login", "github", "--client-id", CLIENT_ID],
+    ));
+    let install = env
+        .cmd()
+        .envs(HERMETIC)
+        .args(["git-credential", "install"])
+        .output()
+        .expect("bscred runs");
+    assert_success(&install);
+    github.with(|s| s.valid_refresh = "ghr_SomethingElse".to_string());
+    let before = env.files();
+    let mut git = crate::harness::git::git_command(&env, &env.work);
+    git.env("BSCRED_GITHUB_URL", github.url())
+        .env("BSCRED_TEST_NOW", plus(start, 5 + ACCESS_SECS - 180))
+        .args(["credential", "fill"]);
+    let out = crate::harness::process::output_fed(&mut git, b"protocol=https\nhost=github.com\n\n");
+    // git got no credential from the helper, and no prompt may ask.
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("password="), "{}", stdout(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("bscred: error: GitHub refused to refresh GITHUB_TOKEN (bad_refresh_token)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "bscred: hint: log in again: `bscred login github --client-id {CLIENT_ID}`"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(ACCESS), "{text}");
+    assert_no_secret(&out);
+    assert_eq!(github.refreshes(), 1);
+    assert_unchanged(&env, &before);
+}
+
+#[test]
 fn two_processes_refreshing_at_once_make_one_refresh_call() {
     let (env, github) = logged_in();
-    // The answer is late, so the second process starts while the first
-    // holds the lock waiting for it.
-    github.with(|s| s.refresh_delay = Duration::from_millis(800));
+    // The answer is late (longer than the second the lock waits quietly),
+    // so the second process starts while the first holds the lock waiting
+    // for it, and says it waits.
+    github.with(|s| s.refresh_delay = Duration::from_millis(2500));
     let spawn = || {
         env.sealed(crate::harness::bin())
             .env("BSCRED_GITHUB_URL", github.url())
@@ -731,15 +780,22 @@ fn two_processes_refreshing_at_once_make_one_refresh_call() {
     };
     let first = spawn();
     let second = spawn();
-    for out in [
+    let outs = [
         finish(first, "first get", Duration::from_secs(30)),
         finish(second, "second get", Duration::from_secs(30)),
-    ] {
-        assert_success(&out);
-        assert_eq!(stdout(&out).trim_end(), NEW_ACCESS);
-        assert_no_secret(&out);
+    ];
+    for out in &outs {
+        assert_success(out);
+        assert_eq!(stdout(out).trim_end(), NEW_ACCESS);
+        assert_no_secret(out);
     }
     assert_eq!(github.refreshes(), 1, "{:?}", github.server.requests());
+    // They overlapped: one of them waited for the other's lock.
+    let waited = outs
+        .iter()
+        .filter(|out| stderr(out).contains("waiting for another bscred that is writing"))
+        .count();
+    assert_eq!(waited, 1, "{}\n---\n{}", stderr(&outs[0]), stderr(&outs[1]));
 }
 
 #[test]
