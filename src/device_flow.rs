@@ -117,6 +117,10 @@ pub enum OAuthError {
     Denied { retry: String },
     #[error("device flow is not enabled for the GitHub App with client ID {client_id}")]
     DeviceFlowDisabled { client_id: String },
+    /// A 401 from the OAuth endpoints: no token was sent, so what GitHub
+    /// turned down is the client ID.
+    #[error("GitHub did not accept the client ID {client_id} (HTTP 401); nothing was stored")]
+    ClientRejected { client_id: String },
     #[error("GitHub refused to refresh {name} ({why}); the stored tokens are unchanged")]
     RefreshRefused {
         name: String,
@@ -128,9 +132,22 @@ pub enum OAuthError {
         error: String,
         description: Option<String>,
     },
+    /// GitHub renewed the token and spent the old refresh token, but the
+    /// new pair could not be written: only a new login gets one again.
+    #[error(
+        "GitHub renewed {name}, but the new token could not be stored ({cause}); the old refresh token is spent"
+    )]
+    NotStored {
+        name: String,
+        cause: String,
+        retry: String,
+    },
     #[error(transparent)]
     Api(#[from] ApiError),
 }
+
+/// What to check when GitHub turns down the login itself.
+const CHECK_CLIENT_ID: &str = "check the client ID: it is the GitHub App's \"Client ID\" (Iv1.… or Iv23…), and the app must have device flow enabled";
 
 impl OAuthError {
     /// What to do about it.
@@ -143,9 +160,13 @@ impl OAuthError {
                 format!("run `{retry}` again and choose \"Authorize\" on GitHub's page")
             }
             OAuthError::DeviceFlowDisabled { .. } => "enable \"Device Flow\" in the GitHub App's settings (Settings → Developer settings → GitHub Apps → the app → General), then log in again".to_string(),
-            OAuthError::RefreshRefused { retry, .. } => format!("log in again: `{retry}`"),
-            OAuthError::Other { .. } | OAuthError::Api(ApiError::Refused { .. } | ApiError::BadAnswer(_)) => {
-                "check the client ID: it is the GitHub App's \"Client ID\" (Iv1.… or Iv23…), and the app must have device flow enabled".to_string()
+            OAuthError::RefreshRefused { retry, .. } | OAuthError::NotStored { retry, .. } => {
+                format!("log in again: `{retry}`")
+            }
+            OAuthError::ClientRejected { .. }
+            | OAuthError::Other { .. }
+            | OAuthError::Api(ApiError::Refused { .. } | ApiError::BadAnswer(_)) => {
+                CHECK_CLIENT_ID.to_string()
             }
             OAuthError::Api(ApiError::Insecure(_)) => format!(
                 "use an https:// URL in {} (plain http is allowed only to this machine)",
@@ -183,7 +204,8 @@ pub fn request_code(web: &str, client_id: &str) -> Result<DeviceCode, OAuthError
     let body = post_form(
         &format!("{web}/login/device/code"),
         &[("client_id", client_id)],
-    )?;
+    )
+    .map_err(|e| client_rejected(e, client_id))?;
     let answer: Answer = parse(&body)?;
     if let Some(error) = answer.error {
         return Err(match error.as_str() {
@@ -224,7 +246,8 @@ pub fn ask_token(
             ("device_code", code.device_code.as_str()),
             ("grant_type", DEVICE_GRANT),
         ],
-    )?;
+    )
+    .map_err(|e| client_rejected(e, client_id))?;
     let answer: TokenAnswer = parse(&body)?;
     let Some(error) = answer.error else {
         return answer.grant().map(Poll::Granted);
@@ -322,6 +345,17 @@ pub fn refresh(
             answer.error.unwrap_or_default(),
             answer.error_description,
         )),
+    }
+}
+
+/// A 401 during the device flow names the client ID, not a token: the
+/// only credential sent is the device code GitHub itself just issued.
+fn client_rejected(error: ApiError, client_id: &str) -> OAuthError {
+    match error {
+        ApiError::Rejected => OAuthError::ClientRejected {
+            client_id: client_id.to_string(),
+        },
+        e => e.into(),
     }
 }
 

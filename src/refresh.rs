@@ -34,7 +34,7 @@ pub struct Renewal<'a> {
 /// Whether `var` is a token bscred renews and is due: it expires within
 /// `WINDOW` of `now`, or has expired.
 pub fn due(var: &Variable, now: Timestamp) -> bool {
-    var.refresh.is_some()
+    var.renewal().is_some()
         && var
             .expires_at
             .is_some_and(|at| at.duration_since(now) <= WINDOW)
@@ -79,7 +79,7 @@ pub fn fresh(
     let mut renewed = Vec::new();
     let mut failure = None;
     for (name, var) in due_now {
-        let Some(credential) = var.refresh.as_ref() else {
+        let Some(credential) = var.renewal() else {
             continue;
         };
         match renew(&name, credential, renewal) {
@@ -100,15 +100,17 @@ pub fn fresh(
     } else {
         // GitHub has already spent the old refresh tokens: what it gave
         // is stored before anything else can fail.
-        profile.update_locked(&held, now, &mut |doc| {
-            for (name, (value, expires_at, credential)) in &renewed {
-                doc.upsert(name.clone(), value.clone(), true, *expires_at, now);
-                if let Some(var) = doc.variables.get_mut(name) {
-                    var.refresh.clone_from(credential);
+        profile
+            .update_locked(&held, now, &mut |doc| {
+                for (name, (value, expires_at, credential)) in &renewed {
+                    doc.upsert(name.clone(), value.clone(), true, *expires_at, now);
+                    if let Some(var) = doc.variables.get_mut(name) {
+                        var.refresh.clone_from(credential);
+                    }
                 }
-            }
-            Ok(())
-        })?
+                Ok(())
+            })
+            .map_err(|e| not_stored(&renewed, &current, e, renewal))?
     };
     for (name, (_, expires_at, _)) in &renewed {
         renewal.notices.note(format!(
@@ -125,6 +127,42 @@ pub fn fresh(
     }
 }
 
+/// The error when GitHub renewed tokens that then could not be written
+/// (the profile moved meanwhile, a full disk, a keychain timeout): the old
+/// refresh tokens are spent, so the way out is to log in again.
+fn not_stored(
+    renewed: &[(VarName, Renewed)],
+    current: &Document,
+    cause: crate::error::Error,
+    renewal: &Renewal,
+) -> crate::error::Error {
+    let names: Vec<&str> = renewed.iter().map(|(name, _)| name.as_str()).collect();
+    let retry = renewed
+        .iter()
+        .find_map(|(name, _)| {
+            let credential = current.variables.get(name)?.renewal()?;
+            Some(login_command(&renewal.cli, &credential.client_id, name))
+        })
+        .unwrap_or_default();
+    OAuthError::NotStored {
+        name: names.join(", "),
+        cause: cause.to_string(),
+        retry,
+    }
+    .into()
+}
+
+/// The command that logs in again for `name` with the App `client_id`,
+/// as a hint names it: `cli` is `bscred` or `bscred -p NAME`, and
+/// `--name` appears only when the variable is not the default.
+pub fn login_command(cli: &str, client_id: &str, name: &VarName) -> String {
+    let mut command = format!("{cli} login github --client-id {client_id}");
+    if name.as_str() != "GITHUB_TOKEN" {
+        command.push_str(&format!(" --name {name}"));
+    }
+    command
+}
+
 /// A new token, its expiry and its refresh credential.
 type Renewed = (
     crate::secret::Secret,
@@ -139,16 +177,7 @@ fn renew(
     renewal: &Renewal,
 ) -> Result<Renewed, OAuthError> {
     let now = renewal.now;
-    let retry = format!(
-        "{} login github --client-id {}{}",
-        renewal.cli,
-        credential.client_id,
-        if name.as_str() == "GITHUB_TOKEN" {
-            String::new()
-        } else {
-            format!(" --name {name}")
-        }
-    );
+    let retry = login_command(&renewal.cli, &credential.client_id, name);
     if credential.expires_at.is_some_and(|at| at <= now) {
         return Err(OAuthError::RefreshRefused {
             name: name.to_string(),
@@ -167,11 +196,14 @@ fn renew(
     let at = |span: Option<SignedDuration>| span.and_then(|s| now.checked_add(s).ok());
     // GitHub sends a new refresh token with every refresh; should one not
     // come, the token can no longer be renewed and is left to expire.
-    let refresh = grant.refresh_token.map(|token| RefreshCredential {
-        token,
-        expires_at: at(grant.refresh_expires_in),
-        client_id: credential.client_id.clone(),
-        host: credential.host.clone(),
+    let refresh = grant.refresh_token.map(|token| {
+        RefreshCredential::new(
+            token,
+            at(grant.refresh_expires_in),
+            credential.client_id.clone(),
+            credential.host.clone(),
+            &grant.access_token,
+        )
     });
     Ok((grant.access_token, at(grant.expires_in), refresh))
 }
@@ -183,19 +215,23 @@ mod tests {
 
     fn var(expires_at: Option<Timestamp>, refresh: bool) -> Variable {
         let t = Timestamp::UNIX_EPOCH;
+        let value = Secret::new("ghu_x".to_string()).expect("value");
         Variable {
-            value: Secret::new("ghu_x".to_string()).expect("value"),
             secret: true,
             created_at: t,
             updated_at: t,
             expires_at,
             token: None,
-            refresh: refresh.then(|| RefreshCredential {
-                token: Secret::new("ghr_x".to_string()).expect("value"),
-                expires_at: None,
-                client_id: "Iv1.x".to_string(),
-                host: "github.com".to_string(),
+            refresh: refresh.then(|| {
+                RefreshCredential::new(
+                    Secret::new("ghr_x".to_string()).expect("value"),
+                    None,
+                    "Iv1.x".to_string(),
+                    "github.com".to_string(),
+                    &value,
+                )
             }),
+            value,
             extra: Default::default(),
         }
     }
@@ -211,6 +247,11 @@ mod tests {
         assert!(!due(&var(None, true), now));
         // A plain token is never refreshed, however close its expiry.
         assert!(!due(&var(at(1), false), now));
+        // Nor is another value that kept a credential not issued with it
+        // (an older bscred's `set`).
+        let mut pat = var(at(1), true);
+        pat.value = Secret::new("ghp_other".to_string()).expect("value");
+        assert!(!due(&pat, now));
     }
 
     #[test]

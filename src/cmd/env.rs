@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
-    let merged = resolve::merged(ctx)?;
+    let merged = resolve::merged_only(ctx, &args.only)?;
     let vars = resolve::selected(ctx, &merged.doc, &args.only)?;
     let values: Vec<(&VarName, &Secret)> = vars.iter().map(|(n, v)| (*n, &v.value)).collect();
     let shell = args.shell.unwrap_or(Shell::Bash);

@@ -86,18 +86,10 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
     }
     let host = github::host_of(&profile.settings.github_host);
     let web = github::web_base(&host, ctx.github_url.as_deref());
-    let retry = format!(
-        "{} login github --client-id {client_id}{}",
-        ctx.cli(),
-        if args.name.as_str() == "GITHUB_TOKEN" {
-            String::new()
-        } else {
-            format!(" --name {}", args.name)
-        }
-    );
+    let retry = crate::refresh::login_command(&ctx.cli(), client_id, &args.name);
 
     let code = device_flow::request_code(&web, client_id)?;
-    announce(ctx, &code);
+    announce(ctx, &web, &code);
     let mut clock = ctx.clock();
     let (grant, at) = device_flow::poll(&code, clock.as_mut(), &retry, || {
         device_flow::ask_token(&web, client_id, &code, &retry)
@@ -105,15 +97,28 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
 
     let expiry = |span: Option<jiff::SignedDuration>| span.and_then(|s| at.checked_add(s).ok());
     let expires_at = expiry(grant.expires_in);
-    let refresh = grant.refresh_token.map(|token| RefreshCredential {
-        token,
-        expires_at: expiry(grant.refresh_expires_in),
-        client_id: client_id.clone(),
-        host: host.clone(),
+    let refresh = grant.refresh_token.map(|token| {
+        RefreshCredential::new(
+            token,
+            expiry(grant.refresh_expires_in),
+            client_id.clone(),
+            host.clone(),
+            &grant.access_token,
+        )
     });
     let refresh_expires = refresh.as_ref().and_then(|r| r.expires_at);
     let renewable = refresh.is_some();
+    // The kind of token the variable held, when it was not a login's own:
+    // replacing it here leaves it valid on GitHub.
+    let mut replaced = None;
     profile.update(at, &mut |doc| {
+        replaced = doc
+            .variables
+            .get(&args.name)
+            .filter(|old| {
+                old.renewal().is_none() && crate::token::looks_like_token(old.value.expose())
+            })
+            .map(|old| crate::token::kind(old.value.expose()));
         doc.upsert(
             args.name.clone(),
             grant.access_token.clone(),
@@ -127,6 +132,12 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
         Ok(())
     })?;
 
+    if let Some(kind) = replaced {
+        ctx.warn(format!(
+            "{} held another GitHub token ({kind}); it is replaced here but still works on GitHub until it expires: delete it at {web}/settings/personal-access-tokens (fine-grained) or {web}/settings/tokens (classic)",
+            args.name
+        ));
+    }
     let tz = ctx.tz();
     ctx.note(match (expires_at, renewable) {
         (Some(expires), true) => format!(
@@ -153,8 +164,9 @@ fn github(ctx: &Context, args: &GithubArgs) -> Result<Exit> {
 /// Tells the user where to enter the code. This is the point of the
 /// command: it prints even with -q. The code and page come from the
 /// server, so they are escaped; the browser opens only on a desktop, from
-/// a terminal, for an https page, and never in tests.
-fn announce(ctx: &Context, code: &DeviceCode) {
+/// a terminal, for a plain https page under the web base it came from
+/// (`browser::is_page_of`), and never in tests.
+fn announce(ctx: &Context, web: &str, code: &DeviceCode) {
     let uri = crate::terminal::escape(&code.verification_uri);
     let user_code = crate::terminal::escape(&code.user_code);
     crate::terminal::write_raw(&format!(
@@ -165,7 +177,7 @@ fn announce(ctx: &Context, code: &DeviceCode) {
     if ctx.desktop
         && !ctx.clock_pinned
         && std::io::stderr().is_terminal()
-        && code.verification_uri.starts_with("https://")
+        && crate::browser::is_page_of(&code.verification_uri, web)
     {
         crate::browser::open(&code.verification_uri, ctx.notices());
     }

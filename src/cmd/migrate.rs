@@ -76,6 +76,27 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
     // will read.
     let lock = source.lock()?;
     let doc = source.load_locked(&lock, ctx.now)?;
+    if to == Backend::Vault {
+        // A Vault secret holds no refresh credential (`store/vault.rs`):
+        // the copy would not read back identically, and a refresh token
+        // that works once does not belong in a secret teammates share.
+        if let Some(name) = doc
+            .variables
+            .iter()
+            .find_map(|(name, var)| var.refresh.is_some().then_some(name))
+        {
+            return Err(Error::usage(
+                format!(
+                    "{name} in profile '{}' is a GitHub login (`bscred login github`); a personal GitHub login does not belong in a shared Vault secret",
+                    ctx.profile
+                ),
+                format!(
+                    "log in into a personal profile instead (`bscred init -p personal`, then `bscred -p personal login github --client-id ID`), and remove it here with `{} rm {name}`",
+                    ctx.cli()
+                ),
+            ));
+        }
+    }
 
     let settings = match to {
         Backend::Keychain => {

@@ -107,13 +107,34 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
     let profile = ctx.open_profile()?;
     let doc = profile.load(ctx.now)?;
+    // A `login github` token lives 8 hours: the one pushed with is renewed
+    // first, as `get` would.
+    let doc = crate::refresh::fresh(
+        &profile,
+        doc,
+        Some(&[&args.token_var]),
+        &ctx.renewal(&profile.name),
+    )?;
     let place = format!("profile '{}'", ctx.profile);
     for mapping in &mappings {
-        if !doc.variables.contains_key(&mapping.local) {
-            return Err(Error::VarNotFound {
-                name: mapping.local.to_string(),
-                place,
-            });
+        match doc.variables.get(&mapping.local) {
+            None => {
+                return Err(Error::VarNotFound {
+                    name: mapping.local.to_string(),
+                    place,
+                });
+            }
+            // GitHub's copy is not renewed: it stops working within hours.
+            Some(var) if var.renewal().is_some() => ctx.warn(format!(
+                "{} is a GitHub user token bscred renews by itself; the copy pushed as {} stops working when it expires{} (push a token that lasts, such as a fine-grained PAT)",
+                mapping.local,
+                mapping.remote,
+                var.expires_at.map_or(String::new(), |at| format!(
+                    ", {}",
+                    crate::expiry::describe(Some(at), ctx.now, ctx.tz())
+                )),
+            )),
+            Some(_) => {}
         }
     }
     let token = &doc

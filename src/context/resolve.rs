@@ -61,7 +61,13 @@ fn places(ctx: &Context) -> String {
 /// -p b`, or `profiles` in the project file), in order: a name set again
 /// later wins, with a warning when the values differ, so a personal value
 /// overrides the team's.
-pub fn merged(ctx: &Context) -> Result<Merged> {
+///
+/// GitHub user tokens due for renewal are renewed first, among the names
+/// in `only` (all, when it is empty): a token left out by `--only` is not
+/// handed out, so a refused renewal of it stops nothing.
+pub fn merged_only(ctx: &Context, only: &[VarName]) -> Result<Merged> {
+    let only: Vec<&VarName> = only.iter().collect();
+    let renew = (!only.is_empty()).then_some(only.as_slice());
     let team = match ctx.team_store()? {
         Some(team) => team.for_environment(ctx.user_config())?,
         None => Document::default(),
@@ -71,7 +77,7 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
     let mut vault = first.settings.backend == crate::store::Backend::Vault;
     let doc = first.load_for_environment(ctx.now)?;
     // GitHub user tokens about to expire are renewed before they go out.
-    let mut doc = crate::refresh::fresh(&first, doc, None, &ctx.renewal(&first.name))?;
+    let mut doc = crate::refresh::fresh(&first, doc, renew, &ctx.renewal(&first.name))?;
     vault_floor(ctx, &first, &mut doc);
     vault_token_reminder(ctx, &first);
     let mut from_team = BTreeSet::new();
@@ -93,7 +99,7 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         let profile = ctx.open(name)?;
         vault |= profile.settings.backend == crate::store::Backend::Vault;
         let later = profile.load_for_environment(ctx.now)?;
-        let mut later = crate::refresh::fresh(&profile, later, None, &ctx.renewal(name))?;
+        let mut later = crate::refresh::fresh(&profile, later, renew, &ctx.renewal(name))?;
         vault_floor(ctx, &profile, &mut later);
         vault_token_reminder(ctx, &profile);
         for (var, value) in later.variables {
@@ -117,6 +123,12 @@ pub fn merged(ctx: &Context) -> Result<Merged> {
         from_team,
         vault,
     })
+}
+
+/// `merged_only` with every variable: what `exec` calls until it passes
+/// its `--only` (then this goes).
+pub fn merged(ctx: &Context) -> Result<Merged> {
+    merged_only(ctx, &[])
 }
 
 /// A vault-backed profile is written by others, so `env` and `exec` take

@@ -64,10 +64,19 @@ impl Variable {
     /// itself (every 8 hours), the refresh token's, after which only a new
     /// `bscred login github` helps; otherwise the value's own.
     pub fn reminder_expiry(&self) -> Option<Timestamp> {
-        match &self.refresh {
+        match self.renewal() {
             Some(refresh) => refresh.expires_at,
             None => self.expires_at,
         }
+    }
+
+    /// The refresh credential, if it was issued with the value stored now.
+    /// A bscred older than the field keeps it as an unknown field when it
+    /// stores another value (`set`, `rotate`): renewing would then replace
+    /// the user's new token (a PAT, say) with a user token, so such a
+    /// credential is ignored and the value is a plain token.
+    pub fn renewal(&self) -> Option<&RefreshCredential> {
+        self.refresh.as_ref().filter(|r| r.renews(&self.value))
     }
 }
 
@@ -86,6 +95,45 @@ pub struct RefreshCredential {
     pub client_id: String,
     /// The GitHub host the token belongs to (`github.com` or a GHES host).
     pub host: String,
+    /// The SHA-256 (hex) of the token this credential renews: the
+    /// credential belongs to that value only (see `Variable::renewal`).
+    /// Missing, it matches no value.
+    #[serde(default)]
+    pub value_sha256: String,
+}
+
+impl RefreshCredential {
+    /// The credential for renewing `value`.
+    pub fn new(
+        token: Secret,
+        expires_at: Option<Timestamp>,
+        client_id: String,
+        host: String,
+        value: &Secret,
+    ) -> RefreshCredential {
+        RefreshCredential {
+            token,
+            expires_at,
+            client_id,
+            host,
+            value_sha256: fingerprint(value),
+        }
+    }
+
+    /// Whether this credential was issued with `value`.
+    pub fn renews(&self, value: &Secret) -> bool {
+        !self.value_sha256.is_empty() && self.value_sha256 == fingerprint(value)
+    }
+}
+
+/// The SHA-256 of a value, in hex. A hash of a random token says nothing
+/// about it, and it is stored encrypted beside the value anyway.
+fn fingerprint(value: &Secret) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(value.expose().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What `verify` learned about a token from GitHub. Not secret: it goes to
@@ -293,12 +341,13 @@ mod tests {
 
         let mut doc = doc;
         let t = Timestamp::from_second(1_800_000_000).expect("time");
-        let credential = RefreshCredential {
-            token: secret("ghr_refresh"),
-            expires_at: Some(t),
-            client_id: "Iv23li".to_string(),
-            host: "github.com".to_string(),
-        };
+        let credential = RefreshCredential::new(
+            secret("ghr_refresh"),
+            Some(t),
+            "Iv23li".to_string(),
+            "github.com".to_string(),
+            &secret("v"),
+        );
         doc.variables.get_mut(&name("A")).expect("A").refresh = Some(credential.clone());
         let back = Document::from_bytes(&doc.to_bytes()).expect("parses");
         assert_eq!(back.variables[&name("A")].refresh, Some(credential));
@@ -306,6 +355,42 @@ mod tests {
         // A new value is not the one the refresh token renews.
         doc.upsert(name("A"), secret("w"), true, None, t);
         assert_eq!(doc.variables[&name("A")].refresh, None);
+    }
+
+    #[test]
+    fn a_refresh_credential_renews_only_the_value_it_was_issued_with() {
+        let t = Timestamp::from_second(1_800_000_000).expect("time");
+        let mut doc = Document::default();
+        doc.upsert(name("A"), secret("ghu_first"), true, Some(t), t);
+        let credential = RefreshCredential::new(
+            secret("ghr_refresh"),
+            Some(t),
+            "Iv23li".to_string(),
+            "github.com".to_string(),
+            &secret("ghu_first"),
+        );
+        doc.variables.get_mut(&name("A")).expect("A").refresh = Some(credential);
+        let var = &doc.variables[&name("A")];
+        assert!(var.renewal().is_some());
+        assert_eq!(var.reminder_expiry(), Some(t));
+
+        // What an older bscred's `set` leaves: a new value (a PAT) with the
+        // old credential kept as it was.
+        let mut older = var.clone();
+        older.value = secret("ghp_a_new_personal_access_token");
+        older.expires_at = None;
+        assert!(older.renewal().is_none());
+        assert_eq!(older.reminder_expiry(), None, "the PAT's own expiry");
+        // A credential without the field (written before it existed)
+        // renews nothing.
+        let mut unmarked = var.clone();
+        if let Some(r) = unmarked.refresh.as_mut() {
+            r.value_sha256 = String::new();
+        }
+        assert!(unmarked.renewal().is_none());
+        // The hash is not the value.
+        let text = String::from_utf8(doc.to_bytes().to_vec()).expect("utf-8");
+        assert_eq!(text.matches("ghu_first").count(), 1, "{text}");
     }
 
     #[test]

@@ -50,6 +50,9 @@ struct State {
     refresh: Option<Response>,
     /// How long a refresh answer takes.
     refresh_delay: Duration,
+    /// Run while a refresh is answered (bscred holds the profile's lock
+    /// and waits for the answer).
+    during_refresh: Option<Box<dyn FnMut() + Send>>,
 }
 
 struct GitHub {
@@ -65,6 +68,7 @@ impl GitHub {
             valid_refresh: REFRESH.to_string(),
             refresh: None,
             refresh_delay: Duration::ZERO,
+            during_refresh: None,
         }));
         let seen = Arc::clone(&state);
         let server = GitHubStandIn::start(move |request| answer(request, &seen));
@@ -153,6 +157,9 @@ fn answer(request: &Request, state: &Mutex<State>) -> Response {
                 }
             }
             Some("refresh_token") => {
+                if let Some(during) = state.during_refresh.as_mut() {
+                    during();
+                }
                 let delay = state.refresh_delay;
                 if let Some(answer) = state.refresh.clone() {
                     return answer.delayed(delay);
@@ -424,7 +431,7 @@ type Case = (
 
 #[test]
 fn a_login_github_refuses_stores_nothing_and_says_what_to_do() {
-    let cases: [Case; 7] = [
+    let cases: [Case; 8] = [
         (
             "expired_token",
             Box::new(|s| s.polls = vec![error("expired_token")].into()),
@@ -453,6 +460,17 @@ fn a_login_github_refuses_stores_nothing_and_says_what_to_do() {
             "404 for the code request",
             Box::new(|s| s.device = Some(Response::not_found())),
             "GitHub refused the request (HTTP 404)",
+            "check the client ID",
+        ),
+        (
+            "401 for the code request: no token was sent, the client ID is wrong",
+            Box::new(|s| {
+                s.device = Some(Response::json(
+                    "401 Unauthorized",
+                    r#"{"message":"Bad credentials"}"#,
+                ))
+            }),
+            "GitHub did not accept the client ID Iv23liTestClient01 (HTTP 401)",
             "check the client ID",
         ),
         (
@@ -507,6 +525,32 @@ fn github_out_of_reach_is_exit_5_and_nothing_is_stored() {
     assert!(text.contains("could not be reached"), "{text}");
     assert!(text.contains("BSCRED_GITHUB_URL"), "{text}");
     assert_unchanged(&env, &before);
+}
+
+#[test]
+fn login_over_a_pat_warns_that_the_pat_still_works_on_github() {
+    let env = Env::initialised();
+    let github = GitHub::granting();
+    env.set("GITHUB_TOKEN", crate::harness::TOKEN);
+    let out = login(&env, github.url());
+    assert_success(&out);
+    let text = stderr(&out);
+    assert!(
+        text.contains("warning: GITHUB_TOKEN held another GitHub token (classic); it is replaced here but still works on GitHub until it expires"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{}/settings/tokens (classic)", github.url())),
+        "{text}"
+    );
+    assert!(!text.contains(crate::harness::TOKEN), "{text}");
+    assert_eq!(env.get("GITHUB_TOKEN"), ACCESS);
+
+    // Logging in again replaces the login's own token: nothing to say.
+    github.with(|s| s.polls = vec![granted(ACCESS, REFRESH)].into());
+    let out = login(&env, github.url());
+    assert_success(&out);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
 
 #[test]
@@ -669,11 +713,60 @@ fn git_credential_fill_gets_the_refreshed_token() {
 }
 
 #[test]
+fn a_refused_refresh_through_git_gives_git_nothing_and_says_to_log_in_again() {
+    if !have("git") {
+        return;
+    }
+    let start = "2098-12-31T12:00:00Z";
+    let env = Env::initialised();
+    let github = GitHub::granting();
+    assert_success(&run_at(
+        &env,
+        github.url(),
+        start,
+        &["login", "github", "--client-id", CLIENT_ID],
+    ));
+    let install = env
+        .cmd()
+        .envs(HERMETIC)
+        .args(["git-credential", "install"])
+        .output()
+        .expect("bscred runs");
+    assert_success(&install);
+    github.with(|s| s.valid_refresh = "ghr_SomethingElse".to_string());
+    let before = env.files();
+    let mut git = crate::harness::git::git_command(&env, &env.work);
+    git.env("BSCRED_GITHUB_URL", github.url())
+        .env("BSCRED_TEST_NOW", plus(start, 5 + ACCESS_SECS - 180))
+        .args(["credential", "fill"]);
+    let out = crate::harness::process::output_fed(&mut git, b"protocol=https\nhost=github.com\n\n");
+    // git got no credential from the helper, and no prompt may ask.
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("password="), "{}", stdout(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("bscred: error: GitHub refused to refresh GITHUB_TOKEN (bad_refresh_token)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "bscred: hint: log in again: `bscred login github --client-id {CLIENT_ID}`"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(ACCESS), "{text}");
+    assert_no_secret(&out);
+    assert_eq!(github.refreshes(), 1);
+    assert_unchanged(&env, &before);
+}
+
+#[test]
 fn two_processes_refreshing_at_once_make_one_refresh_call() {
     let (env, github) = logged_in();
-    // The answer is late, so the second process starts while the first
-    // holds the lock waiting for it.
-    github.with(|s| s.refresh_delay = Duration::from_millis(800));
+    // The answer is late (longer than the second the lock waits quietly),
+    // so the second process starts while the first holds the lock waiting
+    // for it, and says it waits.
+    github.with(|s| s.refresh_delay = Duration::from_millis(2500));
     let spawn = || {
         env.sealed(crate::harness::bin())
             .env("BSCRED_GITHUB_URL", github.url())
@@ -687,15 +780,67 @@ fn two_processes_refreshing_at_once_make_one_refresh_call() {
     };
     let first = spawn();
     let second = spawn();
-    for out in [
+    let outs = [
         finish(first, "first get", Duration::from_secs(30)),
         finish(second, "second get", Duration::from_secs(30)),
-    ] {
-        assert_success(&out);
-        assert_eq!(stdout(&out).trim_end(), NEW_ACCESS);
-        assert_no_secret(&out);
+    ];
+    for out in &outs {
+        assert_success(out);
+        assert_eq!(stdout(out).trim_end(), NEW_ACCESS);
+        assert_no_secret(out);
     }
     assert_eq!(github.refreshes(), 1, "{:?}", github.server.requests());
+    // They overlapped: one of them waited for the other's lock.
+    let waited = outs
+        .iter()
+        .filter(|out| stderr(out).contains("waiting for another bscred that is writing"))
+        .count();
+    assert_eq!(waited, 1, "{}\n---\n{}", stderr(&outs[0]), stderr(&outs[1]));
+}
+
+#[test]
+fn push_renews_its_token_first_and_warns_about_pushing_a_user_token() {
+    let (env, github) = logged_in();
+    // The API answers only the renewed token, as GitHub would once the
+    // old one expired.
+    let api = GitHubStandIn::start(|request| {
+        if request.header("Authorization") != Some(format!("Bearer {NEW_ACCESS}").as_str()) {
+            return Response::json("401 Unauthorized", r#"{"message":"Bad credentials"}"#);
+        }
+        match request.route().as_str() {
+            "GET /repos/acme/backstage/actions/secrets/public-key" => Response::json(
+                "200 OK",
+                // Any 32 bytes are a Curve25519 point to seal to.
+                r#"{"key_id":"568250167242549743","key":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="}"#,
+            ),
+            "PUT /repos/acme/backstage/actions/secrets/BACKSTAGE_GITHUB_TOKEN" => {
+                Response::json("201 Created", "{}")
+            }
+            _ => Response::not_found(),
+        }
+    });
+    let out = env
+        .cmd()
+        .env("BSCRED_GITHUB_URL", github.url())
+        .env("BSCRED_GITHUB_API_URL", &api.url)
+        .env("BSCRED_TEST_NOW", soon())
+        .args(["push", "github", "--repo", "acme/backstage"])
+        .arg("GITHUB_TOKEN=BACKSTAGE_GITHUB_TOKEN")
+        .output()
+        .expect("bscred runs");
+    assert_success(&out);
+    assert_eq!(github.refreshes(), 1);
+    assert_eq!(api.requests().len(), 2, "{:?}", api.requests());
+    let text = stderr(&out);
+    assert!(
+        text.contains("warning: GITHUB_TOKEN is a GitHub user token bscred renews by itself; the copy pushed as BACKSTAGE_GITHUB_TOKEN stops working when it expires"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(ACCESS) && !text.contains(NEW_ACCESS),
+        "{text}"
+    );
+    assert_no_secret(&out);
 }
 
 #[test]
@@ -765,6 +910,71 @@ fn a_refused_refresh_is_exit_5_runs_nothing_and_keeps_the_tokens() {
 }
 
 #[test]
+fn a_renewed_token_that_cannot_be_stored_says_to_log_in_again() {
+    let (env, github) = logged_in();
+    // While GitHub answers (and spends the old refresh token), the profile
+    // moves to another store: the new pair has nowhere to go.
+    let settings = env.bscred_home.join("config/profiles/default.toml");
+    let moved = settings.clone();
+    github.with(|s| {
+        s.during_refresh = Some(Box::new(move || {
+            let text = std::fs::read_to_string(&moved).expect("settings");
+            let text = text.replace("identity = \"", "identity = \"/moved");
+            std::fs::write(&moved, text).expect("move the profile");
+        }))
+    });
+    let original = std::fs::read_to_string(&settings).expect("settings");
+    assert!(original.contains("identity = \""), "{original}");
+    let out = run_at(&env, github.url(), &soon(), &["get", "GITHUB_TOKEN"]);
+    let text = assert_fails(&out, 5);
+    assert!(
+        text.contains("GitHub renewed GITHUB_TOKEN, but the new token could not be stored"),
+        "{text}"
+    );
+    assert!(text.contains("the old refresh token is spent"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "hint: log in again: `bscred login github --client-id {CLIENT_ID}`"
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains(NEW_ACCESS) && !text.contains(ACCESS),
+        "{text}"
+    );
+    assert_no_secret(&out);
+    assert_eq!(github.refreshes(), 1);
+}
+
+#[test]
+fn env_only_renews_the_tokens_it_hands_out() {
+    let (env, github) = logged_in();
+    env.set("NPM_TOKEN", "npm_value");
+    github.with(|s| s.valid_refresh = "ghr_SomethingElse".to_string());
+    // GITHUB_TOKEN is due and its renewal would be refused, but `--only`
+    // leaves it out: nothing is asked, and NPM_TOKEN goes out.
+    let out = run_at(
+        &env,
+        github.url(),
+        &soon(),
+        &["env", "--only", "NPM_TOKEN", "--shell", "json"],
+    );
+    assert_success(&out);
+    let vars: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(vars, serde_json::json!({"NPM_TOKEN": "npm_value"}));
+    assert_eq!(github.refreshes(), 0);
+    // Named, it is renewed (and here refused).
+    let out = run_at(
+        &env,
+        github.url(),
+        &soon(),
+        &["env", "--only", "GITHUB_TOKEN"],
+    );
+    assert_fails(&out, 5);
+    assert_eq!(github.refreshes(), 1);
+}
+
+#[test]
 fn github_out_of_reach_hands_out_a_working_token_and_refuses_an_expired_one() {
     let (env, _github) = logged_in();
     let away = unreachable_url();
@@ -806,6 +1016,79 @@ fn a_plain_token_is_never_refreshed() {
     let out = run_at(&env, github.url(), NOW, &["get", "GITHUB_TOKEN"]);
     assert_success(&out);
     assert!(github.server.requests().is_empty());
+}
+
+#[test]
+fn migrate_to_vault_refuses_a_login_token_before_anything_moves() {
+    let (env, _github) = logged_in();
+    let before = env.files();
+    // No server listens there: the refusal comes before any contact.
+    let out = env.run(&[
+        "migrate",
+        "--to",
+        "vault",
+        "--vault-addr",
+        &unreachable_url(),
+        "--vault-path",
+        "secret/teams/backstage",
+    ]);
+    let text = assert_fails(&out, 2);
+    assert!(
+        text.contains("GITHUB_TOKEN in profile 'default' is a GitHub login"),
+        "{text}"
+    );
+    assert!(
+        text.contains("does not belong in a shared Vault secret"),
+        "{text}"
+    );
+    assert!(text.contains("bscred -p personal login github"), "{text}");
+    assert!(text.contains("`bscred rm GITHUB_TOKEN`"), "{text}");
+    assert_no_secret(&out);
+    assert_unchanged(&env, &before);
+    assert_eq!(env.get("GITHUB_TOKEN"), ACCESS);
+}
+
+#[test]
+fn a_value_an_older_bscred_stored_over_a_login_token_is_never_renewed() {
+    if !have("age") {
+        return;
+    }
+    use crate::harness::age;
+    let (env, github) = logged_in();
+    // What a bscred older than the `refresh` field leaves after `set
+    // GITHUB_TOKEN --expires …`: the user's PAT, with an expiry, and the
+    // login's refresh credential kept as an unknown field. Written with
+    // the Go age CLI, as that bscred would have.
+    let identity = env.identity_path();
+    let store = env.store_path();
+    let mut doc = age::decrypt(&identity, &store);
+    let var = &mut doc["variables"]["GITHUB_TOKEN"];
+    assert_eq!(var["refresh"]["token"], REFRESH, "{var}");
+    var["value"] = crate::harness::TOKEN.into();
+    var["expires_at"] = expiry().into();
+    let recipient = String::from_utf8(
+        age::tool(
+            "age-keygen",
+            &["-y", identity.to_str().expect("utf-8")],
+            b"",
+        )
+        .stdout,
+    )
+    .expect("utf-8");
+    let plaintext = serde_json::to_vec(&doc).expect("json");
+    let sealed = age::tool("age", &["-r", recipient.trim()], &plaintext).stdout;
+    std::fs::write(&store, sealed).expect("write store");
+
+    // Within the window of the refresh: the PAT is handed out as it is,
+    // and the refresh token is not spent on it.
+    let out = run_at(&env, github.url(), &soon(), &["get", "GITHUB_TOKEN"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out).trim_end(), crate::harness::TOKEN);
+    assert_eq!(github.refreshes(), 0);
+    // The reminder is about the PAT's own expiry, not the refresh token's.
+    let status: serde_json::Value =
+        serde_json::from_str(&env.ok(&["status", "--json"])).expect("status json");
+    assert_eq!(status["variables"][0]["expires_at"], expiry().as_str());
 }
 
 #[cfg(target_os = "linux")]
