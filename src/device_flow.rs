@@ -168,10 +168,7 @@ impl OAuthError {
             | OAuthError::Api(ApiError::Refused { .. } | ApiError::BadAnswer(_)) => {
                 CHECK_CLIENT_ID.to_string()
             }
-            OAuthError::Api(ApiError::Insecure(_)) => format!(
-                "use an https:// URL in {} (plain http is allowed only to this machine)",
-                github::WEB_URL_VAR
-            ),
+            OAuthError::Api(ApiError::Insecure(_)) => github::insecure_hint(github::WEB_URL_VAR),
             OAuthError::Api(_) => format!(
                 "check the network (and {} if you set it), then try again",
                 github::WEB_URL_VAR
@@ -389,20 +386,16 @@ impl TokenAnswer {
 /// An error GitHub named that bscred has no special case for; its words
 /// are someone else's text, cut short and without control characters.
 fn other(error: String, description: Option<String>) -> OAuthError {
-    let clean =
-        |text: String| -> String { text.chars().filter(|c| !c.is_control()).take(200).collect() };
     OAuthError::Other {
-        error: clean(error),
-        description: description.map(clean),
+        error: github::clean(&error, &[]),
+        description: description.map(|d| github::clean(&d, &[])),
     }
 }
 
 /// Parses an answer; serde's own message would quote the body, which may
 /// hold a token.
 fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, OAuthError> {
-    serde_json::from_str(body).map_err(|_| {
-        ApiError::BadAnswer("the answer is not the JSON GitHub sends".to_string()).into()
-    })
+    github::parse_json(body).map_err(OAuthError::from)
 }
 
 /// POSTs `fields` as a form (the body built in a buffer that is wiped: it
@@ -418,9 +411,9 @@ fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<Zeroizing<String>, Ap
         if i > 0 {
             body.push('&');
         }
-        encode_into(&mut body, name);
+        github::percent_encode_into(&mut body, name);
         body.push('=');
-        encode_into(&mut body, value);
+        github::percent_encode_into(&mut body, value);
     }
     let mut response = github::agent()
         .post(url)
@@ -449,19 +442,8 @@ fn post_form(url: &str, fields: &[(&str, &str)]) -> Result<Zeroizing<String>, Ap
             let detail = serde_json::from_str::<Said>(&text)
                 .ok()
                 .and_then(|s| s.error_description.or(s.message).or(s.error))
-                .map(|d| d.chars().filter(|c| !c.is_control()).take(200).collect());
+                .map(|d| github::clean(&d, &[]));
             Err(ApiError::Refused { status, detail })
-        }
-    }
-}
-
-/// Percent-encodes a form value (RFC 3986 unreserved characters stay).
-fn encode_into(out: &mut String, text: &str) {
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
         }
     }
 }
@@ -585,13 +567,6 @@ mod tests {
             assert_eq!((waits, asked), (vec![5, 5], 2));
             assert_eq!(outcome, Err(error));
         }
-    }
-
-    #[test]
-    fn form_values_are_percent_encoded() {
-        let mut out = String::new();
-        encode_into(&mut out, "urn:ietf:params a+b/c");
-        assert_eq!(out, "urn%3Aietf%3Aparams%20a%2Bb%2Fc");
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<Exit> {
 
 /// Everything that can fail before the command starts.
 fn prepare(ctx: &Context, args: &Args) -> Result<Command> {
-    let merged = crate::context::resolve::merged(ctx)?;
+    let merged = crate::context::resolve::merged_only(ctx, &args.only)?;
     let mut vars = crate::context::resolve::selected(ctx, &merged.doc, &args.only)?;
     if args.github_app_token.is_some() {
         // The child gets an hour's token for the app, not the key that

@@ -125,12 +125,6 @@ pub fn merged_only(ctx: &Context, only: &[VarName]) -> Result<Merged> {
     })
 }
 
-/// `merged_only` with every variable: what `exec` calls until it passes
-/// its `--only` (then this goes).
-pub fn merged(ctx: &Context) -> Result<Merged> {
-    merged_only(ctx, &[])
-}
-
 /// A vault-backed profile is written by others, so `env` and `exec` take
 /// from it only the names its user accepted (`bscred allow -p`, or set
 /// through bscred), with one line naming those left out; and under that,

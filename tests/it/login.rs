@@ -972,6 +972,24 @@ fn env_only_renews_the_tokens_it_hands_out() {
     );
     assert_fails(&out, 5);
     assert_eq!(github.refreshes(), 1);
+    // `exec --only` likewise: the command runs with what it asked for.
+    let out = run_at(
+        &env,
+        github.url(),
+        &soon(),
+        &[
+            "exec",
+            "--only",
+            "NPM_TOKEN",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$NPM_TOKEN\"",
+        ],
+    );
+    assert_success(&out);
+    assert_eq!(stdout(&out), "npm_value");
+    assert_eq!(github.refreshes(), 1);
 }
 
 #[test]

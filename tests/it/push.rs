@@ -599,6 +599,24 @@ fn an_unreachable_github_is_exit_5() {
 }
 
 #[test]
+fn the_token_never_goes_over_plain_http_to_another_machine() {
+    let env = profile();
+    // Refused before any connection: a name that does not resolve would
+    // otherwise fail as "could not be reached".
+    let out = push(
+        &env,
+        "http://github.example.invalid",
+        &["AUTH_GITHUB_CLIENT_SECRET"],
+    );
+    let err = assert_fails(&out, 5);
+    assert!(
+        err.contains("use an https:// URL in BSCRED_GITHUB_API_URL")
+            && !err.contains("could not be reached"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_refused_secret_is_exit_5_with_githubs_message() {
     let env = profile();
     let github = stand_in(Behaviour {
