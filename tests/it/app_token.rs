@@ -617,10 +617,10 @@ fn exec_runs_nothing_when_no_token_can_be_minted() {
     let github = GitHubStandIn::start(|_| {
         Response::json("401 Unauthorized", r#"{"message":"Bad credentials"}"#)
     });
-    for url in [github.url.clone(), unreachable_url()] {
-        let out = run_at(
-            &env,
-            &url,
+    let exec_marking = |env: &Env, url: &str| {
+        run_at(
+            env,
+            url,
             &[
                 "exec",
                 "--github-app-token",
@@ -630,26 +630,17 @@ fn exec_runs_nothing_when_no_token_can_be_minted() {
                 "-c",
                 &script,
             ],
-        );
+        )
+    };
+    for url in [github.url.clone(), unreachable_url()] {
+        let out = exec_marking(&env, &url);
         let err = assert_fails(&out, 125);
         assert!(err.contains("GitHub"), "{err}");
         assert!(!marker.exists(), "the command ran");
     }
     // Without the app's variables: 125 as well, with the import hint.
     let bare = Env::initialised();
-    let out = run_at(
-        &bare,
-        &github.url,
-        &[
-            "exec",
-            "--github-app-token",
-            "GH_TOKEN",
-            "--",
-            "sh",
-            "-c",
-            &script,
-        ],
-    );
+    let out = exec_marking(&bare, &github.url);
     let err = assert_fails(&out, 125);
     assert!(err.contains("bscred import --github-app FILE"), "{err}");
     assert!(!marker.exists(), "the command ran");

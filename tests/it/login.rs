@@ -665,20 +665,18 @@ fn exec_hands_node_the_refreshed_token() {
     assert_eq!(github.refreshes(), 1);
 }
 
-#[test]
-fn git_credential_fill_gets_the_refreshed_token() {
-    if !have("git") {
-        return;
-    }
-    // git compares `password_expiry_utc` with the real clock: the whole
-    // test runs at a virtual time in the real future.
-    let start = "2098-12-31T12:00:00Z";
+/// git compares `password_expiry_utc` with the real clock: the git tests
+/// run at a virtual time in the real future.
+const GIT_START: &str = "2098-12-31T12:00:00Z";
+
+/// Logged in at `GIT_START`, with bscred installed as git's helper.
+fn logged_in_for_git() -> (Env, GitHub) {
     let env = Env::initialised();
     let github = GitHub::granting();
     assert_success(&run_at(
         &env,
         github.url(),
-        start,
+        GIT_START,
         &["login", "github", "--client-id", CLIENT_ID],
     ));
     let install = env
@@ -688,7 +686,16 @@ fn git_credential_fill_gets_the_refreshed_token() {
         .output()
         .expect("bscred runs");
     assert_success(&install);
-    let soon = plus(start, 5 + ACCESS_SECS - 180);
+    (env, github)
+}
+
+#[test]
+fn git_credential_fill_gets_the_refreshed_token() {
+    if !have("git") {
+        return;
+    }
+    let (env, github) = logged_in_for_git();
+    let soon = plus(GIT_START, 5 + ACCESS_SECS - 180);
     let fill = || {
         let mut git = crate::harness::git::git_command(&env, &env.work);
         git.env("BSCRED_GITHUB_URL", github.url())
@@ -717,27 +724,12 @@ fn a_refused_refresh_through_git_gives_git_nothing_and_says_to_log_in_again() {
     if !have("git") {
         return;
     }
-    let start = "2098-12-31T12:00:00Z";
-    let env = Env::initialised();
-    let github = GitHub::granting();
-    assert_success(&run_at(
-        &env,
-        github.url(),
-        start,
-        &["login", "github", "--client-id", CLIENT_ID],
-    ));
-    let install = env
-        .cmd()
-        .envs(HERMETIC)
-        .args(["git-credential", "install"])
-        .output()
-        .expect("bscred runs");
-    assert_success(&install);
+    let (env, github) = logged_in_for_git();
     github.with(|s| s.valid_refresh = "ghr_SomethingElse".to_string());
     let before = env.files();
     let mut git = crate::harness::git::git_command(&env, &env.work);
     git.env("BSCRED_GITHUB_URL", github.url())
-        .env("BSCRED_TEST_NOW", plus(start, 5 + ACCESS_SECS - 180))
+        .env("BSCRED_TEST_NOW", plus(GIT_START, 5 + ACCESS_SECS - 180))
         .args(["credential", "fill"]);
     let out = crate::harness::process::output_fed(&mut git, b"protocol=https\nhost=github.com\n\n");
     // git got no credential from the helper, and no prompt may ask.
