@@ -75,6 +75,24 @@ pub struct GlobalArgs {
 /// clap's command tree). A unit test checks it against the definition.
 pub const VALUE_OPTIONS: &[&str] = &["-p", "--profile", "--backend", "--passphrase-file"];
 
+/// The subcommand a command line names, found without clap (for a command
+/// line clap refused, and to pick the small parser for `env` and `exec`): the first
+/// word that is neither an option nor the value of a global option.
+pub fn subcommand(args: &[std::ffi::OsString]) -> Option<&std::ffi::OsString> {
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        match word.to_str() {
+            Some("--") => return None,
+            Some(w) if VALUE_OPTIONS.contains(&w) => {
+                words.next();
+            }
+            Some(w) if w.starts_with('-') => {}
+            _ => return Some(word),
+        }
+    }
+    None
+}
+
 /// The values `--backend` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendChoice {

@@ -174,10 +174,17 @@ impl Identity {
         if is_ssh_key(bytes) {
             return Identity::parse_ssh(source, bytes, unlocker);
         }
-        let mut keys: Vec<x25519::Identity> = Vec::new();
+        let mut keys: Vec<crate::age_x25519::Key> = Vec::new();
+        // The `# public key: age1…` comment age-keygen and bscred write
+        // above a key: decrypting need not compute it (see age_x25519.rs).
+        let mut public: Option<&str> = None;
         for (index, line) in text.lines().enumerate() {
             let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+            if let Some(comment) = line.strip_prefix('#') {
+                public = comment.trim().strip_prefix("public key:").map(str::trim);
+                continue;
+            }
+            if line.is_empty() {
                 continue;
             }
             if !line.starts_with("AGE-SECRET-KEY-1") {
@@ -187,8 +194,8 @@ impl Identity {
                     index + 1
                 )));
             }
-            let key = x25519::Identity::from_str(line)
-                .map_err(|_| bad(format!("line {} is not a valid age secret key", index + 1)))?;
+            let key = crate::age_x25519::Key::parse(line, public.take())
+                .ok_or_else(|| bad(format!("line {} is not a valid age secret key", index + 1)))?;
             keys.push(key);
         }
         if keys.is_empty() {
@@ -196,7 +203,7 @@ impl Identity {
         }
         Ok(Identity {
             source: source.clone(),
-            public: PublicKeys::X25519(keys.clone()),
+            public: PublicKeys::X25519(keys.iter().map(|k| k.library().clone()).collect()),
             keys: keys
                 .into_iter()
                 .map(|k| Box::new(k) as Box<dyn age::Identity>)

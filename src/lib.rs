@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod age_x25519;
 pub mod allow;
 pub mod app_token;
 pub mod browser;

@@ -12,9 +12,14 @@ use bscred::error::Exit;
 fn main() -> ExitCode {
     bscred::harden::harden();
     let args: Vec<OsString> = std::env::args_os().collect();
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
-        Err(error) => return usage_error(&error, &args),
+    // `env` and `exec` first, with only their own definitions; everything
+    // else (and anything that parser refuses) through the whole tree.
+    let cli = match bscred::cmd::parse_daily(&args) {
+        Some(cli) => cli,
+        None => match Cli::try_parse_from(&args) {
+            Ok(cli) => cli,
+            Err(error) => return usage_error(&error, &args),
+        },
     };
     match bscred::cmd::run(cli) {
         // A Windows child's code is 32 bits and `ExitCode` holds 8: exit
@@ -60,7 +65,7 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
         // 'ghp_…'`): cut tokens, keep the rest of its message.
         bscred::terminal::write_raw(&bscred::token::redact(&error.to_string()));
     }
-    if subcommand(args).is_some_and(|name| name == "exec") {
+    if bscred::cli::subcommand(args).is_some_and(|name| name == "exec") {
         Exit::ExecFailed.into()
     } else {
         Exit::Usage.into()
@@ -71,21 +76,4 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
 /// controls escaped.
 fn shown(text: &str) -> String {
     bscred::terminal::escape(&bscred::token::redact(text)).into_owned()
-}
-
-/// The subcommand named on a command line clap could not parse: the first
-/// word that is neither an option nor the value of a global option.
-fn subcommand(args: &[OsString]) -> Option<&OsString> {
-    let mut words = args.iter().skip(1);
-    while let Some(word) = words.next() {
-        match word.to_str() {
-            Some("--") => return None,
-            Some(w) if bscred::cli::VALUE_OPTIONS.contains(&w) => {
-                words.next();
-            }
-            Some(w) if w.starts_with('-') => {}
-            _ => return Some(word),
-        }
-    }
-    None
 }

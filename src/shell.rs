@@ -125,7 +125,12 @@ pub enum WriteError {
 /// size, flushed when full and wiped after each flush, so no unwiped copy
 /// of a value is left behind by a reallocation, and memory stays bounded.
 struct Sink<'w> {
-    buf: Zeroizing<String>,
+    /// Never grows past `SINK_BYTES` (so never reallocates, leaving no
+    /// copy behind); what it held is wiped before it is cleared, so the
+    /// spare capacity only ever holds zeros. Wiping just the bytes written,
+    /// not the whole 64 KiB on every flush and again on drop, is most of
+    /// what printing four variables costs otherwise.
+    buf: Vec<u8>,
     out: &'w mut dyn io::Write,
     failed: Option<io::Error>,
 }
@@ -136,7 +141,7 @@ const SINK_BYTES: usize = 64 * 1024;
 impl<'w> Sink<'w> {
     fn new(out: &'w mut dyn io::Write) -> Sink<'w> {
         Sink {
-            buf: Zeroizing::new(String::with_capacity(SINK_BYTES)),
+            buf: Vec::with_capacity(SINK_BYTES),
             out,
             failed: None,
         }
@@ -156,16 +161,18 @@ impl<'w> Sink<'w> {
             // straight out rather than through a larger copy.
             self.send(text.as_bytes());
         } else {
-            self.buf.push_str(text);
+            self.buf.extend_from_slice(text.as_bytes());
         }
     }
 
     /// Sends what the buffer holds and wipes it, keeping its allocation.
     fn flush(&mut self) {
-        let mut text = std::mem::take(&mut *self.buf);
-        self.send(text.as_bytes());
-        zeroize::Zeroize::zeroize(&mut text);
-        *self.buf = text;
+        if self.failed.is_none()
+            && let Err(e) = self.out.write_all(&self.buf)
+        {
+            self.failed = Some(e);
+        }
+        self.wipe();
     }
 
     fn send(&mut self, bytes: &[u8]) {
@@ -176,6 +183,11 @@ impl<'w> Sink<'w> {
         }
     }
 
+    fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(self.buf.as_mut_slice());
+        self.buf.clear();
+    }
+
     fn finish(mut self) -> io::Result<()> {
         self.flush();
         if self.failed.is_none()
@@ -184,6 +196,12 @@ impl<'w> Sink<'w> {
             self.failed = Some(e);
         }
         self.failed.take().map_or(Ok(()), Err)
+    }
+}
+
+impl Drop for Sink<'_> {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 

@@ -72,6 +72,35 @@ pub enum Command {
     Version(version::Args),
 }
 
+/// Parses a command line for `env` or `exec` with only their own
+/// definitions and the global options, not the whole command tree: what
+/// every `eval $(bscred env)` and `bscred exec -- yarn dev` pays for at
+/// start-up. `None` for any other command, and for anything this smaller
+/// parser does not accept (help, version, a mistake): the full parser then
+/// runs and gives exactly the answer it always gave. What it accepts, it
+/// reads as the full parser does (a unit test compares the two).
+pub fn parse_daily(args: &[std::ffi::OsString]) -> Option<Cli> {
+    use clap::{Args as _, FromArgMatches};
+    let sub = match crate::cli::subcommand(args)?.to_str()? {
+        "env" => env::Args::augment_args(clap::Command::new("env")),
+        "exec" => exec::Args::augment_args(clap::Command::new("exec")),
+        _ => return None,
+    };
+    let root = crate::cli::GlobalArgs::augment_args(clap::Command::new("bscred"))
+        .version(crate::version::LINE)
+        .propagate_version(true)
+        .subcommand_required(true)
+        .subcommand(sub);
+    let matches = root.try_get_matches_from(args).ok()?;
+    let global = crate::cli::GlobalArgs::from_arg_matches(&matches).ok()?;
+    let command = match matches.subcommand()? {
+        ("env", sub) => Command::Env(env::Args::from_arg_matches(sub).ok()?),
+        ("exec", sub) => Command::Exec(exec::Args::from_arg_matches(sub).ok()?),
+        _ => return None,
+    };
+    Some(Cli { global, command })
+}
+
 /// Runs the parsed command line. Under `exec`, every failure of bscred's
 /// own is `exec`'s 125 (see `Error::before_exec`): the one place that
 /// rule lives, besides clap's own usage errors in `main`.
@@ -182,4 +211,146 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::ffi::OsString;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        std::iter::once("bscred")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    /// Every global-option form, every `env`/`exec` option, mistakes,
+    /// help and version, and other commands: wherever the small parser
+    /// answers, its answer is the full parser's, and where the full parser
+    /// refuses (or prints help), the small one leaves it to the full one.
+    #[test]
+    fn the_daily_parser_agrees_with_the_full_one_or_declines() {
+        let globals: &[&[&str]] = &[
+            &[],
+            &["-q"],
+            &["-p", "work"],
+            &["-pwork"],
+            &["--profile=work", "-p", "team"],
+            &["--backend", "file"],
+            &["--backend=keychain", "-q"],
+            &["--passphrase-file", "/tmp/p"],
+            &["--backend", "nonsense"],
+            &["-p"],
+            &["--help"],
+            &["--version"],
+            &["-x"],
+        ];
+        let commands: &[&[&str]] = &[
+            &["env"],
+            &["env", "--shell", "fish"],
+            &["env", "--shell=json", "--only", "A,B"],
+            &["env", "--only", "not a name"],
+            &["env", "--shell", "tcsh"],
+            &["env", "-q", "-p", "late"],
+            &["env", "--help"],
+            &["env", "extra"],
+            &["exec", "--", "yarn", "dev"],
+            &[
+                "exec",
+                "--only",
+                "GITHUB_TOKEN",
+                "--no-override",
+                "--",
+                "node",
+                "-e",
+                "1",
+            ],
+            &["exec", "-p", "late", "--", "true"],
+            &["exec", "--", "true", "--help", "-p", "x"],
+            &[
+                "exec",
+                "--github-app-token",
+                "GH",
+                "--repo",
+                "acme/app",
+                "--",
+                "true",
+            ],
+            &[
+                "exec",
+                "--github-app-token",
+                "GH",
+                "--installation",
+                "9",
+                "--permissions",
+                "contents=read",
+                "--",
+                "true",
+            ],
+            &["exec", "--installation", "9", "--", "true"],
+            &[
+                "exec",
+                "--installation",
+                "9",
+                "--repo",
+                "a/b",
+                "--github-app-token",
+                "G",
+                "--",
+                "true",
+            ],
+            &["exec", "true"],
+            &["exec"],
+            &["exec", "--help"],
+            &["exec", "--version"],
+            &["exec", "--", ""],
+            &["list"],
+            &["set", "A", "b"],
+            &["help", "env"],
+            &[],
+        ];
+        let mut answered = 0;
+        for global in globals {
+            for command in commands {
+                for order in [true, false] {
+                    let words: Vec<&str> = if order {
+                        global.iter().chain(command.iter()).copied().collect()
+                    } else if let Some((first, rest)) = command.split_first() {
+                        // Global options after the subcommand's name.
+                        std::iter::once(*first)
+                            .chain(global.iter().copied())
+                            .chain(rest.iter().copied())
+                            .collect()
+                    } else {
+                        continue;
+                    };
+                    let args = argv(&words);
+                    let full = Cli::try_parse_from(&args);
+                    match parse_daily(&args) {
+                        Some(daily) => {
+                            answered += 1;
+                            let full = full.unwrap_or_else(|e| {
+                                panic!("{words:?}: the small parser accepted what the full one refuses: {e}")
+                            });
+                            assert_eq!(format!("{daily:?}"), format!("{full:?}"), "{words:?}");
+                        }
+                        None => {
+                            if let Ok(full) = full {
+                                assert!(
+                                    !matches!(full.command, Command::Env(_) | Command::Exec(_)),
+                                    "{words:?}: the small parser declined an `env`/`exec` line the full one takes"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            answered > 50,
+            "the small parser answered only {answered} lines"
+        );
+    }
 }
