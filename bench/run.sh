@@ -10,7 +10,8 @@
 #   - the vault backend against the OpenBao dev server on loopback, when run
 #     through `bash scripts/test.sh -- bash bench/run.sh` (which starts one).
 # `bash bench/run.sh vault` runs only the vault section (with the 4-variable
-# file profile and the floor beside it).
+# file profile and the floor beside it); `bash bench/run.sh scale` only the
+# cost as the work grows (10, 1,000, 10,000 variables; two profiles merged).
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
 set -euo pipefail
@@ -78,8 +79,48 @@ vault_section() {
     unset VAULT_TOKEN
 }
 
+# Cost as the work grows: 10, 1,000 and 10,000 variables for `exec`, `env`
+# and one `set` (which rewrites the whole store), with peak RSS; and two
+# profiles merged (`-p a -p b`) against one.
+scale_section() {
+    local n name
+    for n in 10 1000 10000; do
+        name="s$n"
+        "$bin" -p "$name" init --backend file >/dev/null
+        seq "$n" | awk -v t="$token" '{ printf "VAR_%05d=value-%05d-%s\n", $1, $1, t }' >"$work/$name.env"
+        "$bin" -p "$name" import "$work/$name.env" >/dev/null
+    done
+    echo
+    echo "## Cost as the work grows"
+    hyperfine -N --warmup 5 --min-runs 30 --export-markdown "$work/scale.md" \
+        -n 'env A=… B=… C=… D=… true (floor)' "$floor" \
+        -n 'exec -- true, 10 variables' "$bin -p s10 exec -- true" \
+        -n 'exec -- true, 1,000 variables' "$bin -p s1000 exec -- true" \
+        -n 'exec -- true, 10,000 variables' "$bin -p s10000 exec -- true" \
+        -n 'env, 10 variables' "$bin -p s10 env" \
+        -n 'env, 1,000 variables' "$bin -p s1000 env" \
+        -n 'env, 10,000 variables' "$bin -p s10000 env" \
+        -n 'set, 10 variables' "$bin -p s10 set EXTRA one" \
+        -n 'set, 1,000 variables' "$bin -p s1000 set EXTRA one" \
+        -n 'set, 10,000 variables' "$bin -p s10000 set EXTRA one" \
+        -n 'exec -- true, 4 + 10 variables (-p default -p s10)' "$bin -p default -p s10 exec -- true" >/dev/null
+    cat "$work/scale.md"
+    echo
+    echo "Peak RSS (KiB):"
+    for n in 10 1000 10000; do
+        for args in "exec -- true" "env" "set EXTRA two"; do
+            # shellcheck disable=SC2086
+            echo "- $n variables, $args: $(/usr/bin/time -f '%M' "$bin" -p "s$n" $args 2>&1 >/dev/null | tail -n 1)"
+        done
+    done
+}
+
 if [[ "${1:-}" == vault ]]; then
     vault_section
+    exit 0
+fi
+if [[ "${1:-}" == scale ]]; then
+    scale_section
     exit 0
 fi
 

@@ -96,10 +96,10 @@ impl Ledger {
     /// that cannot tell cheaply whether it changed (the keychain, written
     /// only by bscred, and every write records) is trusted once cached.
     pub fn describes(&self, store: &dyn Store, snapshot: &Snapshot) -> bool {
-        match self.cached() {
+        match Metadata::read_fingerprint(&self.metadata_path) {
             None => false,
             Some(_) if store.fingerprint().is_none() && !store.changes_elsewhere() => true,
-            Some(meta) => meta.fingerprint == snapshot.fingerprint,
+            Some(fingerprint) => fingerprint == snapshot.fingerprint,
         }
     }
 

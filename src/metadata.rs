@@ -114,6 +114,22 @@ impl Metadata {
         (meta.version == VERSION).then_some(meta)
     }
 
+    /// Only the cache's fingerprint (`Some(None)`: a cache without one);
+    /// `None` as `read` gives it. What every `env` and `exec` asks to know
+    /// whether the cache is current: the variables are skipped, not
+    /// parsed, which at 10,000 of them is most of the cost of reading it.
+    pub fn read_fingerprint(path: &Path) -> Option<Option<String>> {
+        #[derive(Deserialize)]
+        struct Head {
+            version: u32,
+            #[serde(default)]
+            fingerprint: Option<String>,
+        }
+        let bytes = fs::read(path).ok()?;
+        let head: Head = serde_json::from_slice(&bytes).ok()?;
+        (head.version == VERSION).then_some(head.fingerprint)
+    }
+
     /// Replaces the cache file atomically.
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut bytes = serde_json::to_vec_pretty(self)
@@ -152,6 +168,34 @@ mod tests {
         assert!(text.contains("GITHUB_TOKEN"));
         assert!(!text.contains("must_not_leak"));
         assert_eq!(Metadata::read(&path), Some(meta));
+    }
+
+    #[test]
+    fn the_fingerprint_alone_reads_as_the_whole_cache_gives_it() {
+        let now = Timestamp::UNIX_EPOCH;
+        let info = StoreInfo {
+            backend: Backend::File,
+            location: "/s.age".to_string(),
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.json");
+        assert_eq!(Metadata::read_fingerprint(&path), None, "no cache");
+        for fingerprint in [Some("12:345".to_string()), None] {
+            let meta = Metadata::of("p", &info, fingerprint.clone(), &Document::default(), now);
+            meta.write(&path).expect("write");
+            assert_eq!(Metadata::read_fingerprint(&path), Some(fingerprint));
+        }
+        // Another version's cache, or not JSON: no usable cache, as `read`.
+        let text = fs::read_to_string(&path).expect("read");
+        fs::write(
+            &path,
+            text.replace(&format!("\"version\": {VERSION}"), "\"version\": 999"),
+        )
+        .expect("write");
+        assert_eq!(Metadata::read(&path), None);
+        assert_eq!(Metadata::read_fingerprint(&path), None);
+        fs::write(&path, b"{not json").expect("write");
+        assert_eq!(Metadata::read_fingerprint(&path), None);
     }
 
     #[test]
