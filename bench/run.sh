@@ -13,6 +13,8 @@
 # file profile and the floor beside it).
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
+# Against fnox, secretspec and dotenvx: `bash scripts/test.sh -- bash bench/peers.sh`
+# (installs them into ~/.cache/bscred-bench; see its header).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
