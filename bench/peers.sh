@@ -70,8 +70,9 @@ cargo_tool() {
     fi
     say "installing $crate $version into $cache/$crate (log: $log; a long compile)"
     mkdir -p "$cache"
-    cargo install --locked --root "$cache/$crate" "$crate@$version" >"$log" 2>&1 ||
-        die "cargo install --locked $crate@$version failed; see $log"
+    cargo install --locked --root "$cache/$crate" "$crate@$version" >"$log" 2>&1 && return 0
+    say "cargo install --locked $crate@$version failed ($(grep -m 1 '^error' "$log")); its rows are skipped, see $log"
+    return 1
 }
 
 install_tools() {
@@ -79,18 +80,21 @@ install_tools() {
         [[ ! -e /usr/include/libudev.h ]]; then
         die "fnox needs libudev-dev (apt-get install -y libudev-dev)"
     fi
-    cargo_tool fnox "$fnox_version"
-    cargo_tool secretspec "$secretspec_version"
+    cargo_tool fnox "$fnox_version" || have_fnox=""
+    cargo_tool secretspec "$secretspec_version" || have_secretspec=""
     if [[ ! -x "$dotenvx" ]] || [[ "$("$dotenvx" --version 2>/dev/null)" != "$dotenvx_version" ]]; then
         say "installing @dotenvx/dotenvx $dotenvx_version into $cache/dotenvx"
         npm install --prefix "$cache/dotenvx" --no-audit --no-fund \
-            "@dotenvx/dotenvx@$dotenvx_version" >"$cache/dotenvx.log" 2>&1 ||
-            die "npm install @dotenvx/dotenvx@$dotenvx_version failed; see $cache/dotenvx.log"
+            "@dotenvx/dotenvx@$dotenvx_version" >"$cache/dotenvx.log" 2>&1 || {
+            say "npm install @dotenvx/dotenvx@$dotenvx_version failed; its rows are skipped, see $cache/dotenvx.log"
+            have_dotenvx=""
+        }
     fi
     say "cargo build --release --locked (bscred)"
     cargo build --release --locked --quiet
 }
 
+have_fnox=1 have_secretspec=1 have_dotenvx=1
 install_tools
 [[ "${1:-}" == install ]] && exit 0
 bscred="$repo/target/release/bscred"
@@ -110,6 +114,7 @@ fi
 [[ -z "$keychain_reason" ]] || say "keychain rows skipped: $keychain_reason"
 
 # ------------------------------------------------------------------- setup
+rustc_version="$(rustc --version)" # before HOME moves away from rustup's
 work="$(mktemp -d "${TMPDIR:-/tmp}/bscred-peers.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 mkdir -m 700 "$work/home" "$work/run"
@@ -130,7 +135,8 @@ floor="env GITHUB_TOKEN=$token GITHUB_USERNAME=octocat USER_DISPLAY_NAME='Mona L
 set_all() { # set_all CMD... : runs `printf VALUE | CMD... NAME` for each variable
     local i
     for i in "${!names[@]}"; do
-        printf '%s' "${values[$i]}" | "$@" "${names[$i]}" >/dev/null
+        printf '%s' "${values[$i]}" | "$@" "${names[$i]}" >>"$work/setup.log" 2>&1 ||
+            { cat "$work/setup.log" >&2; die "setting ${names[$i]} with $1 failed"; }
     done
 }
 
@@ -139,6 +145,7 @@ set_all() { # set_all CMD... : runs `printf VALUE | CMD... NAME` for each variab
 set_all "$bscred" set --stdin
 
 # fnox: one config per provider; the age identity in a key file of its own.
+if [[ -n "$have_fnox" ]]; then
 mkdir "$work/fnox"
 age-keygen -o "$work/fnox/age.txt" 2>/dev/null
 cat >"$work/fnox/age.toml" <<EOF
@@ -151,8 +158,10 @@ fnox_set() { # fnox_set CONFIG PROVIDER NAME (value on stdin)
     "$fnox" --config "$1" set --provider "$2" "$3"
 }
 set_all fnox_set "$work/fnox/age.toml" age
+fi
 
 # secretspec: the four variables declared once; the provider picks the store.
+if [[ -n "$have_secretspec" ]]; then
 mkdir "$work/secretspec"
 {
     printf '[project]\nname = "bench"\nrevision = "1.0"\n\n[profiles.default]\n'
@@ -164,13 +173,17 @@ secretspec_set() { # secretspec_set PROVIDER NAME (value on stdin)
     "$secretspec" --file "$ss_file" set --profile default --provider "$1" --from-file - "$2"
 }
 set_all secretspec_set "$ss_dotenv"
+fi
 
 # dotenvx: an encrypted .env, its private key in .env.keys beside it.
-mkdir "$work/dotenvx"
-for i in "${!names[@]}"; do
-    "$dotenvx" set -f "$work/dotenvx/.env" "${names[$i]}" "${values[$i]}" >/dev/null
-done
-grep -q '^GITHUB_TOKEN="encrypted:' "$work/dotenvx/.env" || die "dotenvx did not encrypt .env"
+if [[ -n "$have_dotenvx" ]]; then
+    mkdir "$work/dotenvx"
+    # `set` writes .env.keys to the current directory, whatever -f says.
+    for i in "${!names[@]}"; do
+        (cd "$work/dotenvx" && "$dotenvx" set "${names[$i]}" "${values[$i]}") >>"$work/setup.log" 2>&1
+    done
+    grep -q '^GITHUB_TOKEN="encrypted:' "$work/dotenvx/.env" || die "dotenvx did not encrypt .env"
+fi
 
 if [[ -z "$keychain_reason" ]]; then
     BSCRED_BACKEND=keychain "$bscred" -p kc init >/dev/null
@@ -179,22 +192,28 @@ if [[ -z "$keychain_reason" ]]; then
     kc_item=$(sed -n 's/^item = "\(.*\)"$/\1/p' "$BSCRED_HOME/config/profiles/kc.toml")
     [[ -n "$kc_item" ]] || die "no keychain item name in $BSCRED_HOME/config/profiles/kc.toml"
 
-    cat >"$work/fnox/keychain.toml" <<EOF
+    if [[ -n "$have_fnox" ]]; then
+        cat >"$work/fnox/keychain.toml" <<EOF
 [providers.keychain]
 type = "keychain"
 service = "bscred-bench-fnox-$$"
 EOF
-    set_all fnox_set "$work/fnox/keychain.toml" keychain
-    set_all secretspec_set keyring://
+        set_all fnox_set "$work/fnox/keychain.toml" keychain
+    fi
+    [[ -z "$have_secretspec" ]] || set_all secretspec_set keyring://
 fi
 
 # Every command must really hand out the four values before it is timed.
 check() { # check LABEL CMD... : CMD must run `sh -c` with all four set
-    local out
-    out="$("$@" sh -c 'printf "%s|%s|%s|%s" "$GITHUB_TOKEN" "$GITHUB_USERNAME" "$USER_DISPLAY_NAME" "$USER_EMAIL"' 2>/dev/null)" ||
-        die "$1 failed"
+    local label="$1" out
+    shift
+    # The child writes to a file: some tools print their own lines on stdout.
+    rm -f "$work/check.out"
+    "$@" sh -c 'printf "%s|%s|%s|%s" "$GITHUB_TOKEN" "$GITHUB_USERNAME" "$USER_DISPLAY_NAME" "$USER_EMAIL" >"$0"' \
+        "$work/check.out" >/dev/null 2>&1 || die "$label failed"
+    out="$(cat "$work/check.out")"
     [[ "$out" == "$token|octocat|Mona Lisa Octocat|mona@example.com" ]] ||
-        die "the child of $1 did not get the four values (got ${#out} bytes)"
+        die "the child of $label did not get the four values (got ${#out} bytes)"
 }
 
 # ------------------------------------------------------------ the commands
@@ -203,16 +222,19 @@ check() { # check LABEL CMD... : CMD must run `sh -c` with all four set
 rows=(
     "env A=… B=… C=… D=… true (floor)|floor|$floor"
     "bscred exec -- true (file)|file|$bscred exec -- true"
-    "fnox exec -- true (age)|file|$fnox --config $work/fnox/age.toml exec -- true"
-    "secretspec run -- true (dotenv)|file|$secretspec --file $ss_file run --profile default --provider $ss_dotenv -- true"
-    "dotenvx run -- true (encrypted .env)|file|$dotenvx run -f $work/dotenvx/.env -- true"
 )
+[[ -z "$have_fnox" ]] ||
+    rows+=("fnox exec -- true (age)|file|$fnox --config $work/fnox/age.toml exec -- true")
+[[ -z "$have_secretspec" ]] ||
+    rows+=("secretspec run -- true (dotenv)|file|$secretspec --file $ss_file run --profile default --provider $ss_dotenv -- true")
+[[ -z "$have_dotenvx" ]] ||
+    rows+=("dotenvx run -- true (encrypted .env)|file|$dotenvx run -f $work/dotenvx/.env -- true")
 if [[ -z "$keychain_reason" ]]; then
-    rows+=(
-        "bscred exec -- true (keychain)|keychain|$bscred -p kc exec -- true"
-        "fnox exec -- true (keychain)|keychain|$fnox --config $work/fnox/keychain.toml exec -- true"
-        "secretspec run -- true (keyring)|keychain|$secretspec --file $ss_file run --profile default --provider keyring:// -- true"
-    )
+    rows+=("bscred exec -- true (keychain)|keychain|$bscred -p kc exec -- true")
+    [[ -z "$have_fnox" ]] ||
+        rows+=("fnox exec -- true (keychain)|keychain|$fnox --config $work/fnox/keychain.toml exec -- true")
+    [[ -z "$have_secretspec" ]] ||
+        rows+=("secretspec run -- true (keyring)|keychain|$secretspec --file $ss_file run --profile default --provider keyring:// -- true")
 fi
 
 for row in "${rows[@]}"; do
@@ -226,11 +248,11 @@ done
 versions="$work/versions.txt"
 {
     echo "bscred: $("$bscred" --version) ($(git -C "$repo" rev-parse --short HEAD), $(stat -c %s "$bscred") bytes)"
-    echo "fnox: $("$fnox" --version) (cargo install --locked)"
-    echo "secretspec: $("$secretspec" --version) (cargo install --locked)"
-    echo "dotenvx: $("$dotenvx" --version) on node $(node --version)"
+    [[ -z "$have_fnox" ]] || echo "fnox: $("$fnox" --version) (cargo install --locked)"
+    [[ -z "$have_secretspec" ]] || echo "secretspec: $("$secretspec" --version) (cargo install --locked)"
+    [[ -z "$have_dotenvx" ]] || echo "dotenvx: $("$dotenvx" --version) on node $(node --version)"
     echo "hyperfine: $(hyperfine --version)"
-    echo "rustc: $(rustc --version)"
+    echo "rustc: $rustc_version"
     if [[ -z "$keychain_reason" ]]; then
         echo "gnome-keyring: $(gnome-keyring-daemon --version 2>/dev/null | head -n 1)"
         echo "secret-tool: libsecret-tools $(dpkg-query -W -f='${Version}' libsecret-tools 2>/dev/null || echo '?')"
@@ -313,7 +335,7 @@ for i, res in enumerate(rounds, 1):
         r, sr = ratio(m, s, f, sf)
         over = m - f
         c = classes[l]
-        vs = "" if c == "floor" or l.startswith("bscred ") or over <= 0 or c not in base else f"{base[c] / over:.2f}"
+        vs = "" if c == "floor" or l.startswith("bscred ") or over <= 0 or c not in base else f"{base[c] / over:.3g}"
         print(f"| `{l}` | {m:.2f} ± {s:.2f} | {r:.2f} ± {sr:.2f} | {'' if c == 'floor' else f'{over:.2f}'} | {vs} |")
 
 if len(rounds) > 1:
@@ -329,7 +351,7 @@ if len(rounds) > 1:
         vs = ""
         if c != "floor" and bl and bl != l:
             q = [(r[bl][0] - r[floor_label][0]) / (r[l][0] - r[floor_label][0]) for r in rounds]
-            vs = f"{min(q):.2f}–{max(q):.2f}"
+            vs = f"{min(q):.3g}–{max(q):.3g}"
         rng = lambda xs, p: f"{min(xs):.{p}f}–{max(xs):.{p}f}"
         print(f"| `{l}` | {rng(means, 2)} | {rng(ratios, 2)} | {'' if c == 'floor' else rng(overs, 2)} | {vs} |")
 
