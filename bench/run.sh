@@ -14,6 +14,8 @@
 # cost as the work grows (10, 1,000, 10,000 variables; two profiles merged).
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
+# Against fnox, secretspec and dotenvx: `bash scripts/test.sh -- bash bench/peers.sh`
+# (installs them into ~/.cache/bscred-bench; see its header).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
