@@ -728,3 +728,32 @@ fn migrate_never_destroys_a_copy_that_differs() {
     );
     drop(cleanup);
 }
+
+#[test]
+fn a_keychain_exec_opens_one_connection_and_one_session() {
+    use crate::harness::dbus::Monitor;
+    if !have_private_session() || !have("dbus-monitor") {
+        return;
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    let session = Session::fresh(root.path());
+    let env = Env::new();
+    let cli = Cli::new(&env, "one", Some(session.bus.address()));
+    assert_success(&cli.run(&["init", "--backend", "keychain"]));
+    set_values(&cli);
+    let monitor = Monitor::start(session.bus.address(), root.path().join("exec.log"));
+    let out = cli.run(&["exec", "--", "sh", "-c", "printf %s \"$GITHUB_TOKEN\""]);
+    let calls = monitor.stop_with_senders(SECRETS);
+    assert_success(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TOKEN);
+    let opened = calls
+        .iter()
+        .filter(|(_, call)| call.ends_with(".OpenSession"))
+        .count();
+    assert_eq!(opened, 1, "Secret Service sessions: {calls:?}");
+    let mut senders: Vec<&str> = calls.iter().map(|(sender, _)| sender.as_str()).collect();
+    senders.sort_unstable();
+    senders.dedup();
+    assert_eq!(senders.len(), 1, "D-Bus connections: {calls:?}");
+    assert!(senders[0].starts_with(':'), "no sender read: {calls:?}");
+}

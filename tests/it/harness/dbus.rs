@@ -233,7 +233,15 @@ impl Monitor {
 
     /// Stops it and returns the methods called on `destination` and its
     /// objects since it started, as `interface.member`.
-    pub fn stop(mut self, destination: &str) -> Vec<String> {
+    pub fn stop(self, destination: &str) -> Vec<String> {
+        self.stop_with_senders(destination)
+            .into_iter()
+            .map(|(_, call)| call)
+            .collect()
+    }
+
+    /// `stop`, with each call's sender (its connection's unique name).
+    pub fn stop_with_senders(mut self, destination: &str) -> Vec<(String, String)> {
         self.mark("bscred.test.end");
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -249,7 +257,10 @@ impl Monitor {
                         .unwrap_or("")
                         .to_string()
                 };
-                format!("{}.{}", part("interface"), part("member"))
+                (
+                    part("sender"),
+                    format!("{}.{}", part("interface"), part("member")),
+                )
             })
             .collect()
     }
