@@ -15,12 +15,25 @@
 //! recipients, where most stanzas are someone else's, costs one
 //! Diffie-Hellman per stanza tried plus at most one check, against the
 //! library's two scalar multiplications per stanza.
+//!
+//! Even one Diffie-Hellman is most of what `bscred env` computes, and a
+//! store bscred wrote for its own user need not take one: next to the
+//! X25519 stanza for every recipient, a write adds a `bscred-self` stanza
+//! for each key of the writer's identity that is itself a recipient. It
+//! wraps the file key under a key derived from the secret key alone (HKDF
+//! with a random salt, then ChaCha20-Poly1305, as age's own stanzas do), so
+//! the writer opens it with a hash and a cipher, not a curve operation.
+//! Anyone else, and the reference `age` CLI, skip a stanza of a type they
+//! do not know, as the age format says they must, and open their X25519
+//! stanza as before (docs/file-format.md, "The header").
 
+use age::secrecy::ExposeSecret;
 use age::x25519;
 use age_core::format::{FILE_KEY_BYTES, FileKey, Stanza};
-use age_core::primitives::{aead_decrypt, hkdf};
+use age_core::primitives::{aead_decrypt, aead_encrypt, hkdf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -29,6 +42,10 @@ use zeroize::{Zeroize, Zeroizing};
 const TAG: &str = "X25519";
 const LABEL: &[u8] = b"age-encryption.org/v1/X25519";
 const SHARE_BYTES: usize = 32;
+/// The stanza a writer adds for its own key (see the module's comment).
+const SELF_TAG: &str = "bscred-self";
+const SELF_LABEL: &[u8] = b"bscred/v1/self";
+const SALT_BYTES: usize = 16;
 
 /// One X25519 secret key with its public key, if the file said it.
 pub struct Key {
@@ -132,8 +149,79 @@ impl Key {
     }
 }
 
+impl Key {
+    /// This key's public half, computed (a scalar multiplication),
+    /// whatever the file's comment said: what a writer compares with the
+    /// recipients.
+    pub fn public(&self) -> x25519::Recipient {
+        self.library.to_public()
+    }
+
+    /// The stanza that wraps files for this key itself (see the module's
+    /// comment); give it only where the key is one of the recipients.
+    pub fn own_recipient(&self) -> Own<'_> {
+        Own(self)
+    }
+
+    /// The key a `bscred-self` stanza with this salt is wrapped under.
+    fn self_key(&self, salt: &[u8]) -> Zeroizing<[u8; 32]> {
+        let secret = Zeroizing::new(self.secret.to_bytes());
+        Zeroizing::new(hkdf(salt, SELF_LABEL, secret.as_slice()))
+    }
+
+    /// Opens a `bscred-self` stanza: `None` when it is not this key's (a
+    /// teammate's, or malformed), so the file's X25519 stanzas are tried.
+    fn open_own(&self, stanza: &Stanza) -> Option<FileKey> {
+        let [arg] = &stanza.args[..] else {
+            return None;
+        };
+        let salt = STANDARD_NO_PAD.decode(arg).ok()?;
+        if salt.len() != SALT_BYTES || stanza.body.len() != FILE_KEY_BYTES + 16 {
+            return None;
+        }
+        let plain =
+            Zeroizing::new(aead_decrypt(&self.self_key(&salt), FILE_KEY_BYTES, &stanza.body).ok()?);
+        Some(FileKey::init_with_mut(|file_key| {
+            file_key.copy_from_slice(&plain)
+        }))
+    }
+}
+
+/// The recipient that adds a `bscred-self` stanza for one key of the
+/// writer's identity.
+pub struct Own<'a>(&'a Key);
+
+impl std::fmt::Debug for Own<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Own(..)")
+    }
+}
+
+impl age::Recipient for Own<'_> {
+    fn wrap_file_key(
+        &self,
+        file_key: &FileKey,
+    ) -> Result<(Vec<Stanza>, HashSet<String>), age::EncryptError> {
+        let mut salt = [0u8; SALT_BYTES];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt).map_err(
+            |_| age::EncryptError::Io(std::io::Error::other("the system gave no random bytes")),
+        )?;
+        let body = aead_encrypt(&self.0.self_key(&salt), file_key.expose_secret());
+        let stanza = Stanza {
+            tag: SELF_TAG.to_string(),
+            args: vec![STANDARD_NO_PAD.encode(salt)],
+            body,
+        };
+        // No labels: it goes beside X25519 and SSH stanzas, which have none.
+        Ok((vec![stanza], HashSet::new()))
+    }
+}
+
 impl age::Identity for Key {
     fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+        if stanza.tag == SELF_TAG {
+            return self.open_own(stanza).map(Ok);
+        }
         if stanza.tag != TAG {
             return None;
         }
@@ -262,6 +350,122 @@ mod tests {
                 .map(|k| PublicKey::from(&k.secret).to_bytes())
                 .as_ref()
         );
+    }
+
+    /// A recipient that writes an X25519 stanza no key opens: a file
+    /// sealed with it and `Own` opens only through the `bscred-self` stanza.
+    struct Unopenable;
+
+    impl age::Recipient for Unopenable {
+        fn wrap_file_key(
+            &self,
+            _: &FileKey,
+        ) -> Result<(Vec<Stanza>, HashSet<String>), age::EncryptError> {
+            let stanza = Stanza {
+                tag: TAG.to_string(),
+                args: vec![STANDARD_NO_PAD.encode([9u8; 32])],
+                body: vec![7u8; FILE_KEY_BYTES + 16],
+            };
+            Ok((vec![stanza], HashSet::new()))
+        }
+    }
+
+    fn seal(recipients: &[&dyn age::Recipient], plain: &[u8]) -> Vec<u8> {
+        let encryptor = age::Encryptor::with_recipients(recipients.iter().copied()).expect("ok");
+        let mut out = Vec::new();
+        let mut writer = encryptor.wrap_output(&mut out).expect("wrap");
+        writer.write_all(plain).expect("write");
+        writer.finish().expect("finish");
+        out
+    }
+
+    fn hinted(library: &x25519::Identity) -> Key {
+        let public = library.to_public().to_string();
+        Key::parse(library.to_string().expose_secret(), Some(&public)).expect("key")
+    }
+
+    #[test]
+    fn the_own_stanza_opens_the_file_with_no_curve_operation() {
+        let library = x25519::Identity::generate();
+        let key = hinted(&library);
+        let sealed = seal(&[&key.own_recipient(), &Unopenable], b"GITHUB_TOKEN");
+        // Only the own stanza can open it: the X25519 one is noise.
+        assert_eq!(decrypt_with(&key, &sealed).expect("opens"), b"GITHUB_TOKEN");
+        assert!(key.computed.get().is_none(), "no public key was computed");
+        let library_reads = age::Decryptor::new_buffered(&sealed[..])
+            .expect("header")
+            .decrypt(std::iter::once(&library as &dyn age::Identity))
+            .is_ok();
+        assert!(!library_reads, "age itself skips the bscred-self stanza");
+    }
+
+    #[test]
+    fn age_skips_the_own_stanza_and_opens_its_x25519_stanza() {
+        let library = x25519::Identity::generate();
+        let key = hinted(&library);
+        let sealed = seal(&[&key.own_recipient(), &library.to_public()], b"value");
+        let mut plain = Vec::new();
+        age::Decryptor::new_buffered(&sealed[..])
+            .expect("header")
+            .decrypt(std::iter::once(&library as &dyn age::Identity))
+            .expect("age opens its own stanza")
+            .read_to_end(&mut plain)
+            .expect("read");
+        assert_eq!(plain, b"value");
+    }
+
+    #[test]
+    fn another_keys_own_stanza_is_skipped_for_the_x25519_one() {
+        let writer = hinted(&x25519::Identity::generate());
+        let reader_library = x25519::Identity::generate();
+        let reader = hinted(&reader_library);
+        let sealed = seal(
+            &[&writer.own_recipient(), &reader_library.to_public()],
+            b"team",
+        );
+        assert_eq!(decrypt_with(&reader, &sealed).expect("opens"), b"team");
+        // And with only the writer's own stanza, the reader has nothing.
+        let only_own = seal(&[&writer.own_recipient()], b"team");
+        assert!(matches!(
+            decrypt_with(&reader, &only_own),
+            Err(age::DecryptError::NoMatchingKeys)
+        ));
+    }
+
+    #[test]
+    fn a_malformed_or_tampered_own_stanza_is_not_an_error_but_not_a_key() {
+        let key = hinted(&x25519::Identity::generate());
+        let file_key = FileKey::new(Box::new([5u8; FILE_KEY_BYTES]));
+        let (stanzas, labels) =
+            age::Recipient::wrap_file_key(&key.own_recipient(), &file_key).expect("wrap");
+        assert!(labels.is_empty());
+        let [good] = &stanzas[..] else {
+            panic!("one stanza, not {}", stanzas.len())
+        };
+        assert_eq!(good.tag, SELF_TAG);
+        let opened = age::Identity::unwrap_stanza(&key, good)
+            .expect("its own stanza")
+            .expect("opens");
+        assert_eq!(opened.expose_secret(), file_key.expose_secret());
+        let like = |args: Vec<String>, body: Vec<u8>| Stanza {
+            tag: SELF_TAG.to_string(),
+            args,
+            body,
+        };
+        let mut flipped_body = good.body.clone();
+        flipped_body[3] ^= 1;
+        let flipped = like(good.args.clone(), flipped_body);
+        let short_salt = like(vec![STANDARD_NO_PAD.encode([1u8; 8])], good.body.clone());
+        let two_args = like(vec![good.args[0].clone(), "x".into()], good.body.clone());
+        let short_body = like(good.args.clone(), good.body[..FILE_KEY_BYTES].to_vec());
+        let not_base64 = like(vec!["!!".to_string()], good.body.clone());
+        for bad in [flipped, short_salt, two_args, short_body, not_base64] {
+            assert!(
+                age::Identity::unwrap_stanza(&key, &bad).is_none(),
+                "{:?}",
+                bad.args
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use jiff::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::access::Access;
+use crate::age_x25519::Key;
 use crate::error::{Error, Result};
 use crate::keychain::SERVICE;
 use crate::private_fs;
@@ -46,7 +47,10 @@ impl IdentitySource {
 /// An unlocked identity: the secret keys of one identity.
 pub struct Identity {
     source: IdentitySource,
-    keys: Vec<Box<dyn age::Identity>>,
+    /// Native age keys, read as `age_x25519` reads them.
+    native: Vec<Key>,
+    /// An SSH key, as the age library reads it.
+    ssh: Option<Box<dyn age::Identity>>,
     /// Where the public keys matching `keys` come from.
     public: PublicKeys,
     /// Whether the file is passphrase-protected.
@@ -66,7 +70,10 @@ impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Identity")
             .field("source", &self.source)
-            .field("keys", &self.keys.len())
+            .field(
+                "keys",
+                &(self.native.len() + usize::from(self.ssh.is_some())),
+            )
             .field("public", &self.recipients())
             .field("protected", &self.protected)
             .finish()
@@ -120,10 +127,14 @@ impl Identity {
                 keychain.set(account, &label, text.as_bytes())?;
             }
         }
+        let public = key.to_public().to_string();
+        let native = Key::parse(key.to_string().expose_secret(), Some(&public))
+            .expect("a key the age library generated");
         Ok(Identity {
             source: source.clone(),
-            public: PublicKeys::X25519(vec![key.clone()]),
-            keys: vec![Box::new(key)],
+            public: PublicKeys::X25519(vec![key]),
+            native: vec![native],
+            ssh: None,
             protected: passphrase.is_some(),
         })
     }
@@ -174,7 +185,7 @@ impl Identity {
         if is_ssh_key(bytes) {
             return Identity::parse_ssh(source, bytes, unlocker);
         }
-        let mut keys: Vec<crate::age_x25519::Key> = Vec::new();
+        let mut keys: Vec<Key> = Vec::new();
         // The `# public key: age1…` comment age-keygen and bscred write
         // above a key: decrypting need not compute it (see age_x25519.rs).
         let mut public: Option<&str> = None;
@@ -194,7 +205,7 @@ impl Identity {
                     index + 1
                 )));
             }
-            let key = crate::age_x25519::Key::parse(line, public.take())
+            let key = Key::parse(line, public.take())
                 .ok_or_else(|| bad(format!("line {} is not a valid age secret key", index + 1)))?;
             keys.push(key);
         }
@@ -204,10 +215,8 @@ impl Identity {
         Ok(Identity {
             source: source.clone(),
             public: PublicKeys::X25519(keys.iter().map(|k| k.library().clone()).collect()),
-            keys: keys
-                .into_iter()
-                .map(|k| Box::new(k) as Box<dyn age::Identity>)
-                .collect(),
+            native: keys,
+            ssh: None,
             protected: false,
         })
     }
@@ -253,7 +262,8 @@ impl Identity {
         Ok(Identity {
             source: source.clone(),
             public: PublicKeys::Known(vec![normalise_recipient(&public)]),
-            keys: vec![Box::new(key.with_callbacks(TerminalPassphrase))],
+            native: Vec::new(),
+            ssh: Some(Box::new(key.with_callbacks(TerminalPassphrase))),
             protected: unlocked.is_some(),
         })
     }
@@ -273,7 +283,30 @@ impl Identity {
 
     /// The keys in the form the age library decrypts with.
     pub fn age_identities(&self) -> impl Iterator<Item = &dyn age::Identity> {
-        self.keys.iter().map(|k| k.as_ref())
+        self.native
+            .iter()
+            .map(|k| k as &dyn age::Identity)
+            .chain(self.ssh.as_deref())
+    }
+
+    /// The `bscred-self` recipients for the keys of this identity that are
+    /// among `recipients` (see age_x25519.rs): a store its user wrote opens
+    /// without a Diffie-Hellman. A key that is not a recipient gets none,
+    /// so removing yourself from a store's recipients locks you out of the
+    /// next version as it should.
+    pub fn own_recipients(&self, recipients: &[String]) -> Vec<crate::age_x25519::Own<'_>> {
+        if self.native.is_empty() {
+            return Vec::new();
+        }
+        let listed: Vec<String> = recipients
+            .iter()
+            .map(|r| normalise_recipient(r).to_ascii_lowercase())
+            .collect();
+        self.native
+            .iter()
+            .filter(|key| listed.contains(&key.public().to_string()))
+            .map(Key::own_recipient)
+            .collect()
     }
 }
 
@@ -462,6 +495,27 @@ mod tests {
             error.to_string().contains("not a valid age file"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn only_keys_that_are_recipients_get_an_own_stanza() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("id.txt");
+        let identity = Identity::generate(
+            &IdentitySource::File(path),
+            Timestamp::UNIX_EPOCH,
+            None,
+            &access(&dir),
+        )
+        .expect("generate");
+        let mine = identity.recipients()[0].clone();
+        let theirs = x25519::Identity::generate().to_public().to_string();
+        let count = |recipients: &[String]| identity.own_recipients(recipients).len();
+        assert_eq!(count(&[theirs.clone(), mine.clone()]), 1);
+        assert_eq!(count(&[mine.to_uppercase()]), 1, "bech32 in capitals");
+        // Removed from the recipients: the next version is not for this key.
+        assert_eq!(count(std::slice::from_ref(&theirs)), 0);
+        assert_eq!(count(&[]), 0);
     }
 
     #[test]

@@ -62,7 +62,12 @@ impl FileStore {
         self
     }
 
-    fn encrypt(&self, doc: &Document) -> Result<Vec<u8>> {
+    /// `doc` encrypted to the recipients, and with `identity` (the writer's,
+    /// when it was unlocked for this write) a `bscred-self` stanza first for
+    /// each of its keys that is a recipient, so its next read takes no
+    /// Diffie-Hellman (age_x25519.rs).
+    fn encrypt(&self, doc: &Document, identity: Option<&Identity>) -> Result<Vec<u8>> {
+        let own = identity.map_or_else(Vec::new, |id| id.own_recipients(&self.recipients));
         let recipients = self
             .recipients
             .iter()
@@ -73,7 +78,9 @@ impl FileStore {
                 reason: format!("its recipient list is invalid: {reason}"),
             })?;
         let encryptor = age::Encryptor::with_recipients(
-            recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+            own.iter()
+                .map(|r| r as &dyn age::Recipient)
+                .chain(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient)),
         )
         .map_err(|e| Error::Refused {
             message: format!("cannot encrypt {}: {e}", self.path.display()),
@@ -216,7 +223,7 @@ impl FileStore {
     /// then names every pending file the result holds. The flag says
     /// whether any change was new to the stored document (so the next
     /// write must happen even if the edit changes nothing).
-    fn read_merged(&self) -> Result<(Snapshot, bool)> {
+    fn read_merged(&self) -> Result<(Snapshot, bool, Identity)> {
         // Unlocked first: with a passphrase that can take a while, and the
         // steps below should follow each other closely.
         let identity = Identity::load_from(&self.identity, &self.access)?;
@@ -245,7 +252,7 @@ impl FileStore {
                 continue;
             }
             doc.pending_applied = holds;
-            return Ok((Snapshot { doc, fingerprint }, absorbed));
+            return Ok((Snapshot { doc, fingerprint }, absorbed, identity));
         }
         Err(Error::ChangedMeanwhile {
             what: self.path.display().to_string(),
@@ -265,8 +272,8 @@ impl FileStore {
     }
 
     /// Encrypts and writes `doc` to `target` (see `target`).
-    fn write(&self, target: &Path, doc: &Document) -> Result<()> {
-        let bytes = self.encrypt(doc)?;
+    fn write(&self, target: &Path, doc: &Document, identity: Option<&Identity>) -> Result<()> {
+        let bytes = self.encrypt(doc, identity)?;
         private_fs::write_atomic(target, &bytes)
     }
 
@@ -287,7 +294,7 @@ impl FileStore {
     pub fn replace(&self, doc: &Document) -> Result<()> {
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
-        self.write(&target, doc)
+        self.write(&target, doc, None)
     }
 
     fn missing(&self) -> Error {
@@ -390,23 +397,23 @@ impl Store for FileStore {
                     .to_string(),
             });
         }
-        self.write(&self.path, doc)
+        self.write(&self.path, doc, None)
     }
 
     fn read(&self) -> Result<Snapshot> {
-        self.read_merged().map(|(snapshot, _)| snapshot)
+        self.read_merged().map(|(snapshot, _, _)| snapshot)
     }
 
     fn update(&self, edit: &mut dyn FnMut(&mut Document) -> Result<()>) -> Result<Snapshot> {
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
-        let (Snapshot { mut doc, .. }, absorbed) = self.read_merged()?;
+        let (Snapshot { mut doc, .. }, absorbed, identity) = self.read_merged()?;
         let before = doc.clone();
         edit(&mut doc)?;
         // Nothing changed, nothing written: no new ciphertext for git to
         // show in a shared store. Pending changes are folded in, though.
         if doc != before || absorbed {
-            self.write(&target, &doc)?;
+            self.write(&target, &doc, Some(&identity))?;
         }
         self.drop_pending(&doc);
         // Under the owner's lock: no other writer can have replaced the file.
@@ -417,8 +424,8 @@ impl Store for FileStore {
     fn rewrite(&self) -> Result<Snapshot> {
         let target = self.target()?;
         private_fs::remove_stale_temps(&target);
-        let (Snapshot { doc, .. }, _) = self.read_merged()?;
-        self.write(&target, &doc)?;
+        let (Snapshot { doc, .. }, _, identity) = self.read_merged()?;
+        self.write(&target, &doc, Some(&identity))?;
         self.drop_pending(&doc);
         let fingerprint = self.fingerprint();
         Ok(Snapshot { doc, fingerprint })
@@ -435,7 +442,7 @@ impl Store for FileStore {
         if !self.exists()? {
             return Err(self.missing());
         }
-        let bytes = self.encrypt(change)?;
+        let bytes = self.encrypt(change, None)?;
         let dir = self.pending_dir();
         private_fs::ensure_dir(&dir)?;
         let next = self

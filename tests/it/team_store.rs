@@ -233,6 +233,57 @@ fn two_teammates_share_the_team_store_and_a_removed_one_reads_no_new_version() {
     );
 }
 
+/// The stanza types in an age file's header, in order (`-> X25519 …`).
+fn stanza_types(store: &Path) -> Vec<String> {
+    let bytes = fs::read(store).expect("store");
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\n---")
+        .expect("an age header");
+    String::from_utf8_lossy(&bytes[..end])
+        .lines()
+        .filter_map(|line| line.strip_prefix("-> "))
+        .filter_map(|stanza| stanza.split(' ').next())
+        .filter(|kind| !kind.ends_with("-grease"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn each_write_opens_for_its_writer_without_a_diffie_hellman_and_for_everyone_as_age() {
+    if !have("age") {
+        return;
+    }
+    let alice = Env::initialised();
+    let bob = Env::initialised();
+    let project = team_project(&alice);
+    let store = project.join(STORE);
+    // Alice's rewrite (the store was created without unlocking her key):
+    // her own stanza first, then one X25519 stanza per recipient
+    // (docs/file-format.md, "The header").
+    let bob_key = team::public_key_of(&bob);
+    assert_success(&alice.run_in(&project, &["recipients", "--team", "add", &bob_key]));
+    assert_eq!(stanza_types(&store), ["bscred-self", "X25519", "X25519"]);
+
+    // Bob writes: the own stanza is his now, and Alice reads through her
+    // X25519 stanza, as does the reference age CLI for both.
+    assert_success(&bob.run_in(&project, &["allow"]));
+    assert_success(&run_stdin_in(
+        &bob,
+        &project,
+        &["set", "--team", "TEAM_NOTE", "--stdin"],
+        "from bob",
+    ));
+    assert_eq!(stanza_types(&store), ["bscred-self", "X25519", "X25519"]);
+    for user in [&alice, &bob] {
+        assert_eq!(
+            exec_value(user, &project, "TEAM_NOTE").as_deref(),
+            Some("from bob")
+        );
+        assert!(age::reads(&user.identity_path(), &store));
+    }
+}
+
 /// A team store written with `age -r` to `user`'s public key, as anyone
 /// holding that key (it is public) can: three variables that run code and
 /// two ordinary ones.
