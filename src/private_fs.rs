@@ -110,7 +110,9 @@ fn read_checked(
     if meta.len() > max {
         return Ok((Regular::TooLarge, Some(meta)));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata: one read for the file, one to see its end
+    // (an empty Vec would grow from 32 bytes, a read call each time).
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(max + 1).read_to_end(&mut bytes)?;
     // It may have grown since the check.
     if bytes.len() as u64 > max {
