@@ -47,7 +47,9 @@
 #                                (or run CMD if one is given) - no cargo.
 #   BSCRED_CI_CACHE=DIR          where cargo-fuzz, the fuzz build and the
 #                                OpenBao virtual environment, the
-#                                cross builds' target dirs are kept
+#                                cross builds' target dirs, and those of
+#                                the release checks' glibc build and
+#                                crates.io dry run are kept
 #                                (default ~/.cache/bscred-ci).
 #   BSCRED_FUZZ_SECONDS=N        how long each fuzz target runs (default 20);
 #                                0 skips them by hand, and is refused under CI.
