@@ -11,7 +11,9 @@
 #     through `bash scripts/test.sh -- bash bench/run.sh` (which starts one).
 # `bash bench/run.sh vault` runs only the vault section (with the 4-variable
 # file profile and the floor beside it); `bash bench/run.sh scale` only the
-# cost as the work grows (10, 1,000, 10,000 variables; two profiles merged).
+# cost as the work grows (10, 1,000, 10,000 variables; two profiles merged);
+# `bash bench/run.sh own` only a store bscred wrote (with its own stanza)
+# against one `age` wrote.
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
 # Against fnox, secretspec and dotenvx: `bash scripts/test.sh -- bash bench/peers.sh`
@@ -117,8 +119,43 @@ scale_section() {
     done
 }
 
+# The own stanza (docs/file-format.md, "The header"): the same four
+# variables in a store bscred wrote (it opens through the writer's
+# `bscred-self` stanza) and in one `age -r` wrote (it takes the X25519
+# Diffie-Hellman), beside the floor; five rounds of 500, medians.
+own_section() {
+    local rounds="${BSCRED_BENCH_ROUNDS:-5}" round identity="$BSCRED_HOME/data/identity.txt"
+    command -v age >/dev/null || { echo "(no age CLI: own-stanza benchmarks skipped)"; return; }
+    "$bin" -p agewritten init --backend file >/dev/null
+    age -d -i "$identity" "$BSCRED_HOME/data/profiles/default.age" |
+        age -r "$(age-keygen -y "$identity")" -o "$work/agewritten.age"
+    mv "$work/agewritten.age" "$BSCRED_HOME/data/profiles/agewritten.age"
+    echo
+    echo "## The own stanza: medians of $rounds rounds of 500 (ms, and × the floor)"
+    for round in $(seq "$rounds"); do
+        hyperfine -N --warmup 30 --runs 500 --export-json "$work/own-$round.json" \
+            -n floor "$floor" \
+            -n 'exec, own stanza' "$bin exec -- true" \
+            -n 'exec, store age wrote' "$bin -p agewritten exec -- true" \
+            -n 'env, own stanza' "$bin env" \
+            -n 'env, store age wrote' "$bin -p agewritten env" >/dev/null 2>&1
+        python3 - "$work/own-$round.json" "$round" <<'PY'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))["results"]
+median = {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
+floor = median.pop("floor")
+cells = " | ".join(f"{name} {ms:.2f} ms {ms / floor:.2f}x" for name, ms in median.items())
+print(f"| {sys.argv[2]} | floor {floor:.2f} ms | {cells} |")
+PY
+    done
+}
+
 if [[ "${1:-}" == vault ]]; then
     vault_section
+    exit 0
+fi
+if [[ "${1:-}" == own ]]; then
+    own_section
     exit 0
 fi
 if [[ "${1:-}" == scale ]]; then
