@@ -514,6 +514,18 @@ fn without_the_apps_variables_it_is_exit_3_and_a_bad_key_is_named_not_shown() {
 /// profile's variables and the app's.
 const SEEN: &str = "process.stdout.write(JSON.stringify({t: process.env.GH_APP_TOKEN, u: process.env.GITHUB_USERNAME, c: process.env.GITHUB_APP_CLIENT_ID, k: process.env.GITHUB_APP_PRIVATE_KEY, s: process.env.GITHUB_APP_CLIENT_SECRET, w: process.env.GITHUB_APP_WEBHOOK_SECRET}))";
 
+/// `exec --github-app-token GH_APP_TOKEN [EXTRA…] -- node -e SEEN` against
+/// the stand-in at `url`: its output and what node saw, as JSON.
+fn exec_seen(env: &Env, url: &str, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec!["exec", "--github-app-token", "GH_APP_TOKEN"];
+    args.extend_from_slice(extra);
+    args.extend(["--", "node", "-e", SEEN]);
+    let out = run_at(env, url, &args);
+    assert_success(&out);
+    let seen = serde_json::from_slice(&out.stdout).expect("json from node");
+    (out, seen)
+}
+
 #[test]
 fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables_not_the_apps_secrets() {
     if !have("openssl") || !have("node") {
@@ -524,21 +536,7 @@ fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables_not_the_ap
     let env = with_app(&keys);
     env.set("GITHUB_USERNAME", "octocat");
     let github = github(one_installation());
-    let out = run_at(
-        &env,
-        &github.url,
-        &[
-            "exec",
-            "--github-app-token",
-            "GH_APP_TOKEN",
-            "--",
-            "node",
-            "-e",
-            SEEN,
-        ],
-    );
-    assert_success(&out);
-    let seen: Value = serde_json::from_slice(&out.stdout).expect("json from node");
+    let (out, seen) = exec_seen(&env, &github.url, &[]);
     // The app's own secrets (key, client secret, webhook secret) stay out:
     // the command gets the hour's token, not what mints more.
     assert_eq!(
@@ -556,23 +554,11 @@ fn exec_gives_the_command_a_fresh_token_beside_the_profiles_variables_not_the_ap
     // Named with --only, the key is given as asked, and only what --only
     // names besides the token.
     let github = self::github(one_installation());
-    let out = run_at(
+    let (_, seen) = exec_seen(
         &env,
         &github.url,
-        &[
-            "exec",
-            "--github-app-token",
-            "GH_APP_TOKEN",
-            "--only",
-            "GITHUB_APP_PRIVATE_KEY,GITHUB_APP_CLIENT_ID",
-            "--",
-            "node",
-            "-e",
-            SEEN,
-        ],
+        &["--only", "GITHUB_APP_PRIVATE_KEY,GITHUB_APP_CLIENT_ID"],
     );
-    assert_success(&out);
-    let seen: Value = serde_json::from_slice(&out.stdout).expect("json from node");
     let key = fs::read_to_string(&keys.private).expect("key");
     assert_eq!(seen["k"].as_str().map(str::trim), Some(key.trim()));
     assert_eq!(seen["t"], APP_TOKEN);
