@@ -13,7 +13,9 @@
 # file profile and the floor beside it); `bash bench/run.sh scale` only the
 # cost as the work grows (10, 1,000, 10,000 variables; two profiles merged);
 # `bash bench/run.sh own` only a store bscred wrote (with its own stanza)
-# against one `age` wrote.
+# against one `age` wrote; `bash bench/run.sh layout` the daily path's code
+# laid out first (link/hot-text.ld) against a build without it (perf for
+# the page-fault counts).
 # Needs hyperfine and GNU time (`apt-get install -y hyperfine time`).
 # Results go to stdout; copy the tables into docs/benchmarks.md.
 # Against fnox, secretspec and dotenvx: `bash scripts/test.sh -- bash bench/peers.sh`
@@ -21,6 +23,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo="$PWD"
 for tool in hyperfine /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y hyperfine time)" >&2; exit 1; }
 done
@@ -123,23 +126,22 @@ scale_section() {
 # variables in a store bscred wrote (it opens through the writer's
 # `bscred-self` stanza) and in one `age -r` wrote (it takes the X25519
 # Diffie-Hellman), beside the floor; five rounds of 500, medians.
-own_section() {
-    local rounds="${BSCRED_BENCH_ROUNDS:-5}" round identity="$BSCRED_HOME/data/identity.txt"
-    command -v age >/dev/null || { echo "(no age CLI: own-stanza benchmarks skipped)"; return; }
-    "$bin" -p agewritten init --backend file >/dev/null
-    age -d -i "$identity" "$BSCRED_HOME/data/profiles/default.age" |
-        age -r "$(age-keygen -y "$identity")" -o "$work/agewritten.age"
-    mv "$work/agewritten.age" "$BSCRED_HOME/data/profiles/agewritten.age"
+# Medians of rounds of 500 hyperfine runs, one table row a round: the floor
+# and each named command, in ms and × the floor. Arguments: a title, then
+# name/command pairs.
+rounds_table() {
+    local rounds="${BSCRED_BENCH_ROUNDS:-5}" round title="$1"
+    shift
+    local commands=() name
+    while (($#)); do
+        name="$1" && commands+=(-n "$name" "$2") && shift 2
+    done
     echo
-    echo "## The own stanza: medians of $rounds rounds of 500 (ms, and × the floor)"
+    echo "## $title: medians of $rounds rounds of 500 (ms, and × the floor)"
     for round in $(seq "$rounds"); do
-        hyperfine -N --warmup 30 --runs 500 --export-json "$work/own-$round.json" \
-            -n floor "$floor" \
-            -n 'exec, own stanza' "$bin exec -- true" \
-            -n 'exec, store age wrote' "$bin -p agewritten exec -- true" \
-            -n 'env, own stanza' "$bin env" \
-            -n 'env, store age wrote' "$bin -p agewritten env" >/dev/null 2>&1
-        python3 - "$work/own-$round.json" "$round" <<'PY'
+        hyperfine -N --warmup 30 --runs 500 --export-json "$work/rounds-$round.json" \
+            -n floor "$floor" "${commands[@]}" >/dev/null 2>&1
+        python3 - "$work/rounds-$round.json" "$round" <<'PY'
 import json, statistics, sys
 results = json.load(open(sys.argv[1]))["results"]
 median = {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
@@ -150,12 +152,55 @@ PY
     done
 }
 
+# The own stanza (docs/file-format.md, "The header"): the same four
+# variables in a store bscred wrote and in one `age` wrote.
+own_section() {
+    local identity="$BSCRED_HOME/data/identity.txt"
+    command -v age >/dev/null || { echo "(no age CLI: own-stanza benchmarks skipped)"; return; }
+    "$bin" -p agewritten init --backend file >/dev/null
+    age -d -i "$identity" "$BSCRED_HOME/data/profiles/default.age" |
+        age -r "$(age-keygen -y "$identity")" -o "$work/agewritten.age"
+    mv "$work/agewritten.age" "$BSCRED_HOME/data/profiles/agewritten.age"
+    rounds_table "The own stanza" \
+        'exec, own stanza' "$bin exec -- true" \
+        'exec, store age wrote' "$bin -p agewritten exec -- true" \
+        'env, own stanza' "$bin env" \
+        'env, store age wrote' "$bin -p agewritten env"
+}
+
+# The code layout (link/hot-text.ld, docs/benchmarks.md "Code layout"):
+# the release binary against one built without it, in a target dir of its
+# own under ~/.cache/bscred-bench.
+layout_section() {
+    local plain_target="${BSCRED_BENCH_CACHE:-$HOME/.cache/bscred-bench}/target-no-hot-text"
+    (cd "$repo" && BSCRED_NO_HOT_TEXT=1 cargo build --release --locked --quiet --target-dir "$plain_target")
+    local plain="$plain_target/release/bscred"
+    rounds_table "Code layout" \
+        'exec, daily path first' "$bin exec -- true" \
+        'exec, no layout' "$plain exec -- true" \
+        'env, daily path first' "$bin env" \
+        'env, no layout' "$plain env"
+    echo
+    echo "Page faults (perf stat, 200 runs each):"
+    local b args
+    for b in "$bin" "$plain"; do
+        for args in "exec -- true" "env"; do
+            # shellcheck disable=SC2086
+            echo "- $b $args: $(perf stat -r 200 -e page-faults -x, "$b" $args 2>&1 >/dev/null | cut -d, -f1)"
+        done
+    done
+}
+
 if [[ "${1:-}" == vault ]]; then
     vault_section
     exit 0
 fi
 if [[ "${1:-}" == own ]]; then
     own_section
+    exit 0
+fi
+if [[ "${1:-}" == layout ]]; then
+    layout_section
     exit 0
 fi
 if [[ "${1:-}" == scale ]]; then

@@ -7,14 +7,16 @@
 # Each step builds from this checkout and checks the result for real:
 #   dist     scripts/dist.sh builds the static x86_64 Linux binary (musl,
 #            Debian's Rust with -Zbuild-std: scripts/cross.sh) and its
-#            release archive with SHA256SUMS; the binary must be static.
+#            release archive with SHA256SUMS; the binary must be static,
+#            with the daily path's code laid out first (link/hot-text.ld).
 #   install  scripts/install.sh installs from that release directory served
 #            on 127.0.0.1, and refuses a tampered archive, installing
 #            nothing.
 #   deb      scripts/deb.sh packages the release build; lintian reports no error; the
 #            package is unpacked into a throwaway root (dpkg-deb -x), every
 #            path it should hold is checked, and the binary, its completions
-#            and its man page are used from there.
+#            and its man page are used from there; its binary has the
+#            daily path's code laid out first too.
 #   crate    `cargo publish --dry-run`: the crate packages and builds as
 #            crates.io would, and holds no tests, fuzz corpus or Node files.
 #   npm      the launcher's unit tests (node --test tests/npm/); then
@@ -65,6 +67,20 @@ need() {
         }
 }
 
+# The linker gathered the functions `env` and `exec` run into `.text.hot`
+# (build.rs, link/hot-text.ld): the section is there, and big enough that
+# the script's names still match the code (most of the ~750 KiB it holds
+# when bench/hot-text.sh has just written it; a stale script shrinks it).
+check_hot_text() {
+    local binary="$1" hex size
+    hex="$(readelf -SW "$binary" | awk '{ for (i = 1; i < NF; i++) if ($i == ".text.hot") print $(i + 4) }')"
+    [[ -n "$hex" ]] || die "$binary has no .text.hot section: build.rs did not pass link/hot-text.ld"
+    size=$((16#$hex))
+    ((size >= 400 * 1024)) ||
+        die "$binary's .text.hot holds $((size / 1024)) KiB: link/hot-text.ld no longer names the daily path (run bench/hot-text.sh)"
+    say "code layout: .text.hot $((size / 1024)) KiB in $(basename "$(dirname "$binary")")/$(basename "$binary")"
+}
+
 # ------------------------------------------------------------- dist, install
 check_dist() {
     need file:file curl:curl python3:python3
@@ -80,6 +96,7 @@ check_dist() {
     [[ "$(file "$musl")" == *"statically linked"* ]] || die "the musl build is not static: $(file "$musl")"
     "$musl" --version | grep -q "^bscred $version (.*, x86_64-unknown-linux-musl)\$" ||
         die "the musl build says: $("$musl" --version)"
+    check_hot_text "$musl"
     say "dist: $name.tar.gz ($(du -h "$dist/$name.tar.gz" | cut -f1)), static"
 }
 
@@ -178,6 +195,7 @@ check_deb() {
     version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)"
     "$root/usr/bin/bscred" --version | grep -q "^bscred $version (" ||
         die "the packaged binary does not say version $version"
+    check_hot_text "$root/usr/bin/bscred"
     # The man page renders and describes the commands.
     local page
     page="$(MANWIDTH=80 man -l "$root/usr/share/man/man1/bscred.1.gz" 2>/dev/null)"
