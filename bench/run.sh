@@ -180,6 +180,47 @@ layout_section() {
         'exec, no layout' "$plain exec -- true" \
         'env, daily path first' "$bin env" \
         'env, no layout' "$plain env"
+    # The same commands taking turns run by run (drift then lands on all of
+    # them alike), with a Rust program that only sets the four variables
+    # and execs `true`: what any Rust binary costs before doing anything.
+    cat >"$work/exec_true.rs" <<'RS'
+use std::os::unix::process::CommandExt;
+fn main() {
+    let error = std::process::Command::new("true")
+        .env("GITHUB_TOKEN", "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123")
+        .env("GITHUB_USERNAME", "octocat")
+        .env("USER_DISPLAY_NAME", "Mona Lisa Octocat")
+        .env("USER_EMAIL", "mona@example.com")
+        .exec();
+    eprintln!("{error}");
+    std::process::exit(126);
+}
+RS
+    rustc -O -C strip=symbols -o "$work/exec-true" "$work/exec_true.rs"
+    echo
+    echo "## Code layout, taking turns: medians of ${BSCRED_BENCH_ROUNDS:-3} rounds of 1,500 (ms, and × the floor)"
+    local round
+    for round in $(seq "${BSCRED_BENCH_ROUNDS:-3}"); do
+        python3 - "$round" "$floor" "$plain exec -- true" "$bin exec -- true" \
+            "$plain env" "$bin env" "$work/exec-true" <<'PY'
+import os, shlex, statistics, sys, time
+round_, commands = sys.argv[1], sys.argv[2:]
+argvs = [shlex.split(c) for c in commands]
+null = os.open(os.devnull, os.O_WRONLY)
+times = [[] for _ in argvs]
+for run in range(1550):
+    for i, argv in enumerate(argvs):
+        start = time.perf_counter_ns()
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
+        os.waitpid(pid, 0)
+        if run >= 50:
+            times[i].append((time.perf_counter_ns() - start) / 1e6)
+medians = [statistics.median(t) for t in times]
+cells = " | ".join(f"{m:.2f} ms {m / medians[0]:.2f}x" for m in medians[1:])
+print(f"| {round_} | floor {medians[0]:.2f} ms | {cells} |")
+PY
+    done
+    echo "(columns: exec without the layout, with it; env without, with; the Rust exec of true)"
     echo
     echo "Page faults (perf stat, 200 runs each):"
     local b args
