@@ -75,10 +75,11 @@ cross_musl_shim() {
 # libunwind instead of Rust's self-contained objects, which Debian lacks.
 cross_release() {
     local target="$1" dir="$cross_cache/target-$1" extra=()
+    shift
     case "$target" in
     x86_64-unknown-linux-musl)
         cross_install musl
-        extra=(-- -C link-self-contained=no -C relocation-model=static
+        extra=(-C link-self-contained=no -C relocation-model=static
             -L native=/usr/lib/llvm-14/lib -C "link-arg=$(cross_musl_shim)")
         ;;
     x86_64-pc-windows-gnu) cross_install windows ;;
@@ -87,6 +88,9 @@ cross_release() {
         return 1
         ;;
     esac
+    # Further arguments go to rustc for the binary (`-C strip=none`).
+    extra+=("$@")
+    ((${#extra[@]} == 0)) || extra=(-- "${extra[@]}")
     cross_cargo rustc --release --locked --bin bscred "${cross_build_std[@]}" \
         --target "$target" --target-dir "$dir" "${extra[@]}" >&2
     local exe=bscred
