@@ -30,9 +30,11 @@ fn main() {
 
 /// Hands `link/hot-text.ld` to the linker for the `bscred` binary of an
 /// optimised Linux build. Both GNU ld and LLD read its `INSERT BEFORE
-/// .text`; other platforms' linkers do not, and a debug build's layout does
-/// not matter. `BSCRED_NO_HOT_TEXT=1` leaves it out (to measure without it,
-/// and for `bench/hot-text.sh`'s own build).
+/// .text`; other platforms' linkers do not, nor do mold, wild or gold,
+/// which a user may have chosen for every build (the layout is then left
+/// out, not the build failed). A debug build's layout does not matter.
+/// `BSCRED_NO_HOT_TEXT=1` leaves it out (to measure without it, and for
+/// `bench/hot-text.sh`'s own build).
 fn hot_text() {
     println!("cargo:rerun-if-changed=link/hot-text.ld");
     println!("cargo:rerun-if-env-changed=BSCRED_NO_HOT_TEXT");
@@ -40,6 +42,7 @@ fn hot_text() {
     if var("CARGO_CFG_TARGET_OS") != "linux"
         || var("OPT_LEVEL") == "0"
         || !var("BSCRED_NO_HOT_TEXT").is_empty()
+        || other_linker(&var("CARGO_ENCODED_RUSTFLAGS"), &var("RUSTC_LINKER"))
     {
         return;
     }
@@ -73,4 +76,16 @@ fn git_commit() -> Option<String> {
         }
     }
     Some(commit)
+}
+
+/// Whether the build links with something other than GNU ld or LLD: a
+/// `-fuse-ld=` naming another, or a linker whose name says mold, wild or
+/// gold (as `linker = "…"` in a cargo config sets it).
+fn other_linker(rustflags: &str, linker: &str) -> bool {
+    let named = |text: &str| ["mold", "wild", "gold"].iter().any(|l| text.contains(l));
+    let fuse = rustflags.split('\x1f').any(|flag| {
+        flag.split_once("-fuse-ld=")
+            .is_some_and(|(_, ld)| !matches!(ld, "lld" | "bfd"))
+    });
+    fuse || named(rustflags) || named(linker)
 }
