@@ -19,10 +19,12 @@
 # longer names is only laid out as before. Run it again after a large
 # change to the daily path and commit the result; build.rs passes the
 # script to the linker for release builds of Linux targets.
-# Needs valgrind (`apt-get install -y valgrind`) and python3.
+# Needs valgrind (`apt-get install -y valgrind`) and python3; the musl
+# build's toolchain is installed as the release checks install it.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo="$PWD"
 for tool in valgrind python3; do
     command -v "$tool" >/dev/null || { echo "hot-text: $tool is missing (apt-get install -y valgrind python3)" >&2; exit 1; }
 done
@@ -64,7 +66,7 @@ trace exec "$bin" exec -- true
 trace musl-env "$musl" env
 trace musl-exec "$musl" exec -- true
 
-out="$OLDPWD/link/hot-text.ld"
+out="$repo/link/hot-text.ld"
 python3 - "$work"/*.out >"$out.tmp" <<'PY'
 import re
 import sys
