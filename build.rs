@@ -9,8 +9,8 @@
 //! Release builds for Linux also lay the daily path's code out together
 //! (`link/hot-text.ld`, written by `bench/hot-text.sh`): the functions
 //! `env` and `exec` run fill a dozen pages' worth of windows instead of
-//! being spread over the whole binary, which saves `bscred exec` about 45
-//! page faults at every start.
+//! being spread over the whole binary, which saves `env` and `exec` about
+//! 30 page faults at every start.
 
 use std::process::Command;
 
@@ -79,13 +79,20 @@ fn git_commit() -> Option<String> {
 }
 
 /// Whether the build links with something other than GNU ld or LLD: a
-/// `-fuse-ld=` naming another, or a linker whose name says mold, wild or
-/// gold (as `linker = "…"` in a cargo config sets it).
+/// `-fuse-ld=` naming another, or a linker (`-C linker=…` in the flags,
+/// `linker = "…"` in a cargo config) whose file name says mold, wild or
+/// gold. Only those are looked at: a `target-cpu=goldmont` is no linker.
 fn other_linker(rustflags: &str, linker: &str) -> bool {
-    let named = |text: &str| ["mold", "wild", "gold"].iter().any(|l| text.contains(l));
-    let fuse = rustflags.split('\x1f').any(|flag| {
-        flag.split_once("-fuse-ld=")
-            .is_some_and(|(_, ld)| !matches!(ld, "lld" | "bfd"))
-    });
-    fuse || named(rustflags) || named(linker)
+    let named = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        ["mold", "wild", "gold"].iter().any(|l| name.contains(l))
+    };
+    rustflags.split('\x1f').any(|flag| {
+        let fuse = flag
+            .split_once("-fuse-ld=")
+            .is_some_and(|(_, ld)| !matches!(ld, "lld" | "bfd"));
+        fuse || flag
+            .split_once("linker=")
+            .is_some_and(|(_, path)| named(path))
+    }) || named(linker)
 }

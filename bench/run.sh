@@ -122,10 +122,6 @@ scale_section() {
     done
 }
 
-# The own stanza (docs/file-format.md, "The header"): the same four
-# variables in a store bscred wrote (it opens through the writer's
-# `bscred-self` stanza) and in one `age -r` wrote (it takes the X25519
-# Diffie-Hellman), beside the floor; five rounds of 500, medians.
 # Medians of rounds of 500 hyperfine runs, one table row a round: the floor
 # and each named command, in ms and × the floor. Arguments: a title, then
 # name/command pairs.
@@ -153,7 +149,9 @@ PY
 }
 
 # The own stanza (docs/file-format.md, "The header"): the same four
-# variables in a store bscred wrote and in one `age` wrote.
+# variables in a store bscred wrote (it opens through the writer's
+# `bscred-self` stanza) and in one `age -r` wrote (it takes the X25519
+# Diffie-Hellman).
 own_section() {
     local identity="$BSCRED_HOME/data/identity.txt"
     command -v age >/dev/null || { echo "(no age CLI: own-stanza benchmarks skipped)"; return; }
